@@ -1,0 +1,57 @@
+# newsearch: the commands a user types. Everything installs into .venv from the hash-locked requirements.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+NEWSEARCH_INDEX ?= ./data/index
+BIND ?= 127.0.0.1:8000
+export NEWSEARCH_INDEX
+
+.PHONY: serve test test-stress bench install install-dev browser index lock clean
+
+$(VENV)/.installed: requirements/main.txt setup.cfg pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --require-hashes -r requirements/main.txt
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements/dev.txt
+	$(PIP) install --quiet --require-hashes -r requirements/dev.txt
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+# Index the shipped sample corpus when no index exists yet, then serve it with gunicorn.
+serve: install
+	test -d "$(NEWSEARCH_INDEX)" || $(VENV)/bin/newsearch index --index "$(NEWSEARCH_INDEX)" seeds/
+	$(VENV)/bin/newsearch serve --index "$(NEWSEARCH_INDEX)" --bind $(BIND)
+
+index: install
+	$(VENV)/bin/newsearch index --index "$(NEWSEARCH_INDEX)" seeds/
+
+# Debian's Chromium for the widget tests (Playwright drives it; no browser is downloaded).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+
+test: install-dev browser
+	$(PY) -m pytest -m "not stress" -W error::DeprecationWarning -W error::SyntaxWarning
+
+test-stress: install-dev
+	$(PY) -m pytest -m stress -W error::DeprecationWarning -W error::SyntaxWarning
+
+bench: install-dev
+	$(PY) -m bench
+
+# Regenerate the hash-locked requirements after changing setup.cfg.
+lock:
+	$(PIP) install --quiet pip-tools==7.6.2
+	$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --extra test --extra bench -o requirements/dev.txt setup.cfg
+	$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras -c requirements/dev.txt -o requirements/main.txt setup.cfg
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,70 @@
+"""The Article record: the one shape that flows from the indexer through the index to the API."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+
+@dataclass
+class Article:
+    id: str
+    title: str = ""
+    body: str = ""
+    url: str | None = None
+    summary: str = ""
+    published: datetime | None = None
+    source: str = "unknown"
+    dateline: str | None = None
+    author: str | None = None
+    people: list[str] = field(default_factory=list)
+    organizations: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    checksum: str = ""
+    origin: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.published is not None and self.published.tzinfo is None:
+            self.published = self.published.replace(tzinfo=timezone.utc)
+        if not self.summary:
+            self.summary = lead_paragraph(self.body)
+        if not self.checksum:
+            self.checksum = content_checksum(self)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: fields as named in the design, `published` in ISO 8601."""
+        data = dataclasses.asdict(self)
+        data["published"] = self.published.isoformat() if self.published else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Article":
+        names = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        published = values.get("published")
+        if isinstance(published, str):
+            values["published"] = datetime.fromisoformat(published)
+        return cls(**values)
+
+
+def lead_paragraph(body: str, limit: int = 400) -> str:
+    """The first paragraph of a body, cut at a word boundary near `limit` characters."""
+    para = body.strip().split("\n\n", 1)[0].strip() if body else ""
+    if len(para) <= limit:
+        return para
+    cut = para.rfind(" ", 0, limit)
+    return para[: cut if cut > 0 else limit].rstrip(" ,;:") + "…"
+
+
+def content_checksum(article: Article) -> str:
+    """A digest of everything the index stores for an article except the checksum itself."""
+    h = hashlib.sha256()
+    for name in ("id", "url", "title", "body", "source", "dateline", "author", "origin"):
+        h.update(str(getattr(article, name) or "").encode("utf-8"))
+        h.update(b"\x1f")
+    h.update((article.published.isoformat() if article.published else "").encode())
+    for values in (article.people, article.organizations, article.places):
+        h.update("\x1e".join(values).encode("utf-8"))
+        h.update(b"\x1f")
+    return h.hexdigest()[:32]

@@ -1,0 +1,26 @@
+"""What a caller asks the engine for. Plain values: the API's marshmallow schemas load into this."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+SORTS = ("relevance", "newest", "oldest")
+DEFAULT_FACETS = ("source", "person", "org", "place", "date")
+
+
+@dataclass
+class SearchRequest:
+    q: str = ""
+    page: int = 1
+    per_page: int = 10
+    sort: str = "relevance"
+    # Facet filters by API name (source, person, org, place, author): values of one facet are OR-ed,
+    # different facets AND-ed. They restrict the results and never change scores.
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    date_from: date | None = None
+    date_to: date | None = None
+    facets: tuple[str, ...] = DEFAULT_FACETS
+    facet_size: int = 10
+    # Recency boost: a Gaussian decay on age (Elasticsearch function_score gauss). None = off.
+    recency_days: float | None = None
+    highlight: bool = True

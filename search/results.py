@@ -1,0 +1,68 @@
+"""What the engine answers. Plain values: the API's marshmallow schemas dump these."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    url: str | None
+    published: datetime | None
+    source: str
+    score: float
+    summary: str = ""
+    dateline: str | None = None
+    author: str | None = None
+    title_highlight: str = ""  # the title, HTML-escaped, matches in <mark>
+    snippets: list[str] = field(default_factory=list)  # up to three body fragments, escaped, <mark>ed
+    matched_terms: list[str] = field(default_factory=list)
+    people: list[str] = field(default_factory=list)
+    organizations: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+
+    @property
+    def snippet(self) -> str:
+        return " … ".join(self.snippets)
+
+
+@dataclass
+class Bucket:
+    value: str
+    count: int
+    selected: bool = False
+
+
+@dataclass
+class SearchResults:
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    hits: list[Hit]
+    facets: dict[str, list[Bucket]]
+    suggestion: str | None = None
+    query: str = ""  # the query as the engine understood it (after any fallback)
+
+
+@dataclass
+class Stats:
+    documents: int
+    generation: str
+    sources: list[Bucket]
+    first_published: datetime | None
+    last_published: datetime | None
+    top_people: list[Bucket]
+    top_organizations: list[Bucket]
+    top_places: list[Bucket]
+
+
+@dataclass
+class WriteReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    committed: bool = False  # durable on disk when True

@@ -1,0 +1,131 @@
+"""The index on disk: generations of Whoosh indexes under one root, a `current` symlink naming the
+live one, and a root-level write lock so that writers from any process are serialised.
+
+    root/
+      current -> gen-20261122T023500-12345    (switched atomically with os.replace)
+      gen-20261122T023500-12345/              (a Whoosh index: *.toc, *.seg)
+      write.lock                              (flock: one writer at a time, any process)
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Iterator
+
+from whoosh import index as whoosh_index
+from whoosh.index import Index
+
+from .schema import SCHEMA
+
+CURRENT = "current"
+LOCK = "write.lock"
+
+
+class WriteLockTimeout(Exception):
+    """Another writer held the index for longer than the caller agreed to wait."""
+
+
+class IndexMissing(Exception):
+    """No index has been built at this path yet."""
+
+
+class IndexStore:
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root).absolute()
+
+    # -- reading -------------------------------------------------------------------------------
+    def exists(self) -> bool:
+        return self.current_dir() is not None
+
+    def current_name(self) -> str | None:
+        """The live generation's directory name (one readlink: cheap enough to call per request)."""
+        try:
+            return os.readlink(self.root / CURRENT)
+        except OSError:
+            return None
+
+    def current_dir(self) -> Path | None:
+        name = self.current_name()
+        if name is None:
+            return None
+        path = self.root / name
+        return path if whoosh_index.exists_in(str(path)) else None
+
+    def open(self) -> Index:
+        path = self.current_dir()
+        if path is None:
+            raise IndexMissing(f"no index at {self.root}")
+        return whoosh_index.open_dir(str(path), schema=SCHEMA)
+
+    # -- writing -------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def write_lock(self, timeout: float = 30.0) -> Iterator[None]:
+        """Hold the root's write lock; wait at most `timeout` seconds for it."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise WriteLockTimeout(f"index {self.root} is busy with another writer") from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def _new_generation(self) -> Path:
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        path = self.root / f"gen-{stamp}-{os.getpid()}-{time.monotonic_ns() % 10**9}"
+        path.mkdir(parents=True)
+        whoosh_index.create_in(str(path), SCHEMA)
+        return path
+
+    def _switch(self, path: Path) -> None:
+        tmp = self.root / f".{CURRENT}.{os.getpid()}"
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        os.symlink(path.name, tmp)
+        os.replace(tmp, self.root / CURRENT)  # atomic: readers see the old or the new, never neither
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def open_for_write(self) -> Index:
+        """The live index, created (empty) when there is none. Call with the write lock held."""
+        path = self.current_dir()
+        if path is None:
+            path = self._new_generation()
+            self._switch(path)
+        return whoosh_index.open_dir(str(path), schema=SCHEMA)
+
+    def new_generation(self) -> Index:
+        """A fresh, empty index beside the live one. Call with the write lock held; `switch_to` it when done."""
+        return whoosh_index.open_dir(str(self._new_generation()), schema=SCHEMA)
+
+    def switch_to(self, ix: Index) -> None:
+        """Make `ix` (from new_generation) the live index, then remove older generations."""
+        path = Path(ix.storage.folder)
+        self._switch(path)
+        self.remove_stale(keep=path.name)
+
+    def discard(self, ix: Index) -> None:
+        shutil.rmtree(ix.storage.folder, ignore_errors=True)
+
+    def remove_stale(self, keep: str) -> None:
+        # Readers that still have old segment files open keep reading them (POSIX unlink semantics).
+        for child in self.root.iterdir():
+            if child.is_dir() and child.name.startswith("gen-") and child.name != keep:
+                shutil.rmtree(child, ignore_errors=True)
