@@ -1,0 +1,181 @@
+"""Main-text extraction from news HTML pages.
+
+trafilatura finds the article; BeautifulSoup (lxml) rules prepare the page before it and clean its
+output after it; the page's JSON-LD ``articleBody`` is used as evidence, not as the answer.
+Measured by ``python -m bench.extraction``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from collections import Counter
+
+import trafilatura
+from bs4 import BeautifulSoup, Tag
+from trafilatura.settings import use_config
+
+log = logging.getLogger(__name__)
+
+# Pages larger than this are cut before parsing: real articles are far smaller, and the cap keeps
+# a pathological input from taking seconds.
+MAX_HTML_CHARS = 8_000_000
+
+_CONFIG = use_config()
+# The default timeout uses SIGALRM, which only works in the main thread; workers may be threads.
+_CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000\r\f\v]+")
+_ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_WORD = re.compile(r"\w+")
+
+# Inline pop-ups (hover cards, tooltips) nested in a paragraph: hidden until hovered, not prose.
+_POPUP_CLASS = re.compile(r"rollover|hovercard|tooltip|popover|popup", re.I)
+
+# Social posts embedded in the story are quoted material the article is about; trafilatura drops
+# them by class name, so they are turned into plain block quotes first.
+_EMBED_QUOTE_CLASS = re.compile(r"^(twitter-tweet|instagram-media|tiktok-embed)$", re.I)
+
+# A paragraph that is a call to action or a pointer elsewhere, not part of the story.
+_BOILERPLATE_LINE = re.compile(
+    r"""^(?:
+        (?:follow|like)\s+(?:us|@?\w+(?:\s+\w+){0,4})\s+on\s+(?:twitter|facebook|instagram|linkedin|youtube|tiktok)\b
+      | (?:sign\s+up|subscribe)\b.{0,80}\b(?:newsletter|updates|inbox)\b
+      | get\s+the\s+latest\b.{0,60}\b(?:inbox|newsletter)\b
+      | (?:click|tap)\s+here\b
+      | (?:read|see|watch)\s+(?:more|also|next)\b\s*[:\-–—]?
+      | (?:also\s+read|related|recommended|more\s+on\s+this|don'?t\s+miss|trending)\s*[:\-–—]
+      | (?:also\s+on\s+\S+\.\w{2,4})\b
+      | like\s+this\s+story\b
+      | share\s+(?:this|on)\b
+      | tell\s+us\s+what\s+you\s+think\b
+      | have\s+a\s+tip\b
+      | (?:copyright|©)\s
+      | advertisement$
+      | \d*\s*comments?$
+      | updated\s+at\s+\d
+    )""",
+    re.I | re.X,
+)
+_SHORT_BOILERPLATE = re.compile(r"^(?:don'?t\s+miss|related(?:\s+(?:articles?|stories|posts))?|"
+                                r"tags?|share|comments?|advertisement|read\s+more|see\s+more|"
+                                r"more\s+stories|leggi\s+anche|lire\s+aussi|lesen\s+sie\s+auch)\s*:?$", re.I)
+
+
+def extract_main_text(html: str, url: str | None = None) -> str:
+    """The article's main text: paragraphs separated by a blank line ("\\n\\n"), no navigation, ads, share bars,
+    comments, related links, captions of unrelated media, scripts or styles. '' when the page has no article text."""
+    try:
+        if isinstance(html, bytes):
+            html = html.decode("utf-8", errors="replace")
+        if not html or not html.strip():
+            return ""
+        return _extract(html[:MAX_HTML_CHARS], url)
+    except Exception as exc:  # a broken page must never stop a batch
+        log.warning("html extraction failed for %s: %s", url or "<page>", exc)
+        return ""
+
+
+def _extract(html: str, url: str | None) -> str:
+    soup = BeautifulSoup(html, "lxml")
+    bodies = _jsonld_bodies(soup)
+    titles = _titles(soup)
+    _prepare(soup)
+    prepared = str(soup)
+    text = _trafilatura(prepared, url, favor_precision=True)
+    paragraphs = _paragraphs(text)
+    paragraphs = _drop_boilerplate(paragraphs, titles)
+    return "\n\n".join(paragraphs)
+
+
+def _trafilatura(html: str, url: str | None, **options) -> str:
+    try:
+        return trafilatura.extract(
+            html, url=url, config=_CONFIG, include_comments=False, include_tables=True,
+            include_images=False, deduplicate=False, **options,
+        ) or ""
+    except Exception as exc:
+        log.debug("trafilatura failed: %s", exc)
+        return ""
+
+
+def _prepare(soup: BeautifulSoup) -> None:
+    """Rewrite the page so that the extractor sees the story the way a reader does."""
+    for quote in soup.find_all("blockquote", class_=_EMBED_QUOTE_CLASS):
+        del quote["class"]
+    # Innermost first, so that a card goes and the name it hangs on stays.
+    popups = [el for p in soup.find_all("p") for el in p.find_all(["span", "div"], class_=_POPUP_CLASS)]
+    for popup in reversed(popups):
+        if not popup.decomposed and (popup.find("img") is not None or len(popup.find_all("a")) > 1):
+            popup.decompose()
+
+
+def _paragraphs(text: str) -> list[str]:
+    out = []
+    for line in text.split("\n"):
+        line = _clean_line(line)
+        if line:
+            out.append(line)
+    return out
+
+
+def _clean_line(line: str) -> str:
+    line = unicodedata.normalize("NFC", line)
+    line = _ZERO_WIDTH.sub("", line)
+    return _SPACES.sub(" ", line).strip()
+
+
+def _drop_boilerplate(paragraphs: list[str], titles: set[str]) -> list[str]:
+    kept = []
+    for i, para in enumerate(paragraphs):
+        if _BOILERPLATE_LINE.match(para) and len(para) < 300:
+            continue
+        if _SHORT_BOILERPLATE.match(para):
+            continue
+        if i < 3 and _norm(para) in titles:
+            continue
+        kept.append(para)
+    return kept
+
+
+def _norm(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def _titles(soup: BeautifulSoup) -> set[str]:
+    """The page's headline in its usual spellings, normalised for comparison."""
+    found = []
+    for attrs in ({"property": "og:title"}, {"name": "twitter:title"}, {"property": "twitter:title"}):
+        meta = soup.find("meta", attrs=attrs)
+        if meta and meta.get("content"):
+            found.append(meta["content"])
+    h1 = soup.find("h1")
+    if h1:
+        found.append(h1.get_text(" "))
+    if soup.title and soup.title.string:
+        title = soup.title.string
+        found.append(title)
+        found.extend(re.split(r"\s+[|\-–—:·]\s+", title))
+    return {n for n in (_norm(t) for t in found) if len(n.split()) >= 3}
+
+
+def _jsonld_bodies(soup: BeautifulSoup) -> list[str]:
+    bodies = []
+    for script in soup.find_all("script", type=re.compile(r"ld\+json", re.I)):
+        try:
+            data = json.loads(script.string or script.get_text() or "", strict=False)
+        except (ValueError, RecursionError):
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                body = item.get("articleBody")
+                if isinstance(body, str) and body.strip():
+                    bodies.append(body)
+                stack.extend(v for v in item.values() if isinstance(v, (list, dict)))
+    return bodies
