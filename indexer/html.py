@@ -14,7 +14,7 @@ import unicodedata
 from collections import Counter
 
 import trafilatura
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag
 from trafilatura.settings import use_config
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,8 @@ _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _WORD = re.compile(r"\w+")
 
 # Inline pop-ups (hover cards, tooltips) nested in a paragraph: hidden until hovered, not prose.
+_RULES = {"embeds", "popups", "merge", "lines", "titles"}
+_BODY_CLASS = re.compile(r"body|content|article|story|entry|text", re.I)
 _POPUP_CLASS = re.compile(r"rollover|hovercard|tooltip|popover|popup", re.I)
 
 # Social posts embedded in the story are quoted material the article is about; trafilatura drops
@@ -103,13 +105,81 @@ def _trafilatura(html: str, url: str | None, **options) -> str:
 
 def _prepare(soup: BeautifulSoup) -> None:
     """Rewrite the page so that the extractor sees the story the way a reader does."""
+    if "embeds" in _RULES:
+        _unwrap_embedded_posts(soup)
+    if "popups" in _RULES:
+        _drop_popups(soup)
+    if "bare" in _RULES:
+        _wrap_bare_text(soup)
+    if "merge" in _RULES:
+        _merge_split_bodies(soup)
+
+
+def _unwrap_embedded_posts(soup: BeautifulSoup) -> None:
+    # The wrapper of an embed ("social-media-embed") is what extractors discard; lift the quote out.
     for quote in soup.find_all("blockquote", class_=_EMBED_QUOTE_CLASS):
         del quote["class"]
+        text = quote.get_text(" ", strip=True)
+        outer = quote
+        while outer.parent is not None and outer.parent.name in ("div", "figure", "section", "span"):
+            if outer.parent.get_text(" ", strip=True) != text:
+                break
+            outer = outer.parent
+        if outer is not quote:
+            outer.replace_with(quote.extract())
+
+
+def _drop_popups(soup: BeautifulSoup) -> None:
     # Innermost first, so that a card goes and the name it hangs on stays.
     popups = [el for p in soup.find_all("p") for el in p.find_all(["span", "div"], class_=_POPUP_CLASS)]
     for popup in reversed(popups):
         if not popup.decomposed and (popup.find("img") is not None or len(popup.find_all("a")) > 1):
             popup.decompose()
+
+
+_INLINE = frozenset("a abbr b bdi cite code em font i mark q s small span strong sub sup time u".split())
+
+
+def _wrap_bare_text(soup: BeautifulSoup) -> None:
+    """Text written straight into a <div> (with <br> breaks) becomes <p> paragraphs, as a browser shows it."""
+    for div in soup.find_all(["div", "td", "article", "section"]):
+        if not any(isinstance(c, NavigableString) and type(c) is NavigableString and len(c.strip()) > 40
+                   for c in div.children):
+            continue
+        run: list = []
+        for child in list(div.children) + [None]:
+            inline = child is not None and (
+                (isinstance(child, NavigableString) and type(child) is NavigableString)
+                or (isinstance(child, Tag) and child.name in _INLINE))
+            if inline:
+                run.append(child)
+                continue
+            if run and sum(len(x.get_text() if isinstance(x, Tag) else x) for x in run) > 0 and \
+                    "".join(x.get_text() if isinstance(x, Tag) else str(x) for x in run).strip():
+                p = soup.new_tag("p")
+                run[0].insert_before(p)
+                for x in run:
+                    p.append(x.extract())
+            run = []
+
+
+def _merge_split_bodies(soup: BeautifulSoup) -> None:
+    """An article body cut into several same-class blocks (ads between them) is joined into the first."""
+    groups: dict[tuple, list[Tag]] = {}
+    for el in soup.find_all(["div", "section"], class_=_BODY_CLASS):
+        paras = [p for p in el.find_all("p", recursive=False) if len(p.get_text(strip=True)) >= 80]
+        if paras:
+            groups.setdefault((el.name, tuple(el.get("class", ()))), []).append(el)
+    for blocks in groups.values():
+        if len(blocks) < 2:
+            continue
+        first = blocks[0]
+        for block in blocks[1:]:
+            if any(parent in blocks for parent in block.parents):
+                continue
+            for child in list(block.children):
+                first.append(child.extract())
+            block.decompose()
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -130,11 +200,11 @@ def _clean_line(line: str) -> str:
 def _drop_boilerplate(paragraphs: list[str], titles: set[str]) -> list[str]:
     kept = []
     for i, para in enumerate(paragraphs):
-        if _BOILERPLATE_LINE.match(para) and len(para) < 300:
+        if "lines" in _RULES and _BOILERPLATE_LINE.match(para) and len(para) < 300:
             continue
-        if _SHORT_BOILERPLATE.match(para):
+        if "lines" in _RULES and _SHORT_BOILERPLATE.match(para):
             continue
-        if i < 3 and _norm(para) in titles:
+        if "titles" in _RULES and i < 3 and _norm(para) in titles:
             continue
         kept.append(para)
     return kept
