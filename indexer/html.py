@@ -7,6 +7,7 @@ Measured by ``python -m bench.extraction``.
 
 from __future__ import annotations
 
+import html as htmllib
 import json
 import logging
 import re
@@ -54,7 +55,6 @@ _BOILERPLATE_LINE = re.compile(
       | share\s+(?:this|on)\b
       | tell\s+us\s+what\s+you\s+think\b
       | have\s+a\s+tip\b
-      | (?:copyright|©)\s
       | advertisement$
       | \d*\s*comments?$
       | updated\s+at\s+\d
@@ -89,7 +89,36 @@ def _extract(html: str, url: str | None) -> str:
     text = _trafilatura(prepared, url, favor_precision=True)
     paragraphs = _paragraphs(text)
     paragraphs = _drop_boilerplate(paragraphs, titles)
+    if bodies:
+        paragraphs = _weigh_jsonld(paragraphs, max(bodies, key=len))
     return "\n\n".join(paragraphs)
+
+
+def _weigh_jsonld(paragraphs: list[str], body: str) -> list[str]:
+    """The publisher's own articleBody wins only when the page gave us little or none of it.
+
+    Used blindly it loses (it is sometimes a teaser, or carries markup), so it replaces the
+    extracted text only when that text is missing or covers a small part of the declared body.
+    """
+    declared = _paragraphs(_jsonld_text(body))
+    declared_words = _WORD.findall(" ".join(declared).lower())
+    if len(declared_words) < 50:
+        return paragraphs
+    ours = Counter(_WORD.findall(" ".join(paragraphs).lower()))
+    covered = sum((Counter(declared_words) & ours).values()) / len(declared_words)
+    return declared if covered < 0.5 else paragraphs
+
+
+def _jsonld_text(body: str) -> str:
+    if "<" in body and re.search(r"<(?:p|br|div|body)\b", body, re.I):
+        fragment = BeautifulSoup(body, "lxml")
+        for br in fragment.find_all("br"):
+            br.replace_with("\n")
+        blocks = fragment.find_all(["p", "h2", "h3", "h4", "li", "blockquote"])
+        if blocks:
+            return "\n".join(b.get_text(" ") for b in blocks if not b.find(["p", "li"]))
+        return fragment.get_text("\n")
+    return htmllib.unescape(body)
 
 
 def _trafilatura(html: str, url: str | None, **options) -> str:
