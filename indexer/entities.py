@@ -119,7 +119,7 @@ def _alias_tables() -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
 def _first_line(span: str) -> str:
     """A span that runs over a line break keeps its first line with a capital letter."""
     for piece in re.split(r"\s*\n\s*", span):
-        if any(ch.isupper() for ch in piece):
+        if piece.startswith(("@", "#")) or any(ch.isupper() for ch in piece):
             return piece
     return ""
 
@@ -309,6 +309,8 @@ def canonicalize(people: list[str], organizations: list[str], places: list[str],
             m = _Mention(PEOPLE, next(iter(by_last[word])), m.pos, m.forced)
         elif single and m.kind == PEOPLE and len(by_first.get(word, ())) == 1:
             m = _Mention(PEOPLE, next(iter(by_first[word])), m.pos, m.forced)
+        elif single and m.kind == PEOPLE and len(by_last.get(word, ())) > 1:
+            continue  # "Thompson" with two Thompsons in the article: no value of its own
         resolved.append(m)
 
     # Acronyms -> their expansion when the article spells it out (F.O.P. -> Fraternal Order of Police).
@@ -378,7 +380,7 @@ class EntityExtractor:
             package = importlib.import_module(MODEL)
             meta = json.loads(resources.files(package).joinpath("meta.json").read_text("utf-8"))
             # Excluded pipes are never loaded: NER in this model has its own tok2vec.
-            self._nlp = package.load(exclude=[p for p in meta["pipeline"] if p != "ner"])
+            self._nlp = package.load(exclude=[p for p in meta["components"] if p != "ner"])
         return self._nlp
 
     def extract(self, title: str, body: str) -> Entities:
