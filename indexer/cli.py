@@ -1,0 +1,320 @@
+"""The `newsearch` command: index, extract, search, stats, serve.
+
+    newsearch index [--index DIR] [--rebuild] [--prune] [--workers N] [--source NAME] [--no-entities] PATH...
+    newsearch extract [--format json|jsonl] [--workers N] [--no-entities] [--source NAME] PATH...
+    newsearch search [--index DIR] [--limit N] [--format text|json|trec] [--batch FILE] [QUERY]
+    newsearch stats [--index DIR] [--format text|json]
+    newsearch serve [--index DIR] [--bind 127.0.0.1:8000]
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib.util
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+DEFAULT_INDEX = "./data/index"
+DEFAULT_BIND = "127.0.0.1:8000"
+
+# Exit codes: 0 done (something indexed or all unchanged), 1 nothing could be read / no index,
+# 2 usage errors (argparse's own).
+OK, NOTHING, USAGE = 0, 1, 2
+
+
+def default_index() -> str:
+    return os.environ.get("NEWSEARCH_INDEX") or DEFAULT_INDEX
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsearch", description="Self-hosted full-text search for news articles.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    index_help = "index directory (default: $NEWSEARCH_INDEX or ./data/index)"
+
+    p = commands.add_parser("index", help="index .txt, .html/.htm and .jsonl(.gz) articles")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (read recursively)")
+    p.add_argument("--index", default=None, help=index_help)
+    p.add_argument("--rebuild", action="store_true", help="build a fresh index and switch to it atomically")
+    p.add_argument("--prune", action="store_true", help="delete indexed articles not found under PATH")
+    _pipeline_options(p)
+    p.set_defaults(run=cmd_index)
+
+    p = commands.add_parser("extract", help="print what the indexer makes of files, as JSON (no index)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--format", choices=("json", "jsonl"), default="json")
+    _pipeline_options(p)
+    p.set_defaults(run=cmd_extract)
+
+    p = commands.add_parser("search", help="search the index and print ranked titles")
+    p.add_argument("query", nargs="?", default=None, metavar="QUERY")
+    p.add_argument("--index", default=None, help=index_help)
+    p.add_argument("--limit", type=_positive, default=10, help="results per query (default 10)")
+    p.add_argument("--format", choices=("text", "json", "trec"), default="text")
+    p.add_argument("--batch", metavar="FILE", help="queries as 'qid<TAB>query text' lines ('-' for stdin)")
+    p.set_defaults(run=cmd_search)
+
+    p = commands.add_parser("stats", help="document count, sources, date range, top entities")
+    p.add_argument("--index", default=None, help=index_help)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(run=cmd_stats)
+
+    p = commands.add_parser("serve", help="serve the HTTP API with gunicorn")
+    p.add_argument("--index", default=None, help=index_help)
+    p.add_argument("--bind", default=DEFAULT_BIND, help=f"address to listen on (default {DEFAULT_BIND})")
+    p.set_defaults(run=cmd_serve)
+    return parser
+
+
+def _pipeline_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=_positive, default=None, help="worker processes (default: the core count)")
+    p.add_argument("--source", default=None, metavar="NAME", help="publisher name for every article read")
+    p.add_argument("--no-entities", dest="entities", action="store_false", help="skip named-entity extraction")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "index", "unset") is None:
+        args.index = default_index()
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `newsearch extract ... | head`
+        sys.stderr.close()
+        return OK
+
+
+# -- index ----------------------------------------------------------------------------------------
+def cmd_index(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .pipeline import index_paths
+
+    bar = tqdm(unit=" articles", file=sys.stderr, disable=not sys.stderr.isatty(), dynamic_ncols=True)
+    try:
+        report = index_paths(
+            args.paths, args.index, rebuild=args.rebuild, prune=args.prune, workers=args.workers,
+            entities=args.entities, source=args.source, progress=bar.update,
+        )
+    finally:
+        bar.close()
+    print_index_report(report, args.index, sys.stdout)
+    return OK if report.indexed or report.unchanged else NOTHING
+
+
+def print_index_report(report, index_dir: str, out: TextIO) -> None:
+    rate = report.read / report.seconds if report.seconds else 0.0
+    print(f"index: {os.path.abspath(index_dir)}", file=out)
+    print(f"read: {report.read} articles from {report.files} files in {report.seconds:.1f} s ({rate:.0f}/s)", file=out)
+    print(f"indexed: {report.indexed} (added {report.added}, updated {report.updated})", file=out)
+    print(f"unchanged: {report.unchanged}", file=out)
+    print(f"deleted: {report.deleted}", file=out)
+    if report.note:
+        print(f"note: {report.note}", file=out)
+    if report.skipped:
+        print(f"skipped: {len(report.skipped)} files of a type not read (e.g. {report.skipped[0]})", file=out)
+    print(f"failed: {len(report.failures)}", file=out)
+    for failure in report.failures:
+        print(f"  {failure.origin}: {failure.reason}", file=out)
+
+
+# -- extract --------------------------------------------------------------------------------------
+def cmd_extract(args: argparse.Namespace) -> int:
+    from .pipeline import Article, run_pipeline
+
+    out = sys.stdout
+    articles = failures = 0
+    first = True
+    if args.format == "json":
+        out.write("[")
+    for item in run_pipeline(args.paths, workers=args.workers, entities=args.entities, source=args.source):
+        if not isinstance(item, Article):
+            failures += 1
+            print(f"{item.origin}: {item.reason}", file=sys.stderr)
+            continue
+        articles += 1
+        text = json.dumps(item.to_dict(), ensure_ascii=False)
+        if args.format == "jsonl":
+            out.write(text + "\n")
+        else:
+            out.write(("\n" if first else ",\n") + text)
+        first = False
+        out.flush()
+    if args.format == "json":
+        out.write("\n]\n" if articles else "]\n")
+    print(f"extracted {articles} articles, {failures} failed", file=sys.stderr)
+    return OK if articles else NOTHING
+
+
+# -- search ---------------------------------------------------------------------------------------
+def read_batch(handle: TextIO) -> list[tuple[str, str]]:
+    """(qid, query) pairs from 'qid<TAB>query text' lines; blank lines and '#' comments skipped."""
+    queries = []
+    for lineno, line in enumerate(handle, 1):
+        line = line.rstrip("\r\n")
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        qid, sep, text = line.partition("\t")
+        if not sep:  # tolerate a space after the id
+            qid, _, text = line.strip().partition(" ")
+        if not qid.strip() or not text.strip():
+            raise ValueError(f"line {lineno}: expected 'qid<TAB>query text'")
+        queries.append((qid.strip(), text.strip()))
+    return queries
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from search.engine import Engine
+    from search.request import SearchRequest
+    from search.store import IndexMissing
+
+    if args.batch:
+        try:
+            if args.batch == "-":
+                queries = read_batch(sys.stdin)
+            else:
+                with open(args.batch, encoding="utf-8") as handle:
+                    queries = read_batch(handle)
+        except (OSError, ValueError) as e:
+            print(f"newsearch search: --batch {args.batch}: {e}", file=sys.stderr)
+            return USAGE
+    elif args.query is not None:
+        queries = [("1", args.query)]
+    else:
+        print("newsearch search: give a QUERY or --batch FILE", file=sys.stderr)
+        return USAGE
+
+    engine = Engine(args.index)
+    results = []
+    try:
+        for qid, text in queries:
+            request = SearchRequest(q=text, per_page=args.limit, facets=(), highlight=args.format != "trec")
+            results.append((qid, text, engine.search(request)))
+    except IndexMissing:
+        print(f"newsearch search: no index at {os.path.abspath(args.index)} (run `newsearch index` first)", file=sys.stderr)
+        return NOTHING
+    finally:
+        engine.close()
+
+    out = sys.stdout
+    if args.format == "trec":
+        for qid, _, res in results:
+            for rank, hit in enumerate(res.hits, 1):
+                out.write(f"{qid} Q0 {hit.id} {rank} {hit.score:.6f} newsearch\n")
+    elif args.format == "json":
+        payload = [
+            {"qid": qid, "query": text, "total": res.total, "took_ms": res.took_ms, "suggestion": res.suggestion,
+             "hits": [_jsonable(dataclasses.asdict(hit)) for hit in res.hits]}
+            for qid, text, res in results
+        ]
+        json.dump(payload if args.batch else payload[0], out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        for qid, text, res in results:
+            if args.batch:
+                out.write(f"# {qid}: {text}\n")
+            out.write(f"{res.total} results for {text!r}" + (f" (did you mean {res.suggestion!r}?)" if res.suggestion else "") + "\n")
+            for rank, hit in enumerate(res.hits, 1):
+                day = hit.published.date().isoformat() if hit.published else "----------"
+                out.write(f"{rank:3d}. {hit.title or '(untitled)'}\n     {day}  {hit.source}  score {hit.score:.2f}  id {hit.id}\n")
+    return OK
+
+
+# -- stats ----------------------------------------------------------------------------------------
+def cmd_stats(args: argparse.Namespace) -> int:
+    from search.engine import Engine
+    from search.store import IndexMissing
+
+    engine = Engine(args.index)
+    try:
+        stats = engine.stats()
+    except IndexMissing:
+        print(f"newsearch stats: no index at {os.path.abspath(args.index)} (run `newsearch index` first)", file=sys.stderr)
+        return NOTHING
+    finally:
+        engine.close()
+    out = sys.stdout
+    if args.format == "json":
+        json.dump(_jsonable(dataclasses.asdict(stats)), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return OK
+    first = stats.first_published.date().isoformat() if stats.first_published else "-"
+    last = stats.last_published.date().isoformat() if stats.last_published else "-"
+    out.write(f"index: {os.path.abspath(args.index)} (generation {stats.generation})\n")
+    out.write(f"documents: {stats.documents}\n")
+    out.write(f"published: {first} .. {last}\n")
+    for label, buckets in (("sources", stats.sources), ("people", stats.top_people),
+                           ("organizations", stats.top_organizations), ("places", stats.top_places)):
+        listed = ", ".join(f"{b.value} ({b.count})" for b in buckets) or "-"
+        out.write(f"{label}: {listed}\n")
+    return OK
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+# -- serve ----------------------------------------------------------------------------------------
+def gunicorn_config() -> Path | None:
+    """api/gunicorn.conf.py of the installed (or checked-out) api package, found without importing it."""
+    spec = importlib.util.find_spec("api")
+    if spec is None:
+        return None
+    if spec.origin and spec.origin not in ("namespace", "built-in"):
+        folder = Path(spec.origin).parent
+    elif spec.submodule_search_locations:
+        folder = Path(list(spec.submodule_search_locations)[0])
+    else:
+        return None
+    config = folder / "gunicorn.conf.py"
+    return config if config.is_file() else None
+
+
+def serve_command(index_dir: str, bind: str) -> tuple[list[str], dict[str, str]]:
+    """The gunicorn command line and environment `newsearch serve` runs."""
+    config = gunicorn_config()
+    if config is None:
+        raise FileNotFoundError("api/gunicorn.conf.py not found: is the api package installed?")
+    env = dict(os.environ)
+    env["NEWSEARCH_INDEX"] = os.path.abspath(index_dir)
+    # gunicorn imports api.wsgi by name: make sure the package's parent directory is importable.
+    package_parent = str(config.parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH", "")) if p)
+    argv = [sys.executable, "-m", "gunicorn", "-c", str(config), "--bind", bind, "api.wsgi:app"]
+    return argv, env
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        argv, env = serve_command(args.index, args.bind)
+    except FileNotFoundError as e:
+        print(f"newsearch serve: {e}", file=sys.stderr)
+        return NOTHING
+    if not os.path.isdir(args.index):
+        print(f"newsearch serve: warning: no index at {os.path.abspath(args.index)} yet", file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(argv[0], argv, env)
+    return OK  # not reached
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
