@@ -56,6 +56,8 @@ def build_schema() -> fields.Schema:
         summary=fields.STORED(),
         dateline=fields.STORED(),
         origin=fields.STORED(),
+        # Unstemmed words of title and body: the vocabulary for "did you mean" and completion.
+        spell=fields.TEXT(analyzer=NAME_ANALYZER, phrase=False, stored=False),
     )
     for facet in FACETS:
         schema.add(facet.keyword_field, fields.KEYWORD(stored=True, commas=True, lowercase=False, scorable=False))
@@ -86,6 +88,7 @@ def to_document(article: Article) -> dict:
         "summary": article.summary,
         "dateline": article.dateline,
         "origin": article.origin,
+        "spell": f"{article.title or ''}\n{article.body or ''}",
     }
     if article.published is not None:
         utc = article.published.astimezone(timezone.utc)

@@ -1,0 +1,138 @@
+"""Highlights: fragments of text around the matched terms, each match in <mark>, everything else
+HTML-escaped. Article text is never trusted: `<script>` in a body comes back as `&lt;script&gt;`."""
+from __future__ import annotations
+
+import bisect
+import html
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from whoosh import query as wq
+from whoosh.lang.porter import stem
+from whoosh.support.charset import accent_map
+
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+FRAGMENT_WORDS = 28  # words in a fragment, around its matches
+
+
+@lru_cache(maxsize=200_000)
+def term_key(word: str) -> str:
+    """What a word of text is in the index's title/body terms: lowercased, accent-folded, stemmed."""
+    return stem(word.lower().translate(accent_map))
+
+
+@dataclass
+class Highlighter:
+    keys: frozenset[str]  # term keys (stemmed) that count as a match
+
+    @classmethod
+    def for_query(cls, q: wq.Query | None, reader) -> "Highlighter":
+        keys: set[str] = set()
+        if q is not None:
+            for leaf in _positive_leaves(q):
+                for text in _leaf_texts(leaf, reader):
+                    # Name fields hold unstemmed words; title/body hold stems. Key everything as a stem.
+                    keys.add(term_key(text) if leaf.fieldname not in ("title", "body") else text)
+        return cls(frozenset(keys))
+
+    def _matches(self, text: str) -> list[tuple[int, int, str]]:
+        keys = self.keys
+        return [(m.start(), m.end(), k) for m in _TOKEN.finditer(text) if (k := term_key(m.group())) in keys]
+
+    def title(self, title: str) -> tuple[str, set[str]]:
+        matches = self._matches(title) if self.keys else []
+        return _render(title, 0, len(title), matches), {title[s:e].lower() for s, e, _ in matches}
+
+    def fragments(self, body: str, limit: int = 3) -> tuple[list[str], set[str]]:
+        """Up to `limit` fragments of `body`, best first by distinct terms matched, in text order."""
+        if not body:
+            return [], set()
+        matches = self._matches(body) if self.keys else []
+        if not matches:
+            return [_lead(body)], set()
+        words = [(m.start(), m.end()) for m in _TOKEN.finditer(body)]
+        starts = [w[0] for w in words]
+        windows = []
+        for i, (s, e, k) in enumerate(matches):
+            w = bisect.bisect_left(starts, s)
+            lo = max(0, w - FRAGMENT_WORDS // 3)
+            hi = min(len(words) - 1, lo + FRAGMENT_WORDS)
+            a, b = words[lo][0], words[hi][1]
+            inside = [m for m in matches if a <= m[0] and m[1] <= b]
+            windows.append((len({m[2] for m in inside}), len(inside), -s, a, b, inside))
+        windows.sort(reverse=True)
+        chosen: list[tuple[int, int, list]] = []
+        for _, _, _, a, b, inside in windows:
+            if all(b <= ca or a >= cb for ca, cb, _ in chosen):
+                chosen.append((a, b, inside))
+            if len(chosen) == limit:
+                break
+        chosen.sort()
+        frags = []
+        for a, b, inside in chosen:
+            frag = _render(body, a, b, inside)
+            frags.append(("… " if a > 0 else "") + frag + (" …" if b < len(body) else ""))
+        return frags, {body[s:e].lower() for s, e, _ in matches}
+
+
+def _render(text: str, a: int, b: int, matches: list[tuple[int, int, str]]) -> str:
+    """text[a:b], escaped, with each run of adjacent matches (only spaces between) in one <mark>."""
+    out: list[str] = []
+    pos = a
+    i = 0
+    spans = [(s, e) for s, e, _ in matches if a <= s and e <= b]
+    while i < len(spans):
+        s, e = spans[i]
+        while i + 1 < len(spans) and text[e : spans[i + 1][0]].strip() == "" and spans[i + 1][0] - e <= 2:
+            i += 1
+            e = spans[i][1]
+        out.append(html.escape(text[pos:s], quote=False))
+        out.append("<mark>" + html.escape(text[s:e], quote=False) + "</mark>")
+        pos = e
+        i += 1
+    out.append(html.escape(text[pos:b], quote=False))
+    return " ".join("".join(out).split())
+
+
+def _lead(body: str, chars: int = 240) -> str:
+    if len(body) <= chars:
+        return html.escape(" ".join(body.split()), quote=False)
+    cut = body.rfind(" ", 0, chars)
+    return html.escape(" ".join(body[: cut if cut > 0 else chars].split()), quote=False) + " …"
+
+
+def _positive_leaves(q):
+    """Leaf queries that can match (not under a NOT)."""
+    if isinstance(q, wq.Not):
+        return
+    if isinstance(q, wq.AndNot):
+        yield from _positive_leaves(q.a)
+        return
+    if isinstance(q, (wq.AndMaybe, wq.Require)):
+        yield from _positive_leaves(q.a)
+        yield from _positive_leaves(q.b)
+        return
+    if isinstance(q, wq.CompoundQuery):
+        for sub in q.subqueries:
+            yield from _positive_leaves(sub)
+        return
+    if isinstance(q, wq.WrappingQuery):
+        yield from _positive_leaves(q.child)
+        return
+    yield q
+
+
+def _leaf_texts(leaf, reader) -> list[str]:
+    if isinstance(leaf, wq.Phrase):
+        return [str(w) for w in leaf.words]
+    if isinstance(leaf, wq.MultiTerm):
+        try:
+            return [b.decode("utf-8") if isinstance(b, bytes) else b for b in leaf._btexts(reader)]
+        except Exception:  # noqa: BLE001 - a field missing from this index expands to nothing
+            return []
+    if isinstance(leaf, wq.Term):
+        return [str(leaf.text)]
+    return []
+

@@ -1,0 +1,227 @@
+"""From a user's query string to a Whoosh query.
+
+Syntax (Lucene-style): words (all required), "phrases", OR, AND, NOT / -word, field:value
+(title, body, source, person, org, place, author), prefix*, word~ (fuzzy), and date ranges
+(published:[2020-07-01 TO 2020-07-31], published:2020-07). A string the parser cannot read falls
+back to its plain words; an empty query matches everything. Expansions are bounded: prefixes need
+two characters, fuzzy terms four, and any expansion keeps at most MAX_EXPANSIONS terms (the most
+frequent), so no query walks the whole vocabulary.
+"""
+from __future__ import annotations
+
+import heapq
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+
+from whoosh import query as wq
+from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser, OrGroup
+from whoosh.qparser.plugins import GtLtPlugin
+
+from .stopwords import STOP_WORDS
+from .schema import FIELD_WEIGHTS, QUERY_FIELDS, SCHEMA, TEXT_ANALYZER
+
+MAX_EXPANSIONS = 64
+MIN_PREFIX = 2
+MIN_FUZZY = 4
+STOP = STOP_WORDS
+_FIELD_ALIASES = {"people": "person", "organization": "org", "organisation": "org", "organizations": "org",
+                  "places": "place", "location": "place", "publisher": "source", "headline": "title", "text": "body"}
+_DATE_FIELDS = ("published", "date")
+_RANGE = re.compile(
+    r"\b(?:published|date):([\[{])\s*(\S*?)\s+TO\s+(\S*?)\s*([\]}])", re.IGNORECASE
+)
+_SINGLE_DATE = re.compile(r"\b(?:published|date):(\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?)\b", re.IGNORECASE)
+_MINUS = re.compile(r'(^|[\s(])-(?=[\w"(])')
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_OPERATORS = re.compile(r'["*~:()]|\b(?:AND|OR|NOT)\b|(?:^|\s)-\w')
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass
+class ParsedQuery:
+    text: str  # the normalised query string
+    query: wq.Query | None  # None: match every document
+    date_start: datetime | None = None
+    date_end: datetime | None = None
+    words: list[str] = field(default_factory=list)  # the plain words, for suggestions and fallbacks
+    plain: bool = True  # no operators, fields or phrases: a candidate for the any-words fallback
+    fallback: bool = False  # the parser could not read it; these are its plain words
+
+    def any_words(self) -> wq.Query | None:
+        """The same words with OR (a match on more words ranks higher): the fallback for zero hits."""
+        terms = [w for w in self.words if w.casefold() not in STOP] or self.words
+        if len(terms) < 2:
+            return None
+        return _bounded(_strip_stop(_parser(any_words=True).parse(" ".join(terms))))
+
+
+@lru_cache(maxsize=2)
+def _parser(any_words: bool = False):
+    group = OrGroup.factory(0.9) if any_words else AndGroup
+    parser = MultifieldParser(list(QUERY_FIELDS), SCHEMA, fieldboosts=FIELD_WEIGHTS, group=group)
+    parser.add_plugin(FuzzyTermPlugin())
+    parser.remove_plugin_class(GtLtPlugin)
+    return parser
+
+
+def normalize_query(text: str) -> str:
+    text = unicodedata.normalize("NFC", text or "")
+    text = _CONTROL.sub(" ", text)
+    return " ".join(text.split())
+
+
+def parse_query(text: str) -> ParsedQuery:
+    text = normalize_query(text)
+    rest, start, end = _take_dates(text)
+    words = _WORD.findall(_RANGE.sub(" ", rest))
+    words = [w for w in words if w not in ("AND", "OR", "NOT")]
+    plain = not _OPERATORS.search(rest)
+    if not rest.strip():
+        return ParsedQuery(text, None, start, end, words, plain)
+    # Field aliases and "-word" (Lucene's prohibit) become what Whoosh's parser reads.
+    rest = re.sub(r"\b(\w+):", lambda m: _FIELD_ALIASES.get(m.group(1).lower(), m.group(1).lower()) + ":"
+                  if m.group(1).lower() in _FIELD_ALIASES or m.group(1).lower() in QUERY_FIELDS else m.group(0), rest)
+    rest = _MINUS.sub(lambda m: m.group(1) + "NOT ", rest)
+    try:
+        q = _parser().parse(rest)
+        q = _bounded(_strip_stop(q))
+        if q is wq.NullQuery or isinstance(q, wq.NullQuery.__class__) or _is_empty(q):
+            raise ValueError("nothing searchable")
+        if _only_negative(q):
+            q = wq.AndNot(wq.Every(), q.query if isinstance(q, wq.Not) else q)
+        return ParsedQuery(text, q, start, end, words, plain)
+    except Exception:  # noqa: BLE001 - any parser failure falls back to the words, never an error
+        if not words:
+            return ParsedQuery(text, None, start, end, words, plain, fallback=True)
+        q = _bounded(_strip_stop(_parser().parse(" ".join(words))))
+        return ParsedQuery(text, None if _is_empty(q) else q, start, end, words, plain, fallback=True)
+
+
+def _is_empty(q) -> bool:
+    return q is None or q is wq.NullQuery or (isinstance(q, wq.CompoundQuery) and not q.subqueries)
+
+
+def _only_negative(q) -> bool:
+    if isinstance(q, wq.Not):
+        return True
+    if isinstance(q, wq.And):
+        return all(isinstance(s, wq.Not) for s in q.subqueries)
+    return False
+
+
+def _strip_stop(q):
+    """Drop stop words from free-text terms (phrases keep theirs; a query of only stop words keeps them)."""
+
+    def is_stop(node) -> bool:
+        if isinstance(node, wq.Term):
+            return node.fieldname in QUERY_FIELDS and str(node.text) in STOP
+        if isinstance(node, wq.Or):  # one word across fields
+            return bool(node.subqueries) and all(is_stop(s) for s in node.subqueries)
+        return False
+
+    def walk(node):
+        if isinstance(node, wq.And):
+            kept = [walk(s) for s in node.subqueries if not is_stop(s)]
+            if not kept:
+                return node
+            return wq.And(kept, boost=node.boost) if len(kept) > 1 else kept[0]
+        if isinstance(node, wq.Or) and not is_stop(node):
+            kept = [walk(s) for s in node.subqueries if not is_stop(s)] or node.subqueries
+            return node.__class__(kept, boost=node.boost, **({"scale": node.scale} if hasattr(node, "scale") and node.scale else {}))
+        return node.apply(walk) if hasattr(node, "apply") else node
+
+    return walk(q).normalize()
+
+
+class BoundedPrefix(wq.Prefix):
+    def _btexts(self, ixreader):
+        return _most_frequent(ixreader, self.fieldname, super()._btexts(ixreader))
+
+
+class BoundedWildcard(wq.Wildcard):
+    def _btexts(self, ixreader):
+        return _most_frequent(ixreader, self.fieldname, super()._btexts(ixreader))
+
+
+class BoundedFuzzy(wq.FuzzyTerm):
+    def _btexts(self, ixreader):
+        return _most_frequent(ixreader, self.fieldname, super()._btexts(ixreader))
+
+
+def _most_frequent(ixreader, fieldname, btexts, scan_limit: int = 5000):
+    candidates = []
+    for i, btext in enumerate(btexts):
+        if i >= scan_limit:
+            break
+        candidates.append((ixreader.doc_frequency(fieldname, btext), btext))
+    return [b for _, b in heapq.nlargest(MAX_EXPANSIONS, candidates)]
+
+
+def _bounded(q):
+    """Replace expansions with bounded ones; expansions too short to be useful become plain terms."""
+    if isinstance(q, wq.Prefix):
+        if len(q.text) < MIN_PREFIX:
+            return wq.Term(q.fieldname, q.text, boost=q.boost)
+        return BoundedPrefix(q.fieldname, q.text, boost=q.boost)
+    if isinstance(q, wq.Wildcard):
+        literal = re.split(r"[*?]", q.text, maxsplit=1)[0]
+        if len(literal) < MIN_PREFIX:
+            stripped = re.sub(r"[*?]", "", q.text)
+            return wq.Term(q.fieldname, stripped, boost=q.boost) if stripped else wq.NullQuery
+        return BoundedWildcard(q.fieldname, q.text, boost=q.boost)
+    if isinstance(q, wq.FuzzyTerm):
+        if len(q.text) < MIN_FUZZY:
+            return wq.Term(q.fieldname, q.text, boost=q.boost)
+        return BoundedFuzzy(q.fieldname, q.text, boost=q.boost, maxdist=min(q.maxdist, 2 if len(q.text) >= 7 else 1),
+                            prefixlength=max(q.prefixlength, 1))
+    return q.apply(_bounded) if isinstance(q, wq.Query) else q
+
+
+# -- dates --------------------------------------------------------------------------------------
+def _take_dates(text: str) -> tuple[str, datetime | None, datetime | None]:
+    start = end = None
+    m = _RANGE.search(text)
+    if m:
+        lo, hi = _date_bounds(m.group(2)), _date_bounds(m.group(3))
+        start = lo[0] if lo and m.group(1) == "[" else (lo[1] if lo else None)
+        end = hi[1] if hi and m.group(4) == "]" else (hi[0] if hi else None)
+        text = (text[: m.start()] + " " + text[m.end():]).strip()
+    else:
+        m = _SINGLE_DATE.search(text)
+        if m:
+            bounds = _date_bounds(m.group(1))
+            if bounds:
+                start, end = bounds
+                text = (text[: m.start()] + " " + text[m.end():]).strip()
+    return text, start, end
+
+
+def _date_bounds(value: str) -> tuple[datetime, datetime] | None:
+    """[start, end) of a YYYY, YYYY-MM or YYYY-MM-DD value, in UTC; None for '*' or junk."""
+    parts = value.strip().split("-")
+    try:
+        if len(parts) == 1 and len(parts[0]) == 4:
+            y = int(parts[0])
+            return _utc(date(y, 1, 1)), _utc(date(y + 1, 1, 1))
+        if len(parts) == 2:
+            y, mth = int(parts[0]), int(parts[1])
+            nxt = date(y + (mth == 12), mth % 12 + 1, 1)
+            return _utc(date(y, mth, 1)), _utc(nxt)
+        if len(parts) == 3:
+            d = date(int(parts[0]), int(parts[1]), int(parts[2]))
+            return _utc(d), _utc(d + timedelta(days=1))
+    except (ValueError, OverflowError):
+        return None
+    return None
+
+
+def _utc(d: date) -> datetime:
+    return datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+
+
+def analyzed_terms(text: str) -> list[str]:
+    """The index terms a text produces in title/body (lowercased, accent-folded, stemmed)."""
+    return [t.text for t in TEXT_ANALYZER(text)]

@@ -1,0 +1,187 @@
+"""Running a search: match set, filters, disjunctive facets, ranking, paging, highlights."""
+from __future__ import annotations
+
+import math
+import time
+from datetime import date, datetime, time as dtime, timedelta, timezone
+
+import numpy as np
+from whoosh import scoring
+
+from .facets import IndexView
+from .highlight import Highlighter
+from .query import ParsedQuery, parse_query
+from .request import SearchRequest
+from .results import Hit, SearchResults
+from .schema import from_stored
+from .suggest import did_you_mean
+
+# BM25F: per-field length normalisation; titles are short, so normalise them less.
+WEIGHTING = scoring.BM25F(B=0.75, K1=1.2, title_B=0.5)
+RESCORE_WINDOW = 200  # top documents re-ranked by the recency boost
+FEW_HITS = 3  # fewer hits than this: look for a "did you mean"
+
+
+def run_search(searcher, view: IndexView, request: SearchRequest, now: float) -> SearchResults:
+    started = time.perf_counter()
+    parsed = parse_query(request.q)
+    start, end = _date_window(request, parsed)
+    date_mask = view.date_mask(start, end) if (start or end) else None
+    filter_masks = {
+        name: view.facet_mask(name, values) for name, values in request.filters.items() if values
+    }
+
+    qmask = _query_mask(searcher, view, parsed.query)
+    used = parsed
+    if parsed.query is not None and parsed.plain and not _combine(qmask, date_mask, filter_masks).any():
+        loose = parsed.any_words()
+        if loose is not None:
+            used = ParsedQuery(parsed.text, loose, parsed.date_start, parsed.date_end, parsed.words, True)
+            qmask = _query_mask(searcher, view, loose)
+    final = _combine(qmask, date_mask, filter_masks)
+    matches = np.flatnonzero(final)
+    total = int(len(matches))
+
+    first = (request.page - 1) * request.per_page
+    wanted = first + request.per_page
+    if request.sort == "relevance" and used.query is not None:
+        ranked = _by_relevance(searcher, view, used, final, matches, wanted, request, now)
+    else:
+        ranked = _by_date(view, matches, newest=(request.sort != "oldest"), limit=wanted)
+    page = ranked[first:wanted]
+
+    highlighter = Highlighter.for_query(used.query, searcher.reader()) if request.highlight else None
+    hits = [_hit(searcher, docnum, score, highlighter) for docnum, score in page]
+
+    facets = {}
+    for name in request.facets:
+        # Disjunctive: a facet's counts ignore that facet's own selections.
+        others = {k: v for k, v in filter_masks.items() if k != name}
+        docs = matches if name not in filter_masks else np.flatnonzero(_combine(qmask, date_mask, others))
+        facets[name] = view.buckets(name, docs, request.filters.get(name, []), request.facet_size)
+
+    suggestion = None
+    if total < FEW_HITS and parsed.words:
+        suggestion = did_you_mean(searcher, view, parsed, total)
+
+    return SearchResults(
+        total=total,
+        page=request.page,
+        per_page=request.per_page,
+        took_ms=round((time.perf_counter() - started) * 1000, 2),
+        hits=hits,
+        facets=facets,
+        suggestion=suggestion,
+        query=parsed.text,
+    )
+
+
+def count(searcher, view: IndexView, q) -> int:
+    return int(_query_mask(searcher, view, q).sum())
+
+
+def _query_mask(searcher, view: IndexView, q) -> np.ndarray:
+    if q is None:
+        return view.live
+    docs = np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
+    mask = np.zeros(view.doc_count_all, dtype=bool)
+    mask[docs] = True
+    return mask & view.live
+
+
+def _combine(qmask, date_mask, filter_masks) -> np.ndarray:
+    out = qmask.copy()
+    if date_mask is not None:
+        out &= date_mask
+    for mask in filter_masks.values():
+        out &= mask
+    return out
+
+
+def _date_window(request: SearchRequest, parsed: ParsedQuery) -> tuple[datetime | None, datetime | None]:
+    start, end = parsed.date_start, parsed.date_end
+    if request.date_from is not None:
+        lo = _day_start(request.date_from)
+        start = lo if start is None else max(start, lo)
+    if request.date_to is not None:  # inclusive day
+        hi = _day_start(request.date_to) + timedelta(days=1)
+        end = hi if end is None else min(end, hi)
+    return start, end
+
+
+def _day_start(d: date) -> datetime:
+    if isinstance(d, datetime):
+        return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+    return datetime.combine(d, dtime(0), tzinfo=timezone.utc)
+
+
+def _by_relevance(searcher, view, parsed, final, matches, wanted, request, now):
+    window = max(wanted, RESCORE_WINDOW) if request.recency_days else wanted
+    allow = None
+    if len(matches) < view.live.sum():
+        allow = set(matches.tolist())
+    if not allow and allow is not None:
+        return []
+    results = searcher.search(parsed.query, limit=window, filter=allow, terms=False)
+    ranked = [(hit.docnum, float(hit.score)) for hit in results]
+    if request.recency_days:
+        ranked = _recency(view, ranked, request.recency_days, now)
+    return ranked
+
+
+def _recency(view, ranked, scale_days: float, now: float, decay: float = 0.5, floor: float = 0.3):
+    """Elasticsearch's gauss decay on age: at `scale_days` old a document keeps `decay` of its boost."""
+    sigma2 = -(scale_days**2) / (2 * math.log(decay))
+    now_long = int((now + 62135596800) * 1_000_000)  # seconds since the Unix epoch -> Whoosh's long
+    out = []
+    for docnum, score in ranked:
+        stamp = view.published[docnum]
+        if view.has_date[docnum]:
+            age_days = max(0.0, (now_long - int(stamp)) / 86_400_000_000)
+            factor = math.exp(-(age_days**2) / (2 * sigma2))
+        else:
+            factor = 0.0
+        out.append((docnum, score * (floor + (1 - floor) * factor)))
+    out.sort(key=lambda x: -x[1])
+    return out
+
+
+def _by_date(view, matches, newest: bool, limit: int):
+    stamps = view.published[matches]
+    # Undated articles sort last either way.
+    key = np.where(view.has_date[matches], -stamps if newest else stamps, np.iinfo(np.int64).max)
+    if limit < len(matches):
+        part = np.argpartition(key, limit)[:limit]
+        order = part[np.argsort(key[part], kind="stable")]
+    else:
+        order = np.argsort(key, kind="stable")
+    return [(int(d), 0.0) for d in matches[order][:limit]]
+
+
+def _hit(searcher, docnum: int, score: float, highlighter: Highlighter | None) -> Hit:
+    article = from_stored(searcher.stored_fields(docnum))
+    hit = Hit(
+        id=article.id,
+        title=article.title,
+        url=article.url,
+        published=article.published,
+        source=article.source,
+        score=round(score, 4),
+        summary=article.summary,
+        dateline=article.dateline,
+        author=article.author,
+        people=article.people,
+        organizations=article.organizations,
+        places=article.places,
+    )
+    if highlighter is not None:
+        hit.title_highlight, in_title = highlighter.title(article.title)
+        hit.snippets, in_body = highlighter.fragments(article.body)
+        hit.matched_terms = sorted(in_title | in_body)
+    return hit
+
+
+def similar_articles(searcher, view, docnum: int, limit: int) -> list[Hit]:
+    results = searcher.more_like(docnum, "body", top=limit, numterms=20, normalize=True)
+    return [_hit(searcher, hit.docnum, float(hit.score), None) for hit in results if hit.docnum != docnum][:limit]
+

@@ -1,0 +1,117 @@
+"""Spelling suggestions ("did you mean") and completion over titles and entity names."""
+from __future__ import annotations
+
+import bisect
+import re
+
+from .query import ParsedQuery, parse_query
+from .stopwords import STOP_WORDS
+
+SPELL_FIELD = "spell"
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def did_you_mean(searcher, view, parsed: ParsedQuery, total: int) -> str | None:
+    """A corrected query string with more hits than the original, or None."""
+    from .searching import count
+
+    reader = searcher.reader()
+    if SPELL_FIELD not in reader.indexed_field_names():
+        return None
+    corrector = searcher.corrector(SPELL_FIELD)
+    text = parsed.text
+    changed = False
+    for word in dict.fromkeys(w for w in parsed.words if len(w) > 2 and not w.isdigit()):
+        low = word.lower()
+        if low in STOP_WORDS:
+            continue
+        df = reader.doc_frequency(SPELL_FIELD, low)
+        candidates = [c for c in corrector.suggest(low, limit=8, maxdist=2, prefix=1) if c != low]
+        if not candidates:
+            continue
+        best = max(candidates, key=lambda c: (-_distance(low, c), reader.doc_frequency(SPELL_FIELD, c)))
+        if reader.doc_frequency(SPELL_FIELD, best) <= df * 2:
+            continue  # the word is real and no likelier than its neighbour
+        text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", best, text, count=1)
+        changed = True
+    if not changed:
+        return None
+    corrected = parse_query(text)
+    if corrected.query is None or count(searcher, view, corrected.query) <= total:
+        return None
+    return text
+
+
+def _distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+class Completer:
+    """Completion candidates: entity and source names (by document count) and title/body words
+    (by document frequency), looked up by the start of any word in them."""
+
+    def __init__(self, view) -> None:
+        weights: dict[str, tuple[str, int]] = {}
+        for name, column in view.columns.items():
+            for bucket in view.values(name, "", len(column.terms)):
+                key = bucket.value.casefold()
+                if bucket.count > weights.get(key, ("", 0))[1]:
+                    weights[key] = (bucket.value, bucket.count)
+        keys: list[tuple[str, str, int]] = []
+        for key, (display, weight) in weights.items():
+            positions = [0] + [m.start() for m in re.finditer(r"(?<=\s)\S", key)]
+            for p in positions:
+                keys.append((key[p:], display, weight))
+        keys.sort()
+        self._keys = keys
+        self._prefixes = [k[0] for k in keys]
+        self._reader = view.searcher.reader()
+
+    def names(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        prefix = prefix.casefold()
+        i = bisect.bisect_left(self._prefixes, prefix)
+        found: dict[str, int] = {}
+        while i < len(self._keys) and self._prefixes[i].startswith(prefix) and len(found) < 500:
+            _, display, weight = self._keys[i]
+            found[display] = max(weight, found.get(display, 0))
+            i += 1
+        return sorted(found.items(), key=lambda kv: -kv[1])[:limit]
+
+    def words(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        if SPELL_FIELD not in self._reader.indexed_field_names() or not prefix:
+            return []
+        out = []
+        for i, btext in enumerate(self._reader.expand_prefix(SPELL_FIELD, prefix.lower())):
+            if i >= 2000:
+                break
+            word = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+            if word.isdigit():
+                continue
+            out.append((word, self._reader.doc_frequency(SPELL_FIELD, word)))
+        out.sort(key=lambda kv: -kv[1])
+        return out[:limit]
+
+
+def complete(view, text: str, limit: int = 8) -> list[str]:
+    text = " ".join(text.split())
+    if not text:
+        return []
+    completer = view.completer()
+    out: dict[str, int] = {}
+    for name, weight in completer.names(text, limit):
+        out.setdefault(name, weight * 3)  # a whole name beats a word of the same frequency
+    head, _, last = text.rpartition(" ")
+    # Single words complete from the vocabulary; a phrase completes to names, or failing that its last word.
+    if last and (not head or not out):
+        for word, df in completer.words(last, limit):
+            if word == last.lower() and not head:
+                continue
+            out.setdefault((head + " " + word).strip(), df)
+    ranked = sorted(out.items(), key=lambda kv: -kv[1])
+    return [value for value, _ in ranked[:limit]]
