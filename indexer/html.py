@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 # a pathological input from taking seconds.
 MAX_HTML_CHARS = 8_000_000
 
+# A page whose every line is shorter than this (headings, link labels) has no article text.
+MIN_PROSE_CHARS = 60
+
 _CONFIG = use_config()
 # The default timeout uses SIGALRM, which only works in the main thread; workers may be threads.
 _CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
@@ -91,7 +94,14 @@ def _extract(html: str, url: str | None) -> str:
     paragraphs = _drop_boilerplate(paragraphs, titles)
     if bodies:
         paragraphs = _weigh_jsonld(paragraphs, max(bodies, key=len))
+    if not _has_prose(paragraphs):
+        return ""
     return "\n\n".join(paragraphs)
+
+
+def _has_prose(paragraphs: list[str]) -> bool:
+    """False for what is left of a listing or navigation page: a few short headings, no sentences."""
+    return any(len(p) >= MIN_PROSE_CHARS for p in paragraphs) or sum(map(len, paragraphs)) >= 3 * MIN_PROSE_CHARS
 
 
 def _weigh_jsonld(paragraphs: list[str], body: str) -> list[str]:
