@@ -128,6 +128,8 @@ def _tidy(span: str) -> str:
     """Whitespace, edge punctuation, possessive and a leading article removed."""
     name = unicodedata.normalize("NFC", _first_line(span))
     name = re.sub(r"\s+", " ", name).strip()
+    if name.count("(") != name.count(")"):  # "Ato (Boldon" cut from "Ato (Boldon)"
+        name = re.sub(r"\s+", " ", name.replace("(", " ").replace(")", " ")).strip()
     for _ in range(3):
         before = name
         name = re.sub(r"(?:['’]s|(?<=s)['’])$", "", name)  # possessive: Lucas’, KCPD's
