@@ -40,6 +40,7 @@ _TZINFOS = {name: tz.gettz(zone) for name, zone in {
     "MST": "America/Denver", "MDT": "America/Denver", "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles",
     "BST": "Europe/London", "CET": "Europe/Paris", "CEST": "Europe/Paris"}.items()}
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d|2100)(?!\d)")
+_RFC822 = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}")
 _JS_DATE = re.compile(r"\s*GMT([+-]\d{4})(?:\s*\(.*\))?$")  # `Wed Nov 20 2019 08:00:58 GMT+0000 (UTC)`
 
 _ARTICLE_TYPES = ("Article", "NewsArticle", "BlogPosting", "Report", "ReportageNews", "LiveBlogPosting", "ScholarlyArticle",
@@ -95,10 +96,11 @@ def _parse_date(value: object) -> datetime | None:
         return _plausible(_aware(datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)))
     except ValueError:
         pass
-    try:
-        return _plausible(_aware(email.utils.parsedate_to_datetime(text)))
-    except (TypeError, ValueError, IndexError):
-        pass
+    if _RFC822.match(text):
+        try:
+            return _plausible(_aware(email.utils.parsedate_to_datetime(text)))
+        except (TypeError, ValueError, IndexError):
+            pass
     text = _JS_DATE.sub(r" \1", text)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
