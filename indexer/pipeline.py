@@ -264,10 +264,13 @@ def index_paths(
     progress: Callable[[int], None] | None = None,
 ) -> IndexReport:
     """Read, process and index everything under `paths` through the engine's one writer."""
-    from search.engine import Engine
+    # The store and its bulk writer are what Engine.writer() hands out; using them directly keeps the
+    # query side (and its imports) out of an indexing run.
+    from search.store import IndexStore
+    from search.writer import BulkWriter
 
     started = time.perf_counter()
-    engine = Engine(index_dir)
+    store = IndexStore(index_dir)
     report = IndexReport()
     counts = ReadCounts()
     writer = None
@@ -289,7 +292,7 @@ def index_paths(
                 continue
             first_origin[item.id] = item.origin or ""
             if writer is None:  # opened on the first article: a run that reads nothing leaves the index alone
-                writer = engine.writer(rebuild=rebuild)
+                writer = BulkWriter(store, rebuild=rebuild)
             writer.add(item)
         if writer is None and prune and not rebuild:
             report.note = "nothing was read, so nothing was pruned"

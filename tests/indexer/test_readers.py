@@ -1,0 +1,140 @@
+"""Readers: every supported file type, undecodable bytes, and bad input reported (never raised)."""
+import os
+from pathlib import Path
+
+import pytest
+
+from indexer.readers import RawDocument, ReadCounts, ReadFailure, decode_bytes, file_name_id, read_paths
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+READERS = FIXTURES / "readers"
+BATCH = FIXTURES / "batch"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+
+
+def read(*paths) -> list:
+    return list(read_paths([str(p) for p in paths]))
+
+
+def by_line(items: list) -> dict[int, RawDocument | ReadFailure]:
+    return {int(item.origin.rsplit(":", 1)[1]): item for item in items}
+
+
+def test_text_files_of_a_directory_in_name_order():
+    docs = read(SEEDS)
+    assert [d.name for d in docs] == sorted(p.stem for p in SEEDS.glob("*.txt"))
+    first = docs[0]
+    assert first.kind == "text"
+    assert first.origin == str(SEEDS / "000_cd26570f11a59a8a.txt")
+    assert first.content == (SEEDS / "000_cd26570f11a59a8a.txt").read_text(encoding="utf-8")
+
+
+def test_invalid_utf8_is_decoded_with_a_best_guess():
+    raw = (READERS / "bbc-sport-199.txt").read_bytes()
+    assert b"\xa315.8m" in raw  # a Latin-1 pound sign: not UTF-8
+    [doc] = read(READERS / "bbc-sport-199.txt")
+    assert isinstance(doc, RawDocument)
+    assert "a £15.8m signing from Parma" in doc.content
+    assert doc.content.startswith("Chelsea sack Mutu")
+
+
+def test_html_page_with_its_url():
+    [doc] = read(READERS / "sciencealert-europa.html")
+    assert doc.kind == "html"
+    assert doc.fields["url"] == "https://www.sciencealert.com/nasa-finds-water-plumes-above-the-surface-of-jupiter-s-icy-moon-europa"
+    assert "<html" in doc.content.lower()
+    assert doc.name == "sciencealert-europa"
+
+
+def test_jsonl_with_body_or_html():
+    business, tech = read(READERS / "articles.jsonl")
+    assert business.origin.endswith("articles.jsonl:1")
+    assert business.kind == "fields"
+    assert business.fields["id"] == "bbc-business-001"
+    assert business.fields["source"] == "BBC News"
+    assert "author" not in business.fields  # null is absent, not "None"
+    assert business.content.startswith("Quarterly profits at US media giant TimeWarner")
+    assert tech.kind == "html" and tech.fragment
+    assert tech.content.startswith("<article><p>")
+    assert "id" not in tech.fields
+
+
+def test_gzipped_jsonl_with_rss_field_names():
+    items = by_line(read(READERS / "rss-sample.jsonl.gz"))
+    plain, markup, empty = items[1], items[3], items[5]
+    assert plain.kind == "fields"
+    assert plain.fields["id"] == "rss2023-000001"
+    assert plain.fields["url"].startswith("https://abcnews.go.com/US/winter-storm")  # from `link`
+    assert plain.fields["published"] == "2023-01-01 23:02:37+00:00"  # from `date_published`
+    assert plain.fields["source_domain"] == "abcnews.com"
+    assert "source" not in plain.fields
+    assert markup.kind == "html"  # a description with markup is HTML
+    assert markup.content.startswith("<p>QF19 was three hours")
+    assert isinstance(empty, ReadFailure)
+    assert empty.reason.startswith("no article text")
+
+
+def test_bad_jsonl_lines_are_reported_with_line_numbers():
+    items = by_line(read(READERS / "bad-lines.jsonl"))
+    assert sorted(items) == [1, 2, 3, 4, 5, 7, 8]  # line 6 is blank
+    assert isinstance(items[1], RawDocument)
+    reasons = {n: item.reason for n, item in items.items() if isinstance(item, ReadFailure)}
+    assert reasons[2].startswith("invalid JSON")
+    assert reasons[3] == "field 'title' must be a string, not a number"
+    assert reasons[4] == "field 'title' must be a string, not a list"
+    assert reasons[5] == "not a JSON object (a list)"
+    assert reasons[7].startswith("no article text")
+    assert items[8].fields["id"] == "7"  # a numeric id is taken as its string
+    assert all(item.origin == f"{READERS / 'bad-lines.jsonl'}:{n}" for n, item in items.items())
+
+
+def test_binary_empty_and_missing_files_are_reported():
+    binary, empty, missing = read(BATCH / "binary.txt", BATCH / "empty.txt", FIXTURES / "no-such-file.txt")
+    assert binary == ReadFailure(str(BATCH / "binary.txt"), "binary file (contains NUL bytes)")
+    assert empty == ReadFailure(str(BATCH / "empty.txt"), "empty file")
+    assert missing.reason == "no such file or directory"
+
+
+def test_directory_walk_counts_files_and_skips_unknown_types(tmp_path):
+    (tmp_path / "sport").mkdir()
+    (tmp_path / "sport" / "199.txt").write_bytes((READERS / "bbc-sport-199.txt").read_bytes())
+    (tmp_path / "notes.md").write_text("not an article")
+    (tmp_path / ".hidden.txt").write_text("hidden")
+    counts = ReadCounts()
+    [doc] = list(read_paths([tmp_path], counts))
+    assert doc.name == "sport-199"  # below the directory given: unique across sub-folders
+    assert counts.files == 1
+    assert counts.skipped == [str(tmp_path / "notes.md")]
+    [failure] = list(read_paths([tmp_path / "notes.md"]))
+    assert failure.reason.startswith("unsupported file type")
+
+
+def test_unreadable_file_is_reported(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root reads files whatever their permissions")
+    path = tmp_path / "secret.txt"
+    path.write_text("text")
+    path.chmod(0)
+    try:
+        [item] = read(path)
+        assert isinstance(item, ReadFailure)
+        assert item.reason.startswith("cannot read")
+    finally:
+        path.chmod(0o644)
+
+
+def test_a_directory_named_like_a_file_is_walked(tmp_path):
+    (tmp_path / "odd.txt").mkdir()
+    assert read(tmp_path / "odd.txt") == []
+
+
+def test_decode_bytes():
+    assert decode_bytes("café".encode("utf-8")) == "café"
+    assert decode_bytes(b"\xef\xbb\xbfBOM") == "BOM"
+    assert decode_bytes("caf\xe9 cr\xe8me".encode("latin-1"), "iso-8859-1") == "café crème"
+
+
+def test_file_name_id():
+    assert file_name_id(Path("seeds/000_x.txt"), Path("seeds")) == "000_x"
+    assert file_name_id(Path("bbc/sport/199.txt"), Path("bbc")) == "sport-199"
+    assert file_name_id(Path("feeds/a.jsonl.gz"), None) == "a"
