@@ -57,7 +57,7 @@ CALL_SIGN_IN_TEXT = re.compile(r"(?<![\w@#.-])[KW][A-Z]{3}(?:-?(?:TV|DT|FM|AM))?
 # Four-letter capitalised words that are shouting, not a station.
 NOT_CALL_SIGNS = frozenset("""
     WHAT WITH WHEN WERE WILL WANT WEEK KEEP KIND KNOW WORK WEST WAIT WELL WHOM WORD WAYS WALK
-    WALL WARN WEAR WIFE WILD WIND WING WINS WISH KIDS KILL KING KNEW KEPT KEYS WHAT WHO WHY
+    WALL WARN WEAR WIFE WILD WIND WING WINS WISH KIDS KILL KING KNEW KEPT KEYS
     """.split())
 
 _ORDINAL = r"\d+(?:st|nd|rd|th)"
@@ -179,6 +179,7 @@ def _title_case_shouting(name: str) -> str:
 
 
 def _has_org_word(name: str) -> bool:
+    # The first word is not looked at: it often starts a place ("Union Station", "Center City").
     return any(w.casefold().strip(".,") in ORG_WORDS for w in name.split()[1:] or name.split())
 
 
@@ -391,12 +392,12 @@ class EntityExtractor:
     def extract_many(self, docs: Iterable[tuple[str, str]]) -> list[Entities]:
         """(title, body) pairs -> entities in the same order, batched with nlp.pipe."""
         nlp = self.nlp
-        texts = [_article_text(title, body)[: nlp.max_length - 1] for title, body in docs]
+        texts = (_article_text(title, body)[: nlp.max_length - 1] for title, body in docs)
         results = []
-        for text, doc in zip(texts, nlp.pipe(texts, batch_size=self.batch_size)):
+        for doc in nlp.pipe(texts, batch_size=self.batch_size):
             spans: dict[str, list[str]] = {kind: [] for kind in KINDS}
             for ent in doc.ents:
                 if ent.label_ in LABEL_KINDS:
                     spans[LABEL_KINDS[ent.label_]].append(ent.text)
-            results.append(canonicalize(spans[PEOPLE], spans[ORGS], spans[PLACES], text))
+            results.append(canonicalize(spans[PEOPLE], spans[ORGS], spans[PLACES], doc.text))
         return results
