@@ -1,0 +1,116 @@
+"""The composition root: `create_app(config)` builds the engine, middleware and routes, and nothing
+else wires things together.
+
+    >>> from api.app import create_app
+    >>> from api.config import Config
+    >>> app = create_app(Config(index="data/index"))
+"""
+from __future__ import annotations
+
+import falcon
+
+from search.engine import Engine
+from search.store import IndexMissing
+
+from .auth import KeyAuth, KeyRing
+from .config import Config
+from .middleware import CORS, AccessLog, ConditionalGet, SecurityHeaders
+from .openapi import OpenAPIResource
+from .problems import Problem, handle_unexpected, serialize_problem
+from .resources import (
+    ArticleResource,
+    ArticlesResource,
+    ArticleWrites,
+    FacetValuesResource,
+    HealthResource,
+    Prepare,
+    SearchResource,
+    SimilarResource,
+    StatsResource,
+    SuggestResource,
+    index_unavailable,
+)
+
+
+def create_app(config: Config | None = None, engine: Engine | None = None, prepare: Prepare | None = None) -> falcon.App:
+    """The WSGI app over one index. The engine opens its index lazily, on the first request a
+    worker serves, so a preloading server never shares a searcher across a fork."""
+    config = config or Config.from_env()
+    engine = engine or Engine(config.index, lock_timeout=config.write_lock_timeout)
+    prepare = prepare or pipeline_prepare()
+
+    app = falcon.App(
+        middleware=[
+            SecurityHeaders(),
+            AccessLog(),
+            CORS(config.cors_origins),
+            KeyAuth(KeyRing(config.api_keys, config.read_keys)),
+            ConditionalGet(engine, config.cache_max_age, private=bool(config.read_keys)),
+        ],
+    )
+    app.req_options.strip_url_path_trailing_slash = True
+    app.resp_options.secure_cookies_by_default = True
+    app.set_error_serializer(serialize_problem)
+    app.add_error_handler(Exception, handle_unexpected)
+    app.add_error_handler(IndexMissing, _index_missing)
+
+    writes = ArticleWrites(engine, config, prepare)
+    routes: list[tuple[str, object]] = [
+        ("/v1/search", SearchResource(engine, config)),
+        ("/v1/articles", ArticlesResource(writes)),
+        ("/v1/articles/{article_id}", ArticleResource(engine, writes)),
+        ("/v1/articles/{article_id}/similar", SimilarResource(engine)),
+        ("/v1/suggest", SuggestResource(engine, config)),
+        ("/v1/facets/{name}", FacetValuesResource(engine, config)),
+        ("/v1/stats", StatsResource(engine)),
+        ("/health", HealthResource(engine)),
+    ]
+    routes.append(("/openapi.json", OpenAPIResource(routes)))
+    for path, resource in routes:
+        app.add_route(path, resource)
+    app.add_sink(_not_found)  # unknown paths: a 404 problem like every other error
+    return app
+
+
+def _not_found(req: falcon.Request, resp: falcon.Response, **kwargs) -> None:
+    raise Problem(404, "Not found", f"No route for {req.path}; see /openapi.json.", slug="not-found")
+
+
+def _index_missing(req, resp, error, params) -> None:
+    raise index_unavailable()
+
+
+def pipeline_prepare(entities: bool = True) -> Prepare:
+    """Raw text/HTML -> Article through the indexer pipeline (`newsearch index` runs the same steps).
+
+    The NER model loads on the first raw article a worker receives, not at start-up."""
+    extractor = None
+
+    def prepare(items: list[dict]) -> list:
+        nonlocal extractor
+        from search.article import Article
+
+        from indexer.pipeline import Options, process_chunk
+        from indexer.readers import RawDocument
+
+        if entities and extractor is None:
+            from indexer.entities import EntityExtractor
+
+            extractor = EntityExtractor()
+        raws = []
+        for position, item in enumerate(items):
+            fields = {k: item[k] for k in ("id", "url", "title", "source", "author") if item.get(k)}
+            if item.get("published"):
+                fields["published"] = item["published"].isoformat()
+            raws.append(
+                RawDocument(
+                    origin=item.get("url") or f"api:{position}",
+                    kind="text" if "text" in item else "html",
+                    content=item.get("text") or item["html"],
+                    fields=fields,
+                )
+            )
+        outcomes = process_chunk(raws, Options(entities=entities), extractor)
+        return [o if isinstance(o, Article) else o.reason for o in outcomes]
+
+    return prepare

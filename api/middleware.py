@@ -1,0 +1,116 @@
+"""Cross-cutting HTTP behaviour: CORS, conditional GETs tied to the index generation, security
+headers and the access log. Each class is one Falcon middleware component."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+
+import falcon
+
+from .problems import Problem
+
+access_log = logging.getLogger("api.access")
+
+CORS_METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS"
+CORS_HEADERS = frozenset({"authorization", "content-type", "if-none-match", "accept"})
+EXPOSED_HEADERS = "ETag, Location, Retry-After"
+
+
+class SecurityHeaders:
+    def process_response(self, req, resp, resource, req_succeeded) -> None:
+        resp.set_header("X-Content-Type-Options", "nosniff")
+        resp.set_header("Referrer-Policy", "no-referrer")
+
+
+class AccessLog:
+    """One line per request: method, path (no query string, no headers), status, latency."""
+
+    def process_request(self, req, resp) -> None:
+        req.context.started = time.perf_counter()
+
+    def process_response(self, req, resp, resource, req_succeeded) -> None:
+        started = getattr(req.context, "started", None)
+        elapsed = (time.perf_counter() - started) * 1000 if started is not None else 0.0
+        access_log.info("%s %s %d %.1fms", req.method, req.path, resp.status_code, elapsed)
+
+
+class CORS:
+    """Cross-origin access for the configured origins only; preflights answered here.
+
+    Credentials are never allowed: keys travel in the Authorization header, not cookies.
+    """
+
+    def __init__(self, origins: tuple[str, ...]) -> None:
+        self.origins = frozenset(origins)
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if not self.origins:
+            return
+        resp.append_header("Vary", "Origin")
+        origin = req.get_header("Origin")
+        if req.method != "OPTIONS" or origin is None or not req.get_header("Access-Control-Request-Method"):
+            return
+        if origin not in self.origins:
+            raise Problem(403, "Origin not allowed", "This origin may not call the API from a browser.", slug="cors")
+        requested = req.get_header("Access-Control-Request-Headers") or ""
+        allowed = [h.strip() for h in requested.split(",") if h.strip().lower() in CORS_HEADERS]
+        resp.status = falcon.HTTP_204
+        resp.set_header("Access-Control-Allow-Origin", origin)
+        resp.set_header("Access-Control-Allow-Methods", CORS_METHODS)
+        if allowed:
+            resp.set_header("Access-Control-Allow-Headers", ", ".join(allowed))
+        resp.set_header("Access-Control-Max-Age", "600")
+        resp.complete = True  # answered: skip routing and responders
+
+    def process_response(self, req, resp, resource, req_succeeded) -> None:
+        origin = req.get_header("Origin")
+        if origin is not None and origin in self.origins:
+            resp.set_header("Access-Control-Allow-Origin", origin)
+            resp.set_header("Access-Control-Expose-Headers", EXPOSED_HEADERS)
+
+
+class ConditionalGet:
+    """ETag and Cache-Control on reads of resources marked `cacheable`; 304 on a matching If-None-Match.
+
+    The tag is weak (the body carries `took_ms`, which varies) and derives from the index
+    generation plus the request's path and query, so any commit or rebuild changes every tag.
+    The check runs before the responder: a revalidation costs no search.
+    """
+
+    def __init__(self, engine, max_age: int = 0, private: bool = False) -> None:
+        self.engine = engine
+        scope = "private" if private else "public"
+        self.cache_control = f"{scope}, max-age={max_age}, must-revalidate"
+
+    def process_resource(self, req: falcon.Request, resp: falcon.Response, resource, params) -> None:
+        if req.method not in ("GET", "HEAD") or not getattr(resource, "cacheable", False):
+            return
+        key = f"{self.engine.generation()}\x00{req.path}\x00{req.query_string}"
+        tag = 'W/"' + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:24] + '"'
+        resp.set_header("ETag", tag)
+        resp.set_header("Cache-Control", self.cache_control)
+        if _matches(req.get_header("If-None-Match"), tag):
+            resp.status = falcon.HTTP_304
+            resp.complete = True
+
+    def process_response(self, req, resp, resource, req_succeeded) -> None:
+        if resp.status_code not in (200, 304):
+            resp.delete_header("ETag")
+        if resp.get_header("Cache-Control") is None:
+            resp.set_header("Cache-Control", "no-store")
+
+
+def _opaque(tag: str) -> str:
+    tag = tag.strip()
+    return tag[2:] if tag.startswith("W/") else tag
+
+
+def _matches(header: str | None, tag: str) -> bool:
+    """If-None-Match uses the weak comparison (RFC 9110 13.1.2)."""
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    ours = _opaque(tag)
+    return any(_opaque(candidate) == ours for candidate in header.split(","))

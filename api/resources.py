@@ -1,0 +1,471 @@
+"""The resources: thin. Each loads its parameters with a schema, calls the Engine, dumps the answer.
+
+Each resource also describes its operations (`operations()`) with the same schema instances it
+validates with, so /openapi.json cannot drift from what the server accepts.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Callable
+
+import falcon
+from marshmallow import Schema, ValidationError
+
+from search.article import Article
+from search.engine import Engine
+from search.errors import ArticleNotFound, UnknownFacet
+from search.results import WriteReport
+
+from . import schemas
+from .config import Config
+from .problems import Problem, flatten_errors, invalid_params
+
+# prepare(items) -> one Article, or the reason the item was rejected, per raw item (text/HTML)
+Prepare = Callable[[list[dict]], list["Article | str"]]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What /openapi.json says about one responder."""
+
+    summary: str
+    response: type[Schema] | None = None
+    status: int = 200
+    query: Schema | None = None
+    body: dict | None = None  # an OpenAPI schema object, or a marshmallow schema under "schema"
+    errors: tuple[int, ...] = ()
+    statuses: dict[int, str] = field(default_factory=dict)  # other success statuses and their meaning
+    tags: tuple[str, ...] = ()
+
+
+def load_query(schema: Schema, req: falcon.Request):
+    try:
+        return schema.load(req.params)
+    except ValidationError as error:
+        raise invalid_params(error.messages) from None
+
+
+def dump(resp: falcon.Response, schema: Schema, value, status: int = 200) -> None:
+    resp.status = status
+    resp.content_type = falcon.MEDIA_JSON
+    resp.data = json.dumps(schema.dump(value), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+# -- reads -----------------------------------------------------------------------------------------
+class SearchResource:
+    cacheable = True
+
+    def __init__(self, engine: Engine, config: Config) -> None:
+        self.engine = engine
+        self.query = schemas.SearchQuery(limits=config)
+        self.results = schemas.SearchResultsSchema()
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        request = load_query(self.query, req)
+        dump(resp, self.results, self.engine.search(request))
+
+    on_head = on_get
+
+    def operations(self) -> dict[str, Operation]:
+        return {
+            "get": Operation(
+                "Search articles: ranked hits with highlights, facet counts and a spelling suggestion",
+                schemas.SearchResultsSchema,
+                query=self.query,
+                errors=(400, 503),
+                tags=("search",),
+            )
+        }
+
+
+class ArticleResource:
+    cacheable = True
+
+    def __init__(self, engine: Engine, writes: "ArticleWrites") -> None:
+        self.engine = engine
+        self.writes = writes
+        self.article = schemas.ArticleSchema()
+        self.result = schemas.WriteResultSchema()
+        self.no_params = schemas.NoParams()
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
+        load_query(self.no_params, req)
+        try:
+            article = self.engine.get(article_id)
+        except ArticleNotFound:
+            raise article_not_found(article_id) from None
+        dump(resp, self.article, article)
+
+    on_head = on_get
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
+        load_query(self.no_params, req)
+        report, errors = self.writes.write([self.writes.read_body(req)], path_id=article_id)
+        status = 201 if report.added else 200
+        if status == 201:
+            resp.location = f"/v1/articles/{article_id}"
+        dump(resp, self.result, _result(report, errors), status)
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
+        load_query(self.no_params, req)
+        try:
+            report = self.writes.guarded(self.engine.delete, article_id)
+        except ArticleNotFound:
+            raise article_not_found(article_id) from None
+        dump(resp, self.result, _result(report, []))
+
+    def operations(self) -> dict[str, Operation]:
+        return {
+            "get": Operation("One article, whole", schemas.ArticleSchema, query=self.no_params, errors=(400, 404, 503), tags=("articles",)),
+            "put": Operation(
+                "Create or replace the article with this id (ready fields, or raw text/HTML)",
+                schemas.WriteResultSchema,
+                status=200,
+                statuses={201: "Created"},
+                query=self.no_params,
+                body={"oneOf": [schemas.ArticleFields, schemas.RawArticle]},
+                errors=(400, 401, 403, 413, 415, 503),
+                tags=("articles",),
+            ),
+            "delete": Operation(
+                "Delete an article", schemas.WriteResultSchema, query=self.no_params, errors=(400, 401, 403, 404, 503), tags=("articles",)
+            ),
+        }
+
+
+class SimilarResource:
+    cacheable = True
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.query = schemas.SimilarQuery()
+        self.similar = schemas.SimilarSchema()
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
+        params = load_query(self.query, req)
+        try:
+            hits = self.engine.similar(article_id, limit=params["limit"])
+        except ArticleNotFound:
+            raise article_not_found(article_id) from None
+        dump(resp, self.similar, {"id": article_id, "hits": hits})
+
+    on_head = on_get
+
+    def operations(self) -> dict[str, Operation]:
+        return {"get": Operation("Articles similar to this one", schemas.SimilarSchema, query=self.query, errors=(400, 404, 503), tags=("articles",))}
+
+
+class SuggestResource:
+    cacheable = True
+
+    def __init__(self, engine: Engine, config: Config) -> None:
+        self.engine = engine
+        self.query = schemas.SuggestQuery(limits=config)
+        self.suggestions = schemas.SuggestionsSchema()
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        params = load_query(self.query, req)
+        words = self.engine.suggest(params["q"], limit=params["limit"])
+        dump(resp, self.suggestions, {"q": params["q"], "suggestions": words})
+
+    on_head = on_get
+
+    def operations(self) -> dict[str, Operation]:
+        return {"get": Operation("Completions over titles and entity names", schemas.SuggestionsSchema, query=self.query, errors=(400, 503), tags=("search",))}
+
+
+class FacetValuesResource:
+    cacheable = True
+
+    def __init__(self, engine: Engine, config: Config) -> None:
+        self.engine = engine
+        self.query = schemas.FacetValuesQuery(limits=config)
+        self.values = schemas.FacetValuesSchema()
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
+        params = load_query(self.query, req)
+        if name not in schemas.FACET_NAMES:
+            raise unknown_facet(name)
+        try:
+            buckets = self.engine.facet_values(name, prefix=params["q"], limit=params["limit"])
+        except UnknownFacet:
+            raise unknown_facet(name) from None
+        dump(resp, self.values, {"name": name, "q": params["q"], "values": buckets})
+
+    on_head = on_get
+
+    def operations(self) -> dict[str, Operation]:
+        return {
+            "get": Operation(
+                f"Values of one facet ({', '.join(schemas.FACET_NAMES)}) over the whole index",
+                schemas.FacetValuesSchema,
+                query=self.query,
+                errors=(400, 404, 503),
+                tags=("search",),
+            )
+        }
+
+
+class StatsResource:
+    cacheable = True
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.no_params = schemas.NoParams()
+        self.stats = schemas.StatsSchema()
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        load_query(self.no_params, req)
+        dump(resp, self.stats, self.engine.stats())
+
+    on_head = on_get
+
+    def operations(self) -> dict[str, Operation]:
+        return {"get": Operation("Index statistics", schemas.StatsSchema, query=self.no_params, errors=(400, 503), tags=("service",))}
+
+
+class HealthResource:
+    public = True
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.health = schemas.HealthSchema()
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if not self.engine.is_ready():
+            raise index_unavailable()
+        stats = self.engine.stats()
+        dump(resp, self.health, {"status": "ok", "documents": stats.documents, "generation": stats.generation})
+
+    on_head = on_get
+
+    def operations(self) -> dict[str, Operation]:
+        return {"get": Operation("200 once the index is open, 503 before", schemas.HealthSchema, errors=(503,), tags=("service",))}
+
+
+# -- writes ----------------------------------------------------------------------------------------
+class ArticlesResource:
+    def __init__(self, writes: "ArticleWrites") -> None:
+        self.writes = writes
+        self.result = schemas.WriteResultSchema()
+        self.no_params = schemas.NoParams()
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        load_query(self.no_params, req)
+        body = self.writes.read_body(req)
+        if isinstance(body, dict) and "articles" in body:
+            try:
+                batch = schemas.ArticleBatch().load(body)["articles"]
+            except ValidationError as error:
+                raise invalid_params(error.messages, title="Invalid request body") from None
+            if not batch:
+                raise Problem(400, "Invalid request body", "`articles` is empty.", slug="invalid-body")
+            if len(batch) > self.writes.config.max_batch_size:
+                raise Problem(
+                    413,
+                    "Batch too large",
+                    f"At most {self.writes.config.max_batch_size} articles per request; got {len(batch)}.",
+                    slug="batch-too-large",
+                )
+            report, errors = self.writes.write(batch, batch=True)
+        else:
+            report, errors = self.writes.write([body])
+            written = report.added + report.updated + report.unchanged
+            if report.added and written:
+                resp.location = f"/v1/articles/{written[0]}"
+        dump(resp, self.result, _result(report, errors), 201 if report.added else 200)
+
+    def operations(self) -> dict[str, Operation]:
+        item = {"oneOf": [schemas.ArticleFields, schemas.RawArticle]}
+        return {
+            "post": Operation(
+                "Add articles: one, or a batch as {\"articles\": [...]}; ready fields or raw text/HTML",
+                schemas.WriteResultSchema,
+                status=201,
+                statuses={200: "Nothing new: every article was an update or unchanged"},
+                query=self.no_params,
+                body={"oneOf": [*item["oneOf"], {"type": "object", "required": ["articles"], "properties": {"articles": {"type": "array", "items": item}}}]},
+                errors=(400, 401, 403, 413, 415, 503),
+                tags=("articles",),
+            )
+        }
+
+
+class ArticleWrites:
+    """The write path shared by POST and PUT: body reading, per-item validation, the pipeline, the engine."""
+
+    def __init__(self, engine: Engine, config: Config, prepare: Prepare | None) -> None:
+        self.engine = engine
+        self.config = config
+        self.prepare = prepare
+
+    def read_body(self, req: falcon.Request):
+        """The request's JSON body: 415 when not JSON, 413 when too large, 400 when unreadable."""
+        media = (req.content_type or "").split(";", 1)[0].strip().lower()
+        if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
+            raise Problem(415, "Unsupported media type", "Send the body as application/json.", slug="unsupported-media-type")
+        limit = self.config.max_body_bytes
+        if req.content_length is not None and req.content_length > limit:
+            raise body_too_large(limit)
+        data = req.bounded_stream.read(limit + 1)
+        if len(data) > limit:
+            raise body_too_large(limit)
+        try:
+            return json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+        except (UnicodeDecodeError, ValueError, RecursionError) as error:
+            detail = f"The body is not valid JSON: {error}" if isinstance(error, json.JSONDecodeError) else "The body is not valid UTF-8 JSON."
+            raise Problem(400, "Malformed JSON", detail, slug="malformed-json") from None
+
+    def guarded(self, write, *args):
+        """Run an engine write; another writer holding the index too long becomes a 503, never a 500."""
+        from search.store import WriteLockTimeout
+
+        try:
+            return write(*args)
+        except WriteLockTimeout:
+            raise Problem(
+                503,
+                "Index busy",
+                "Another writer holds the index; retry shortly.",
+                slug="index-busy",
+                headers={"Retry-After": "2"},
+            ) from None
+
+    def write(self, items: list, *, batch: bool = False, path_id: str | None = None) -> tuple[WriteReport, list[dict]]:
+        """Validate each item on its own, write the good ones; 400 when none is good."""
+        articles: dict[int, Article] = {}
+        errors: dict[int, tuple[str | None, object]] = {}
+        raw: list[tuple[int, dict]] = []
+        for index, item in enumerate(items):
+            if not isinstance(item, dict):
+                errors[index] = (None, "Must be a JSON object.")
+                continue
+            if "text" in item or "html" in item:
+                try:
+                    raw.append((index, schemas.RawArticle().load(item)))
+                except ValidationError as error:
+                    errors[index] = (_str_or_none(item.get("id")), error.messages)
+            else:
+                try:
+                    fields_ = schemas.ArticleFields(path_id=path_id).load(item)
+                except ValidationError as error:
+                    errors[index] = (_str_or_none(item.get("id")), error.messages)
+                    continue
+                articles[index] = _article_from_fields(fields_, path_id)
+        if raw:
+            for (index, item), outcome in zip(raw, self._prepare([item for _, item in raw])):
+                if isinstance(outcome, Article):
+                    articles[index] = _with_id(outcome, path_id or item.get("id"))
+                else:
+                    errors[index] = (item.get("id"), str(outcome))
+        if path_id is not None:
+            for index, article in list(articles.items()):
+                if article.id != path_id:
+                    errors[index] = (article.id, f"The body's id {article.id!r} differs from the path's {path_id!r}.")
+                    del articles[index]
+        seen: dict[str, int] = {}
+        for index in sorted(articles):
+            first = seen.setdefault(articles[index].id, index)
+            if first != index:
+                errors[index] = (articles[index].id, f"Duplicate id in this batch (first at index {first}).")
+                del articles[index]
+        if not articles:
+            raise _rejected(errors, batch)
+        report = self.guarded(self.engine.add, [articles[i] for i in sorted(articles)])
+        return report, [_item_error(i, *errors[i]) for i in sorted(errors)]
+
+    def _prepare(self, items: list[dict]) -> list:
+        if self.prepare is None:
+            return ["Raw text/HTML ingest is not available on this server."] * len(items)
+        outcomes = self.prepare(items)
+        if len(outcomes) != len(items):  # a broken pipeline must not silently drop articles
+            raise RuntimeError("prepare() returned a different number of results than items")
+        return outcomes
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _str_or_none(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _article_from_fields(data: dict, path_id: str | None) -> Article:
+    article_id = path_id or data.get("id") or derive_id(data["url"])
+    return Article(
+        id=article_id,
+        title=data["title"],
+        body=data["body"],
+        url=data["url"],
+        summary=data["summary"],
+        published=data["published"],
+        source=data["source"],
+        dateline=data["dateline"],
+        author=data["author"],
+        people=list(dict.fromkeys(data["people"])),
+        organizations=list(dict.fromkeys(data["organizations"])),
+        places=list(dict.fromkeys(data["places"])),
+        origin=data["url"],
+    )
+
+
+def derive_id(url: str) -> str:
+    """An id for an article sent without one: stable for its URL."""
+    return "u" + hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
+def _with_id(article: Article, article_id: str | None) -> Article:
+    if not article_id or article.id == article_id:
+        return article
+    return dataclasses.replace(article, id=article_id, checksum="")  # checksum covers the id: recompute
+
+
+def _item_error(index: int, article_id: str | None, messages) -> dict:
+    if isinstance(messages, str):
+        reason = messages
+    else:
+        reason = "; ".join(f"{e['name']}: {e['reason']}" for e in flatten_errors(messages))
+    return {"index": index, "id": article_id, "reason": reason}
+
+
+def _rejected(errors: dict, batch: bool) -> Problem:
+    if not batch and len(errors) == 1:
+        (article_id, messages), = errors.values()
+        if isinstance(messages, str):
+            return Problem(400, "Invalid article", messages, slug="invalid-article")
+        return invalid_params(messages, title="Invalid article")
+    items = [_item_error(i, *errors[i]) for i in sorted(errors)]
+    return Problem(400, "Invalid articles", "No article in the batch could be written.", slug="invalid-article", errors=items)
+
+
+def _result(report: WriteReport, errors: list[dict]) -> dict:
+    return {
+        "committed": report.committed,
+        "ids": report.added + report.updated + report.unchanged,
+        "added": report.added,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "deleted": report.deleted,
+        "errors": errors,
+    }
+
+
+# -- errors ----------------------------------------------------------------------------------------
+def article_not_found(article_id: str) -> Problem:
+    return Problem(404, "Article not found", f"No article has the id {article_id!r}.", slug="article-not-found")
+
+
+def unknown_facet(name: str) -> Problem:
+    return Problem(404, "Unknown facet", f"Facets are: {', '.join(schemas.FACET_NAMES)}.", slug="unknown-facet")
+
+
+def index_unavailable() -> Problem:
+    return Problem(503, "Index unavailable", "The index is not open yet.", slug="index-unavailable", headers={"Retry-After": "5"})
+
+
+def body_too_large(limit: int) -> Problem:
+    return Problem(413, "Request body too large", f"At most {limit} bytes.", slug="body-too-large")

@@ -1,0 +1,376 @@
+"""marshmallow schemas: what every request may carry, and the shape of every response.
+
+Query schemas take the configured limits (`Config`) when instantiated, so one instance both
+validates requests and documents the limits in /openapi.json.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, timezone
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from search.request import DEFAULT_FACETS, SORTS, SearchRequest
+from search.schema import DATE_FACET, FACETS
+
+from .config import Config
+
+FILTER_NAMES = tuple(f.name for f in FACETS)  # source, person, org, place, author
+FACET_NAMES = FILTER_NAMES + (DATE_FACET,)
+MAX_FILTER_VALUES = 50  # values of one repeatable filter in one request
+MAX_ID_LENGTH = 256
+MAX_NAME_LENGTH = 300  # one entity / source / author name
+
+# C0 controls (NUL included) and DEL; tab, newline and carriage return stay legal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+# -- fields ----------------------------------------------------------------------------------------
+class Text(fields.String):
+    """A string that is valid Unicode (no lone surrogates), has no control characters, and is NFC."""
+
+    default_error_messages = {
+        "control": "Must not contain control characters.",
+        "encoding": "Not valid Unicode text.",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise self.make_error("encoding") from None
+        if _CONTROL.search(text):
+            raise self.make_error("control")
+        return unicodedata.normalize("NFC", text)
+
+
+class Repeated(fields.List):
+    """A repeatable query parameter (`source=A&source=B`): one value or many, blanks dropped."""
+
+    def __init__(self, inner, *, split: str | None = None, **kwargs) -> None:
+        super().__init__(inner, **kwargs)
+        self.split = split
+
+    def _deserialize(self, value, attr, data, **kwargs) -> list:
+        if isinstance(value, str):
+            value = [value]
+        if self.split and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = [part for v in value for part in v.split(self.split)]
+        if isinstance(value, list):
+            value = [v.strip() if isinstance(v, str) else v for v in value]
+            value = [v for v in value if v != ""]
+        return list(dict.fromkeys(super()._deserialize(value, attr, data, **kwargs)))
+
+
+class DateParam(fields.Date):
+    """A date as YYYY-MM-DD or a full ISO 8601 date-time (its calendar date is used)."""
+
+    default_error_messages = {"invalid": "Not a valid date: use YYYY-MM-DD or ISO 8601."}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> date:
+        if not isinstance(value, str) or len(value) > 64:
+            raise self.make_error("invalid")
+        text = value.strip()
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+        try:
+            return datetime.fromisoformat(text).date()
+        except ValueError:
+            raise self.make_error("invalid") from None
+
+
+class Published(fields.DateTime):
+    """An article's publication time: ISO 8601 date or date-time; no offset means UTC."""
+
+    default_error_messages = {"invalid": "Not a valid date-time: use ISO 8601 (2020-07-03T14:00:00-05:00)."}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> datetime:
+        if not isinstance(value, str) or len(value) > 64:
+            raise self.make_error("invalid")
+        text = value.strip()
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise self.make_error("invalid") from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _limit_text(field: fields.Field, length: int) -> None:
+    target = field.inner if isinstance(field, fields.List) else field
+    target.validators.append(validate.Length(max=length))
+
+
+def _names(**kwargs) -> Repeated:
+    return Repeated(
+        Text(validate=validate.Length(max=MAX_NAME_LENGTH)),
+        validate=validate.Length(max=MAX_FILTER_VALUES),
+        load_default=list,
+        **kwargs,
+    )
+
+
+# -- query parameters ------------------------------------------------------------------------------
+class NoParams(Schema):
+    """Routes that take no query parameters: any parameter is an unknown one."""
+
+
+class SearchQuery(Schema):
+    q = Text(load_default="", metadata={"description": "Query: words, \"phrases\", OR, -word, field:value, prefix*, fuzzy~."})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1), metadata={"description": "1-based page."})
+    per_page = fields.Integer(load_default=10, validate=validate.Range(min=1))
+    sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
+    source = _names(metadata={"description": "Publisher; repeat to OR values."})
+    person = _names()
+    org = _names()
+    place = _names()
+    author = _names()
+    date_from = DateParam(data_key="from", load_default=None, metadata={"description": "Published on or after (YYYY-MM-DD)."})
+    date_to = DateParam(data_key="to", load_default=None, metadata={"description": "Published on or before (YYYY-MM-DD)."})
+    facets = Repeated(
+        fields.String(validate=validate.OneOf(FACET_NAMES)),
+        split=",",
+        load_default=lambda: list(DEFAULT_FACETS),
+        metadata={"description": "Comma-separated facet names; empty for none."},
+    )
+    facet_size = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
+    recency_days = fields.Float(
+        load_default=None,
+        validate=validate.Range(min=0, min_inclusive=False, max=36500),
+        metadata={"description": "Boost recent articles: scale of the decay on age, in days."},
+    )
+    highlight = fields.Boolean(load_default=True)
+
+    def __init__(self, *, limits: Config = Config(), **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.limits = limits
+        _limit_text(self.fields["q"], limits.max_query_length)
+        self.fields["per_page"].validators.append(validate.Range(max=limits.max_per_page))
+
+    @validates_schema
+    def _window(self, data: dict, **kwargs) -> None:
+        window = self.limits.result_window
+        if data["page"] * data["per_page"] > window:
+            raise ValidationError(
+                f"Beyond the result window: page × per_page must not exceed {window}.", field_name="page"
+            )
+        if data["date_from"] and data["date_to"] and data["date_from"] > data["date_to"]:
+            raise ValidationError("`from` is after `to`.", field_name="from")
+
+    @post_load
+    def _request(self, data: dict, **kwargs) -> SearchRequest:
+        return SearchRequest(
+            q=data["q"].strip(),
+            page=data["page"],
+            per_page=data["per_page"],
+            sort=data["sort"],
+            filters={name: data[name] for name in FILTER_NAMES if data[name]},
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            facets=tuple(data["facets"]),
+            facet_size=data["facet_size"],
+            recency_days=data["recency_days"],
+            highlight=data["highlight"],
+        )
+
+
+class SuggestQuery(Schema):
+    q = Text(required=True, validate=validate.Length(min=1), metadata={"description": "What the user has typed so far."})
+    limit = fields.Integer(load_default=8, validate=validate.Range(min=1, max=50))
+
+    def __init__(self, *, limits: Config = Config(), **kwargs) -> None:
+        super().__init__(**kwargs)
+        _limit_text(self.fields["q"], limits.max_query_length)
+
+
+class FacetValuesQuery(Schema):
+    q = Text(load_default="", metadata={"description": "Only values starting with this prefix."})
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+    def __init__(self, *, limits: Config = Config(), **kwargs) -> None:
+        super().__init__(**kwargs)
+        _limit_text(self.fields["q"], limits.max_query_length)
+
+
+class SimilarQuery(Schema):
+    limit = fields.Integer(load_default=5, validate=validate.Range(min=1, max=50))
+
+
+# -- request bodies --------------------------------------------------------------------------------
+def _id(**kwargs) -> Text:
+    return Text(
+        validate=[
+            validate.Length(min=1, max=MAX_ID_LENGTH),
+            validate.Regexp(r"^[^/\s]+$", error="Must not contain '/' or spaces."),
+        ],
+        **kwargs,
+    )
+
+
+class ArticleFields(Schema):
+    """An article with its fields ready: written as given."""
+
+    id = _id(metadata={"description": "Derived from `url` when absent."})
+    title = Text(required=True, validate=validate.Length(min=1, max=1000))
+    body = Text(required=True, validate=validate.Length(min=1))
+    url = fields.Url(load_default=None, schemes={"http", "https"}, validate=validate.Length(max=2048))
+    published = Published(load_default=None)
+    source = Text(load_default="unknown", validate=validate.Length(min=1, max=MAX_NAME_LENGTH))
+    summary = Text(load_default="", validate=validate.Length(max=5000))
+    dateline = Text(load_default=None, validate=validate.Length(max=MAX_NAME_LENGTH))
+    author = Text(load_default=None, validate=validate.Length(max=MAX_NAME_LENGTH))
+    people = fields.List(Text(validate=validate.Length(min=1, max=MAX_NAME_LENGTH)), load_default=list, validate=validate.Length(max=500))
+    organizations = fields.List(Text(validate=validate.Length(min=1, max=MAX_NAME_LENGTH)), load_default=list, validate=validate.Length(max=500))
+    places = fields.List(Text(validate=validate.Length(min=1, max=MAX_NAME_LENGTH)), load_default=list, validate=validate.Length(max=500))
+
+    @validates_schema
+    def _identified(self, data: dict, **kwargs) -> None:
+        if not data.get("id") and not data.get("url") and not self.path_id:
+            raise ValidationError("Give an `id` or a `url` to derive it from.", field_name="id")
+
+    def __init__(self, *, path_id: str | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.path_id = path_id  # PUT: the id comes from the path
+
+
+class RawArticle(Schema):
+    """Raw text or HTML, run through the indexer pipeline (cleaning, metadata, entities)."""
+
+    id = _id()
+    text = Text(validate=validate.Length(min=1), metadata={"description": "Plain text: the first line is the title."})
+    html = Text(validate=validate.Length(min=1), metadata={"description": "A whole HTML page; its main text is extracted."})
+    url = fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2048))
+    title = Text(validate=validate.Length(min=1, max=1000))
+    source = Text(validate=validate.Length(min=1, max=MAX_NAME_LENGTH))
+    published = Published()
+
+    @validates_schema
+    def _one_kind(self, data: dict, **kwargs) -> None:
+        if ("text" in data) == ("html" in data):
+            raise ValidationError("Give exactly one of `text` and `html`.", field_name="text")
+
+
+class ArticleBatch(Schema):
+    """`{"articles": [...]}`: each item either ready fields or raw text/HTML."""
+
+    articles = fields.List(fields.Dict(), required=True)
+
+
+# -- responses -------------------------------------------------------------------------------------
+class BucketSchema(Schema):
+    value = fields.String()
+    count = fields.Integer()
+    selected = fields.Boolean()
+
+
+class HitSchema(Schema):
+    id = fields.String()
+    title = fields.String()
+    title_highlight = fields.String(metadata={"description": "The title, HTML-escaped, matches in <mark>."})
+    url = fields.String(allow_none=True)
+    published = fields.DateTime(allow_none=True)
+    source = fields.String()
+    score = fields.Float()
+    summary = fields.String()
+    dateline = fields.String(allow_none=True)
+    author = fields.String(allow_none=True)
+    snippet = fields.String(metadata={"description": "The snippets joined: HTML-escaped, matches in <mark>."})
+    snippets = fields.List(fields.String())
+    matched_terms = fields.List(fields.String())
+    people = fields.List(fields.String())
+    organizations = fields.List(fields.String())
+    places = fields.List(fields.String())
+
+
+class SearchResultsSchema(Schema):
+    query = fields.String(metadata={"description": "The query as the engine understood it."})
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    took_ms = fields.Float()
+    hits = fields.List(fields.Nested(HitSchema))
+    facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(BucketSchema)))
+    suggestion = fields.String(allow_none=True, metadata={"description": "A corrected query, or null."})
+
+
+class ArticleSchema(Schema):
+    id = fields.String()
+    title = fields.String()
+    body = fields.String()
+    url = fields.String(allow_none=True)
+    summary = fields.String()
+    published = fields.DateTime(allow_none=True)
+    source = fields.String()
+    dateline = fields.String(allow_none=True)
+    author = fields.String(allow_none=True)
+    people = fields.List(fields.String())
+    organizations = fields.List(fields.String())
+    places = fields.List(fields.String())
+
+
+class SimilarSchema(Schema):
+    id = fields.String()
+    hits = fields.List(fields.Nested(HitSchema))
+
+
+class SuggestionsSchema(Schema):
+    q = fields.String()
+    suggestions = fields.List(fields.String())
+
+
+class FacetValuesSchema(Schema):
+    name = fields.String()
+    q = fields.String()
+    values = fields.List(fields.Nested(BucketSchema))
+
+
+class StatsSchema(Schema):
+    documents = fields.Integer()
+    generation = fields.String()
+    sources = fields.List(fields.Nested(BucketSchema))
+    first_published = fields.DateTime(allow_none=True)
+    last_published = fields.DateTime(allow_none=True)
+    top_people = fields.List(fields.Nested(BucketSchema))
+    top_organizations = fields.List(fields.Nested(BucketSchema))
+    top_places = fields.List(fields.Nested(BucketSchema))
+
+
+class HealthSchema(Schema):
+    status = fields.String()
+    documents = fields.Integer()
+    generation = fields.String()
+
+
+class ItemErrorSchema(Schema):
+    index = fields.Integer(metadata={"description": "Position of the item in the request (0 for a single article)."})
+    id = fields.String(allow_none=True)
+    reason = fields.String()
+
+
+class WriteResultSchema(Schema):
+    committed = fields.Boolean(metadata={"description": "True when the write is durable on disk."})
+    ids = fields.List(fields.String(), metadata={"description": "Ids written (added, updated or unchanged)."})
+    added = fields.List(fields.String())
+    updated = fields.List(fields.String())
+    unchanged = fields.List(fields.String())
+    deleted = fields.List(fields.String())
+    errors = fields.List(fields.Nested(ItemErrorSchema), metadata={"description": "Items rejected, by position."})
+
+
+class InvalidParamSchema(Schema):
+    name = fields.String()
+    reason = fields.String()
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    invalid_params = fields.List(fields.Nested(InvalidParamSchema))
+    errors = fields.List(fields.Nested(ItemErrorSchema))
