@@ -170,7 +170,7 @@ def split_article(raw: str) -> TextParts:
 
     # The header: the lines before the first paragraph of prose.
     start = next((i for i, p in enumerate(kept[:_HEADER_LIMIT]) if is_prose(p)), None)
-    if start is None and residue:
+    if start is None and residue and len(kept) <= _HEADER_LIMIT:
         start = len(kept)  # template residue and no prose: what is left is header too (credits, labels)
     elif start is None:
         # No prose near the top: only a headline over a body can be told apart (e.g. a one-line-per-fact text).

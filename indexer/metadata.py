@@ -178,7 +178,7 @@ def derive_title(body: str, limit: int = TITLE_MAX) -> str | None:
     if m:
         lead = lead[m.end():]
     sentence = _first_sentence(lead).rstrip(" .;:,")
-    if not sentence:
+    if not re.search(r"\w", sentence):
         return None
     if len(sentence) <= limit:
         return sentence
