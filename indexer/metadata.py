@@ -291,7 +291,9 @@ def _html_evidence(html: str) -> dict:
             publisher = _name_of(node.get("publisher"), by_id)
     site_names = [s for s in (publisher, meta.get("og:site_name"), _name_of(website, by_id),
                               meta.get("application-name")) if s]
-    source = next((s.lstrip("@") for s in site_names if s.lstrip("@")), None)
+    names = [n for n in (s.lstrip("@").strip() for s in site_names) if n]
+    # A slug such as `detroitnews` or `nj` names the site only when nothing better does.
+    source = next((n for n in names if not _is_slug(n)), names[0] if names else None)
 
     h1 = soup.find("h1")
     html_title = soup.title.get_text(" ", strip=True) if soup.title else None
@@ -368,6 +370,10 @@ def _person(value: str | None) -> str | None:
     if " " not in name and (name.islower() or "-" in name or "_" in name):
         return None
     return name
+
+
+def _is_slug(name: str) -> bool:
+    return name == name.lower() and " " not in name and "." not in name
 
 
 def strip_site_suffix(title: str, site_names: list[str]) -> str:
