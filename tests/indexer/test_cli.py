@@ -1,0 +1,202 @@
+"""The `newsearch` command, run as a user runs it: a subprocess with real files and a real index."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from indexer.cli import main, read_batch, serve_command
+from search.store import IndexStore
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures"
+BATCH = FIXTURES / "batch"
+SEEDS = ROOT / "seeds"
+
+
+def newsearch(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "indexer", *map(str, args)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})},
+    )
+
+
+def doc_ids(index: Path) -> set[str]:
+    ix = IndexStore(index).open()
+    try:
+        with ix.searcher() as s:
+            return {f["id"] for f in s.all_stored_fields()}
+    finally:
+        ix.close()
+
+
+@pytest.fixture(scope="module")
+def seeds_jsonl() -> list[dict]:
+    """`newsearch extract --format jsonl seeds/` with entities, once for the module."""
+    run = newsearch("extract", "--format", "jsonl", "--workers", "1", "seeds/")
+    assert run.returncode == 0, run.stderr
+    return [json.loads(line) for line in run.stdout.splitlines()]
+
+
+@pytest.fixture(scope="module")
+def seeds_index(tmp_path_factory) -> Path:
+    index = tmp_path_factory.mktemp("seeds") / "index"
+    run = newsearch("index", "--index", index, "--workers", "1", "seeds/")
+    assert run.returncode == 0, run.stdout + run.stderr
+    return index
+
+
+def test_extract_prints_the_seeds_as_articles(seeds_jsonl):
+    assert len(seeds_jsonl) == 5
+    fields = {"id", "url", "title", "body", "summary", "published", "source", "dateline", "author",
+              "people", "organizations", "places", "checksum", "origin"}
+    assert all(set(article) == fields for article in seeds_jsonl)
+    by_id = {a["id"]: a for a in seeds_jsonl}
+    kctv = by_id["000_cd26570f11a59a8a"]
+    assert kctv["published"].startswith("2020-07-03T")
+    assert kctv["source"] == "KCTV"
+    assert kctv["origin"] == str(SEEDS / "000_cd26570f11a59a8a.txt")
+    assert "Rick Smith" in kctv["people"]
+    liberty = by_id["003_db9d275e6a739cde"]
+    assert (liberty["source"], liberty["author"]) == ("Liberty Alliance", "Chris Vas")
+    assert by_id["002_bd1a7639317eeb3a"]["published"] is None
+
+
+def test_extract_json_is_one_array_and_two_workers_agree(seeds_jsonl):
+    run = newsearch("extract", "--format", "json", "--workers", "2", "seeds/")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == seeds_jsonl
+    assert "extracted 5 articles, 0 failed" in run.stderr
+
+
+def test_extract_reports_failures_on_stderr():
+    run = newsearch("extract", "--format", "jsonl", "--no-entities", "--workers", "1", BATCH / "empty.txt", BATCH / "000_cd26570f11a59a8a.txt")
+    assert run.returncode == 0
+    assert len(run.stdout.splitlines()) == 1
+    assert f"{BATCH / 'empty.txt'}: empty file" in run.stderr
+
+
+def test_index_a_bad_batch_indexes_the_good_and_reports_the_bad(tmp_path):
+    index = tmp_path / "index"
+    run = newsearch("index", "--index", index, "--no-entities", "--workers", "2", BATCH)
+    assert run.returncode == 0, run.stderr
+    report = run.stdout
+    assert "read: 6 articles from 8 files" in report
+    assert "indexed: 5 (added 5, updated 0)" in report
+    assert "failed: 4" in report
+    assert f"  {BATCH / 'binary.txt'}: binary file (contains NUL bytes)" in report
+    assert f"  {BATCH / 'empty.txt'}: empty file" in report
+    assert f"  {BATCH / 'broken.html'}: no article text" in report
+    assert f"  {BATCH / 'feed.jsonl'}:2: invalid JSON" in report
+    ids = doc_ids(index)
+    assert {"000_cd26570f11a59a8a", "003_db9d275e6a739cde", "latin1-199", "bbc-politics-001"} <= ids
+    assert len(ids) == 5
+    assert "\r" not in run.stderr  # no progress bar when stderr is not a terminal
+
+    again = newsearch("index", "--index", index, "--no-entities", "--workers", "1", BATCH)
+    assert again.returncode == 0
+    assert "indexed: 0 (added 0, updated 0)" in again.stdout
+    assert "unchanged: 5" in again.stdout
+
+
+def test_index_defaults_to_the_environment_and_fails_when_nothing_is_read(tmp_path):
+    index = tmp_path / "from-env"
+    run = newsearch("index", "--no-entities", "--workers", "1", BATCH / "empty.txt", tmp_path / "missing",
+                    env={"NEWSEARCH_INDEX": str(index)})
+    assert run.returncode == 1
+    assert "no such file or directory" in run.stdout
+    assert not (index / "current").exists()  # nothing read: the index is not touched
+    ok = newsearch("index", "--no-entities", "--workers", "1", SEEDS / "004_a8b559b7e96d520f.txt",
+                   env={"NEWSEARCH_INDEX": str(index)})
+    assert ok.returncode == 0 and doc_ids(index) == {"004_a8b559b7e96d520f"}
+
+
+def test_index_rebuild_and_prune_through_main(tmp_path, capsys):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    index = tmp_path / "index"
+    assert main(["index", "--index", str(index), "--no-entities", "--workers", "1", str(corpus)]) == 0
+    first = os.readlink(index / "current")
+    (corpus / "000_cd26570f11a59a8a.txt").unlink()
+    assert main(["index", "--index", str(index), "--prune", "--no-entities", "--workers", "1", str(corpus)]) == 0
+    assert "deleted: 1" in capsys.readouterr().out
+    assert main(["index", "--index", str(index), "--rebuild", "--no-entities", "--workers", "1", str(corpus)]) == 0
+    assert os.readlink(index / "current") != first
+    assert len(doc_ids(index)) == 4
+
+
+def test_usage_errors_exit_2():
+    assert newsearch("index").returncode == 2  # no PATH
+    assert newsearch("extract", "--format", "xml", "seeds/").returncode == 2
+    assert newsearch("search", "--limit", "0", "police").returncode == 2
+
+
+def test_search_prints_ranked_titles(seeds_index):
+    run = newsearch("search", "--index", seeds_index, "Fraternal Order of Police")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0].endswith("results for 'Fraternal Order of Police'")
+    assert lines[1].startswith("  1. ")
+    as_json = json.loads(newsearch("search", "--index", seeds_index, "--format", "json", "--limit", "2", "police").stdout)
+    assert as_json["query"] == "police" and 1 <= len(as_json["hits"]) <= 2
+    assert {"id", "title", "score", "source"} <= set(as_json["hits"][0])
+
+
+def test_search_batch_prints_trec_run_lines(seeds_index, tmp_path):
+    queries = tmp_path / "queries.tsv"
+    queries.write_text("q1\tpolice block party\n\n# a comment\nq2\tnarcotics division\n", encoding="utf-8")
+    run = newsearch("search", "--index", seeds_index, "--batch", queries, "--format", "trec", "--limit", "3")
+    assert run.returncode == 0, run.stderr
+    rows = [line.split() for line in run.stdout.splitlines()]
+    assert rows and all(len(r) == 6 and r[1] == "Q0" and r[5] == "newsearch" for r in rows)
+    assert {r[0] for r in rows} == {"q1", "q2"}
+    for qid in ("q1", "q2"):
+        ranks = [int(r[3]) for r in rows if r[0] == qid]
+        scores = [float(r[4]) for r in rows if r[0] == qid]
+        assert ranks == list(range(1, len(ranks) + 1)) and len(ranks) <= 3
+        assert scores == sorted(scores, reverse=True)
+    assert [r[2] for r in rows if r[0] == "q2"][0] == "003_db9d275e6a739cde"
+
+
+def test_read_batch_rejects_lines_without_a_query():
+    assert read_batch(["1\tstorm\n", "2 flood warning\n"]) == [("1", "storm"), ("2", "flood warning")]
+    with pytest.raises(ValueError, match="line 1"):
+        read_batch(["lonely\n"])
+
+
+def test_stats(seeds_index):
+    run = newsearch("stats", "--index", seeds_index, "--format", "json")
+    assert run.returncode == 0, run.stderr
+    stats = json.loads(run.stdout)
+    assert stats["documents"] == 5
+    assert {b["value"] for b in stats["sources"]} >= {"KCTV", "KSHB", "Liberty Alliance"}
+    assert stats["first_published"].startswith("2020-07-02")
+    assert stats["last_published"].startswith("2021-09-16")
+    assert "Rick Smith" in {b["value"] for b in stats["top_people"]}
+    text = newsearch("stats", "--index", seeds_index).stdout
+    assert "documents: 5" in text and "published: 2020-07-02 .. 2021-09-16" in text
+
+
+def test_search_and_stats_without_an_index_say_so(tmp_path):
+    for command in (["stats"], ["search", "police"]):
+        run = newsearch(*command, "--index", tmp_path / "none")
+        assert run.returncode == 1
+        assert "no index at" in run.stderr
+
+
+def test_serve_runs_gunicorn_on_the_api_by_name(tmp_path):
+    if not (ROOT / "api" / "gunicorn.conf.py").exists():
+        pytest.skip("api/gunicorn.conf.py has not landed yet")
+    argv, env = serve_command(str(tmp_path / "index"), "127.0.0.1:8123")
+    assert argv[1:] == ["-m", "gunicorn", "-c", str(ROOT / "api" / "gunicorn.conf.py"), "--bind", "127.0.0.1:8123", "api.wsgi:app"]
+    assert env["NEWSEARCH_INDEX"] == str(tmp_path / "index")
+
+
+def test_the_indexer_never_imports_the_api():
+    code = "import sys, indexer.cli, indexer.pipeline; indexer.cli.gunicorn_config(); print(sorted(m for m in sys.modules if m.split('.')[0] == 'api'))"
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
