@@ -1,0 +1,121 @@
+"""Searching the seeds over HTTP: what a user of /v1/search sees."""
+import re
+
+import pytest
+
+
+def search(client, **params):
+    response = client.simulate_get("/v1/search", params=params)
+    assert response.status_code == 200, response.text
+    return response.json
+
+
+def ids(body):
+    return [hit["id"][:3] for hit in body["hits"]]
+
+
+def test_phrase_of_a_street_name_finds_both_shooting_reports_with_marks(client):
+    body = search(client, q="Van Brunt")
+    assert set(ids(body)) >= {"000", "001"}
+    for hit in body["hits"]:
+        if hit["id"][:3] in ("000", "001"):
+            assert re.search(r"<mark>Van Brunt</mark>|<mark>Van</mark> <mark>Brunt</mark>", hit["snippet"])
+            assert hit["snippet"] == " … ".join(hit["snippets"])
+            assert hit["matched_terms"]
+    assert isinstance(body["took_ms"], (int, float))
+
+
+def test_source_filter(client):
+    body = search(client, source="KCTV")
+    assert body["total"] == 2
+    assert {hit["source"] for hit in body["hits"]} == {"KCTV"}
+
+
+def test_source_facet_counts_are_disjunctive(client):
+    plain = search(client, facets="source")["facets"]["source"]
+    counts = {b["value"]: b["count"] for b in plain}
+    assert counts["KCTV"] == 2 and counts["KSHB"] == 1 and counts["Liberty Alliance"] == 1
+    picked = search(client, facets="source", source="KCTV")["facets"]["source"]
+    by_value = {b["value"]: b for b in picked}
+    assert by_value["KCTV"]["selected"] is True and by_value["KCTV"]["count"] == 2
+    assert by_value["KSHB"]["count"] == 1 and by_value["KSHB"]["selected"] is False
+
+
+def test_repeated_filter_values_are_ored(client):
+    assert search(client, source=["KCTV", "KSHB"])["total"] == 3
+
+
+def test_person_filter(client):
+    body = search(client, person="Rick Smith")
+    assert body["total"] >= 2
+    assert all("Rick Smith" in hit["people"] for hit in body["hits"])
+
+
+def test_sort_newest(client):
+    order = ids(search(client, q="Van Brunt", sort="newest"))
+    assert order.index("000") < order.index("001")
+    assert ids(search(client, q="Van Brunt", sort="oldest")).index("001") < order.index("001") + 1
+
+
+def test_phrase(client):
+    assert ids(search(client, q='"peer counseling"')) == ["000"]
+
+
+def test_did_you_mean(client):
+    assert search(client, q="polise")["suggestion"] == "police"
+
+
+def test_date_histogram(client):
+    buckets = {b["value"]: b["count"] for b in search(client, facets="date")["facets"]["date"]}
+    assert buckets.get("2020-07") == 2 and buckets.get("2021-09") == 1
+
+
+def test_date_range_filter(client):
+    body = search(client, **{"from": "2020-07-01", "to": "2020-07-31"})
+    assert body["total"] == 2
+    assert search(client, **{"from": "2020-07-03T00:00:00+00:00", "to": "2020-07-03"})["total"] == 1
+
+
+def test_facets_parameter_picks_facets(client):
+    assert set(search(client, facets="source,person")["facets"]) == {"source", "person"}
+    assert search(client, facets="")["facets"] == {}
+    assert set(search(client)["facets"]) >= {"source", "person", "date"}
+
+
+def test_paging(client):
+    first = search(client, per_page=2, page=1)
+    second = search(client, per_page=2, page=2)
+    assert first["total"] == 5 and len(first["hits"]) == 2
+    assert not set(ids(first)) & set(ids(second))
+
+
+def test_search_text_is_html_escaped(client):
+    body = search(client, q="<script>alert(1)</script> police")
+    for hit in body["hits"]:
+        assert "<script>" not in hit["snippet"] and "<script>" not in hit["title_highlight"]
+
+
+def test_article_similar_suggest_facets_stats(client):
+    article = client.simulate_get("/v1/articles/000_cd26570f11a59a8a")
+    assert article.status_code == 200
+    assert article.json["source"] == "KCTV" and "peer counseling" in article.json["body"]
+    assert "origin" not in article.json  # server paths stay on the server
+
+    similar = client.simulate_get("/v1/articles/000_cd26570f11a59a8a/similar", params={"limit": 2})
+    assert similar.status_code == 200 and 0 < len(similar.json["hits"]) <= 2
+    assert all(hit["id"] != "000_cd26570f11a59a8a" for hit in similar.json["hits"])
+
+    suggest = client.simulate_get("/v1/suggest", params={"q": "pol"})
+    assert suggest.status_code == 200 and "police" in [s.lower() for s in suggest.json["suggestions"]]
+
+    facet = client.simulate_get("/v1/facets/person", params={"q": "Ri"})
+    assert facet.status_code == 200 and "Rick Smith" in [b["value"] for b in facet.json["values"]]
+
+    stats = client.simulate_get("/v1/stats")
+    assert stats.status_code == 200 and stats.json["documents"] == 5
+
+
+def test_health(client):
+    response = client.simulate_get("/health")
+    assert response.status_code == 200
+    assert response.json["status"] == "ok" and response.json["documents"] == 5 and response.json["generation"]
