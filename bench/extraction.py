@@ -4,7 +4,7 @@ Data: scrapinghub's article-extraction-benchmark pages (``html/<id>.html`` + ``g
 Metric (the benchmark's own): texts split into ``\\w+`` tokens, multisets of 4-token shingles per page,
 per-page precision and recall averaged over pages, F1 from the two averages.
 
-    python -m bench.extraction [DATA_DIR]
+    python -m bench.extraction [DATA_DIR] [--ablate]
 """
 
 from __future__ import annotations
@@ -77,39 +77,56 @@ def _timed(extract: Callable[[str, str | None], str], pages: dict[str, tuple[str
     return out, (time.perf_counter() - start) * 1000 / max(1, len(pages))
 
 
-def _plain_trafilatura(html: str, url: str | None) -> str:
+def _trafilatura(**options) -> Callable[[str, str | None], str]:
     import trafilatura
     from trafilatura.settings import use_config
 
     config = use_config()
     config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
-    return trafilatura.extract(html, url=url, config=config) or ""
+    return lambda html, url: trafilatura.extract(html, url=url, config=config, **options) or ""
 
 
-def run(data_dir: Path | None = None) -> dict:
-    """Score both extractors on ``data_dir``; {'skipped': reason} when the data is not there."""
+def run(data_dir: Path | None = None, ablate: bool = False) -> dict:
+    """Score our extractor and trafilatura on ``data_dir``; {'skipped': reason} when the data is not there.
+
+    trafilatura runs with its defaults and, to compare with its best, with comments off and with
+    comments off plus ``favor_precision`` (the setting ours builds on). ``ablate`` adds our extractor
+    with each of its rules switched off in turn.
+    """
     data_dir = Path(data_dir) if data_dir else DEFAULT_DATA
     if not (data_dir / "ground-truth.json").exists():
         return {"skipped": f"no benchmark data at {data_dir}"}
-    from indexer.html import extract_main_text
+    from indexer.html import RULES, extract_main_text
 
+    extractors = {
+        "newsearch": extract_main_text,
+        "trafilatura": _trafilatura(),
+        "trafilatura -comments": _trafilatura(include_comments=False),
+        "trafilatura -comments +precision": _trafilatura(include_comments=False, favor_precision=True),
+    }
+    if ablate:
+        for rule in sorted(RULES):
+            extractors[f"newsearch -{rule}"] = (
+                lambda html, url, rules=RULES - {rule}: extract_main_text(html, url, rules=rules))
     pages, truth = load_pages(data_dir)
     results = {"data": str(data_dir), "pages": len(pages), "extractors": {}}
-    for name, extract in (("newsearch", extract_main_text), ("trafilatura", _plain_trafilatura)):
+    for name, extract in extractors.items():
         predictions, ms = _timed(extract, pages)
         results["extractors"][name] = {**score(predictions, truth), "ms_per_page": round(ms, 1)}
     return results
 
 
 def main(argv: list[str]) -> int:
-    results = run(Path(argv[0]) if argv else None)
+    ablate = "--ablate" in argv
+    paths = [a for a in argv if a != "--ablate"]
+    results = run(Path(paths[0]) if paths else None, ablate=ablate)
     if "skipped" in results:
         print(f"extraction bench skipped: {results['skipped']}")
         return 0
     print(f"extraction on {results['pages']} pages ({results['data']})")
-    print(f"{'extractor':<12} {'F1':>6} {'prec':>6} {'recall':>6} {'ms/page':>8}")
+    print(f"{'extractor':<34} {'F1':>6} {'prec':>6} {'recall':>6} {'ms/page':>8}")
     for name, r in results["extractors"].items():
-        print(f"{name:<12} {r['f1']:>6.3f} {r['precision']:>6.3f} {r['recall']:>6.3f} {r['ms_per_page']:>8.1f}")
+        print(f"{name:<34} {r['f1']:>6.3f} {r['precision']:>6.3f} {r['recall']:>6.3f} {r['ms_per_page']:>8.1f}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"written to {RESULTS.relative_to(ROOT)}")

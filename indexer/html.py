@@ -15,7 +15,7 @@ import unicodedata
 from collections import Counter
 
 import trafilatura
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, Tag
 from trafilatura.settings import use_config
 
 log = logging.getLogger(__name__)
@@ -35,9 +35,15 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000\r\f\v]+")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _WORD = re.compile(r"\w+")
 
-# Inline pop-ups (hover cards, tooltips) nested in a paragraph: hidden until hovered, not prose.
-_RULES = {"embeds", "popups", "merge", "lines", "titles"}
+# The rules below, by name; the benchmark switches them off one at a time (--ablate) to show what
+# each is worth. embeds: lift embedded social posts out of their wrappers; popups: drop hover cards
+# inside paragraphs; merge: join an article body split into blocks; lines: drop call-to-action
+# paragraphs; titles: drop the headline repeated at the top of the text.
+RULES = frozenset({"embeds", "popups", "merge", "lines", "titles"})
+
+# Class names of the blocks an article body is written in ("article__body", "story-content").
 _BODY_CLASS = re.compile(r"body|content|article|story|entry|text", re.I)
+# Inline pop-ups (hover cards, tooltips) nested in a paragraph: hidden until hovered, not prose.
 _POPUP_CLASS = re.compile(r"rollover|hovercard|tooltip|popover|popup", re.I)
 
 # Social posts embedded in the story are quoted material the article is about; trafilatura drops
@@ -51,7 +57,7 @@ _BOILERPLATE_LINE = re.compile(
       | (?:sign\s+up|subscribe)\b.{0,80}\b(?:newsletter|updates|inbox)\b
       | get\s+the\s+latest\b.{0,60}\b(?:inbox|newsletter)\b
       | (?:click|tap)\s+here\b
-      | (?:read|see|watch)\s+(?:more|also|next)\b\s*[:\-–—]?
+      | (?:read|see|watch)\s+(?:more|also|next)\b\s*(?:[:\-–—|]|$)
       | (?:also\s+read|related|recommended|more\s+on\s+this|don'?t\s+miss|trending)\s*[:\-–—]
       | (?:also\s+on\s+\S+\.\w{2,4})\b
       | like\s+this\s+story\b
@@ -69,7 +75,7 @@ _SHORT_BOILERPLATE = re.compile(r"^(?:don'?t\s+miss|related(?:\s+(?:articles?|st
                                 r"more\s+stories|leggi\s+anche|lire\s+aussi|lesen\s+sie\s+auch)\s*:?$", re.I)
 
 
-def extract_main_text(html: str, url: str | None = None) -> str:
+def extract_main_text(html: str, url: str | None = None, *, rules: frozenset[str] = RULES) -> str:
     """The article's main text: paragraphs separated by a blank line ("\\n\\n"), no navigation, ads, share bars,
     comments, related links, captions of unrelated media, scripts or styles. '' when the page has no article text."""
     try:
@@ -77,21 +83,21 @@ def extract_main_text(html: str, url: str | None = None) -> str:
             html = html.decode("utf-8", errors="replace")
         if not html or not html.strip():
             return ""
-        return _extract(html[:MAX_HTML_CHARS], url)
+        return _extract(html[:MAX_HTML_CHARS], url, rules)
     except Exception as exc:  # a broken page must never stop a batch
         log.warning("html extraction failed for %s: %s", url or "<page>", exc)
         return ""
 
 
-def _extract(html: str, url: str | None) -> str:
+def _extract(html: str, url: str | None, rules: frozenset[str]) -> str:
     soup = BeautifulSoup(html, "lxml")
     bodies = _jsonld_bodies(soup)
     titles = _titles(soup)
-    _prepare(soup)
+    _prepare(soup, rules)
     prepared = str(soup)
     text = _trafilatura(prepared, url, favor_precision=True)
     paragraphs = _paragraphs(text)
-    paragraphs = _drop_boilerplate(paragraphs, titles)
+    paragraphs = _drop_boilerplate(paragraphs, titles, rules)
     if bodies:
         paragraphs = _weigh_jsonld(paragraphs, max(bodies, key=len))
     if not _has_prose(paragraphs):
@@ -142,15 +148,13 @@ def _trafilatura(html: str, url: str | None, **options) -> str:
         return ""
 
 
-def _prepare(soup: BeautifulSoup) -> None:
+def _prepare(soup: BeautifulSoup, rules: frozenset[str]) -> None:
     """Rewrite the page so that the extractor sees the story the way a reader does."""
-    if "embeds" in _RULES:
+    if "embeds" in rules:
         _unwrap_embedded_posts(soup)
-    if "popups" in _RULES:
+    if "popups" in rules:
         _drop_popups(soup)
-    if "bare" in _RULES:
-        _wrap_bare_text(soup)
-    if "merge" in _RULES:
+    if "merge" in rules:
         _merge_split_bodies(soup)
 
 
@@ -174,32 +178,6 @@ def _drop_popups(soup: BeautifulSoup) -> None:
     for popup in reversed(popups):
         if not popup.decomposed and (popup.find("img") is not None or len(popup.find_all("a")) > 1):
             popup.decompose()
-
-
-_INLINE = frozenset("a abbr b bdi cite code em font i mark q s small span strong sub sup time u".split())
-
-
-def _wrap_bare_text(soup: BeautifulSoup) -> None:
-    """Text written straight into a <div> (with <br> breaks) becomes <p> paragraphs, as a browser shows it."""
-    for div in soup.find_all(["div", "td", "article", "section"]):
-        if not any(isinstance(c, NavigableString) and type(c) is NavigableString and len(c.strip()) > 40
-                   for c in div.children):
-            continue
-        run: list = []
-        for child in list(div.children) + [None]:
-            inline = child is not None and (
-                (isinstance(child, NavigableString) and type(child) is NavigableString)
-                or (isinstance(child, Tag) and child.name in _INLINE))
-            if inline:
-                run.append(child)
-                continue
-            if run and sum(len(x.get_text() if isinstance(x, Tag) else x) for x in run) > 0 and \
-                    "".join(x.get_text() if isinstance(x, Tag) else str(x) for x in run).strip():
-                p = soup.new_tag("p")
-                run[0].insert_before(p)
-                for x in run:
-                    p.append(x.extract())
-            run = []
 
 
 def _merge_split_bodies(soup: BeautifulSoup) -> None:
@@ -236,14 +214,14 @@ def _clean_line(line: str) -> str:
     return _SPACES.sub(" ", line).strip()
 
 
-def _drop_boilerplate(paragraphs: list[str], titles: set[str]) -> list[str]:
+def _drop_boilerplate(paragraphs: list[str], titles: set[str], rules: frozenset[str]) -> list[str]:
     kept = []
     for i, para in enumerate(paragraphs):
-        if "lines" in _RULES and _BOILERPLATE_LINE.match(para) and len(para) < 300:
+        if "lines" in rules and _BOILERPLATE_LINE.match(para) and len(para) < 300:
             continue
-        if "lines" in _RULES and _SHORT_BOILERPLATE.match(para):
+        if "lines" in rules and _SHORT_BOILERPLATE.match(para):
             continue
-        if "titles" in _RULES and i < 3 and _norm(para) in titles:
+        if "titles" in rules and i < 3 and _norm(para) in titles:
             continue
         kept.append(para)
     return kept
