@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from whoosh.index import Index
+from whoosh.query import Term
 
 from .article import Article
 from .facets import IndexView
@@ -59,10 +60,11 @@ class Engine:
             if self._searcher is None or name != self._ix_name:
                 self._open(name)
             elif not self._searcher.up_to_date():
-                old = self._searcher
-                self._searcher = old.refresh()
-                if self._searcher is not old:
-                    self._view = _make_view(self._searcher)
+                # A fresh searcher, not Searcher.refresh(): refresh() reuses segment readers whose
+                # deletion sets are stale after an update, so replaced versions would still show.
+                self._searcher.close()
+                self._searcher = self._ix.searcher(weighting=WEIGHTING)
+                self._view = _make_view(self._searcher)
             return self._searcher, self._view
 
     def _open(self, name: str | None) -> None:
@@ -89,10 +91,10 @@ class Engine:
     # -- reads -----------------------------------------------------------------------------------
     def get(self, article_id: str) -> Article:
         searcher, _ = self._current()
-        stored = searcher.document(id=article_id)
-        if stored is None:
+        docnum = _live_docnum(searcher, article_id)
+        if docnum is None:
             raise ArticleNotFound(article_id)
-        return from_stored(stored)
+        return from_stored(searcher.stored_fields(docnum))
 
     def search(self, request: SearchRequest) -> SearchResults:
         searcher, view = self._current()
@@ -100,7 +102,7 @@ class Engine:
 
     def similar(self, article_id: str, limit: int = 5) -> list[Hit]:
         searcher, view = self._current()
-        docnum = searcher.document_number(id=article_id)
+        docnum = _live_docnum(searcher, article_id)
         if docnum is None:
             raise ArticleNotFound(article_id)
         return similar_articles(searcher, view, docnum, limit)
@@ -162,6 +164,15 @@ class Engine:
             if self._searcher is not None:
                 self._searcher.close()
                 self._searcher = None
+
+
+def _live_docnum(searcher, article_id: str) -> int | None:
+    # Whoosh's document()/document_number() can return a deleted (updated) version: skip those.
+    reader = searcher.reader()
+    for docnum in searcher.docs_for_query(Term("id", article_id)):
+        if not reader.is_deleted(docnum):
+            return docnum
+    return None
 
 
 def _make_view(searcher) -> IndexView:

@@ -129,7 +129,7 @@ class IndexView:
                         self._segment_cache.popitem(last=False)
             parts.append((cols, offset))
             if segreader.has_deletions():
-                deleted = np.fromiter(segreader.deleted_docs(), dtype=np.int64)
+                deleted = np.fromiter(segreader.segment().deleted_docs(), dtype=np.int64)
                 self.live[deleted + offset] = False
         self.columns = {facet.name: self._merge(facet.name, parts) for facet in FACETS}
         self.published = (

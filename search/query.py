@@ -79,7 +79,7 @@ def parse_query(text: str) -> ParsedQuery:
     words = _WORD.findall(_RANGE.sub(" ", rest))
     words = [w for w in words if w not in ("AND", "OR", "NOT")]
     plain = not _OPERATORS.search(rest)
-    if not rest.strip():
+    if not _WORD.search(rest):  # nothing searchable left (empty, or only punctuation): match everything
         return ParsedQuery(text, None, start, end, words, plain)
     # Field aliases and "-word" (Lucene's prohibit) become what Whoosh's parser reads.
     rest = re.sub(r"\b(\w+):", lambda m: _FIELD_ALIASES.get(m.group(1).lower(), m.group(1).lower()) + ":"

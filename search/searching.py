@@ -3,23 +3,28 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from datetime import date, datetime, time as dtime, timedelta, timezone
 
 import numpy as np
+from whoosh import query as wq
 from whoosh import scoring
+from whoosh.lang.porter import stem
 
 from .facets import IndexView
 from .highlight import Highlighter
-from .query import ParsedQuery, parse_query
+from .query import ParsedQuery, analyzed_terms, parse_query
 from .request import SearchRequest
 from .results import Hit, SearchResults
 from .schema import from_stored
+from .stopwords import STOP_WORDS
 from .suggest import did_you_mean
 
 # BM25F: per-field length normalisation; titles are short, so normalise them less.
 WEIGHTING = scoring.BM25F(B=0.75, K1=1.2, title_B=0.5)
 RESCORE_WINDOW = 200  # top documents re-ranked by the recency boost
 FEW_HITS = 3  # fewer hits than this: look for a "did you mean"
+STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS) | STOP_WORDS
 
 
 def run_search(searcher, view: IndexView, request: SearchRequest, now: float) -> SearchResults:
@@ -182,6 +187,29 @@ def _hit(searcher, docnum: int, score: float, highlighter: Highlighter | None) -
 
 
 def similar_articles(searcher, view, docnum: int, limit: int) -> list[Hit]:
-    results = searcher.more_like(docnum, "body", top=limit, numterms=20, normalize=True)
-    return [_hit(searcher, hit.docnum, float(hit.score), None) for hit in results if hit.docnum != docnum][:limit]
-
+    """Articles sharing this one's key terms (tf-idf over title and body, stop words out) and its entities."""
+    stored = searcher.stored_fields(docnum)
+    reader = searcher.reader()
+    n = max(reader.doc_count(), 1)
+    tf = Counter(
+        t for t in analyzed_terms(f"{stored.get('title', '')}\n{stored.get('body', '')}")
+        if t not in STOP_STEMS and len(t) > 2 and not t.isdigit()
+    )
+    weighted = []
+    for term, freq in tf.items():
+        df = reader.doc_frequency("body", term)
+        if df > 1:  # a term only this article has cannot find another
+            weighted.append(((1 + math.log(freq)) * math.log(1 + (n - df + 0.5) / (df + 0.5)), term))
+    weighted.sort(reverse=True)
+    # BM25 weighs each term by its idf already; the boost adds how much this article is about it.
+    clauses = [wq.Term("body", t, boost=1 + math.log(tf[t])) for _, t in weighted[:25]]
+    article = from_stored(stored)
+    for field, names in (("person", article.people), ("org", article.organizations), ("place", article.places)):
+        for name in names:
+            words = [w for w in name.lower().split() if w]
+            if words:
+                clauses.append(wq.Phrase(field, words) if len(words) > 1 else wq.Term(field, words[0]))
+    if not clauses:
+        return []
+    results = searcher.search(wq.Or(clauses), limit=limit, mask={docnum})
+    return [_hit(searcher, hit.docnum, float(hit.score), None) for hit in results]

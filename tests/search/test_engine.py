@@ -1,0 +1,203 @@
+"""The engine from a Python shell: queries, filters, facets, sorting, highlights, suggestions."""
+from datetime import date
+
+import pytest
+
+from search.errors import ArticleNotFound, UnknownFacet
+from search.request import SearchRequest
+
+KCTV_000 = "000_cd26570f11a59a8a"
+KCTV_001 = "001_b20fda21bfeeb18c"
+KSHB_002 = "002_bd1a7639317eeb3a"
+LIBERTY_003 = "003_db9d275e6a739cde"
+
+
+def ids(results):
+    return [h.id for h in results.hits]
+
+
+def facet(results, name):
+    return {b.value: (b.count, b.selected) for b in results.facets[name]}
+
+
+def test_words_are_all_required(seed_engine):
+    r = seed_engine.search(SearchRequest(q="Van Brunt"))
+    assert set(ids(r)) == {KCTV_000, KCTV_001}
+    assert r.total == 2
+    assert all(any("<mark>Van Brunt</mark>" in s for s in h.snippets) for h in r.hits)
+    assert all({"van", "brunt"} <= set(h.matched_terms) for h in r.hits)
+
+
+def test_phrase_matches_exact_sequence_only(seed_engine):
+    assert ids(seed_engine.search(SearchRequest(q='"peer counseling"'))) == [KCTV_000]
+    # both words occur in 000 but never in this order
+    assert seed_engine.search(SearchRequest(q='"counseling peer"')).total == 0
+
+
+def test_or_not_and_minus(seed_engine):
+    either = seed_engine.search(SearchRequest(q="Narcotics OR volleyball"))
+    assert set(ids(either)) == {LIBERTY_003, KSHB_002}
+    without = seed_engine.search(SearchRequest(q="officers -shooting"))
+    assert KCTV_001 not in ids(without) and KCTV_000 not in ids(without) and without.total >= 1
+    assert ids(seed_engine.search(SearchRequest(q="officers NOT shooting"))) == ids(without)
+
+
+def test_field_queries(seed_engine):
+    assert ids(seed_engine.search(SearchRequest(q="title:narcotics"))) == [LIBERTY_003]
+    assert set(ids(seed_engine.search(SearchRequest(q="source:kctv")))) == {KCTV_000, KCTV_001}
+    assert set(ids(seed_engine.search(SearchRequest(q="author:vas")))) == {LIBERTY_003}
+    assert set(ids(seed_engine.search(SearchRequest(q='person:"Rick Smith"')))) == {KCTV_000, LIBERTY_003}
+
+
+def test_prefix_and_fuzzy(seed_engine):
+    assert LIBERTY_003 in ids(seed_engine.search(SearchRequest(q="narco*")))
+    assert LIBERTY_003 in ids(seed_engine.search(SearchRequest(q="narcotcs~")))
+
+
+def test_one_letter_prefix_is_bounded_not_expanded(seed_engine):
+    from search.query import MAX_EXPANSIONS, parse_query
+
+    # "p*" does not expand to every p-word: it is read as the plain term "p"
+    assert seed_engine.search(SearchRequest(q="p*")).total == 0
+    q = parse_query("po*").query
+    s, _ = seed_engine._current()
+    expanded = [leaf for leaf in q.leaves()]
+    assert all(len(list(leaf._btexts(s.reader()))) <= MAX_EXPANSIONS for leaf in expanded)
+
+
+def test_date_range_in_query_and_as_filter(seed_engine):
+    r = seed_engine.search(SearchRequest(q="published:[2020-07-01 TO 2020-07-31]"))
+    assert set(ids(r)) == {KCTV_000, KCTV_001}
+    r = seed_engine.search(SearchRequest(q="police", date_from=date(2021, 1, 1)))
+    assert ids(r) == [LIBERTY_003]
+    r = seed_engine.search(SearchRequest(q="", date_to=date(2020, 7, 2)))
+    assert ids(r) == [KCTV_001]  # the `to` day is inclusive; undated articles never match a date filter
+
+
+def test_unreadable_query_falls_back_to_words(seed_engine):
+    r = seed_engine.search(SearchRequest(q='(("Van Brunt'))
+    assert r.total >= 1
+    assert seed_engine.search(SearchRequest(q="((( ))) :: ~~ **")).total == 5
+
+
+def test_empty_query_lists_newest_first_undated_last(seed_engine):
+    r = seed_engine.search(SearchRequest(q=""))
+    assert r.total == 5
+    assert ids(r)[:3] == [LIBERTY_003, KCTV_000, KCTV_001]
+
+
+def test_sort_newest_and_oldest(seed_engine):
+    newest = ids(seed_engine.search(SearchRequest(q="officers", sort="newest")))
+    assert newest.index(KCTV_000) < newest.index(KCTV_001)
+    oldest = ids(seed_engine.search(SearchRequest(q="officers", sort="oldest")))
+    assert oldest.index(KCTV_001) < oldest.index(KCTV_000)
+
+
+def test_filters_or_within_a_facet_and_across_facets(seed_engine):
+    kctv = seed_engine.search(SearchRequest(filters={"source": ["KCTV"]}))
+    assert set(ids(kctv)) == {KCTV_000, KCTV_001}
+    two = seed_engine.search(SearchRequest(filters={"source": ["KCTV", "KSHB"]}))
+    assert set(ids(two)) == {KCTV_000, KCTV_001, KSHB_002}
+    both = seed_engine.search(SearchRequest(filters={"source": ["KCTV", "KSHB"], "person": ["Kari Thompson"]}))
+    assert ids(both) == [KSHB_002]
+
+
+def test_filters_do_not_change_scores(seed_engine):
+    plain = {h.id: h.score for h in seed_engine.search(SearchRequest(q="police")).hits}
+    filtered = seed_engine.search(SearchRequest(q="police", filters={"source": ["KCTV"]}))
+    assert filtered.hits and all(h.score == pytest.approx(plain[h.id]) for h in filtered.hits)
+
+
+def test_facets_are_disjunctive_and_mark_selection(seed_engine):
+    r = seed_engine.search(SearchRequest(filters={"source": ["KCTV"]}))
+    sources = facet(r, "source")
+    assert sources["KCTV"] == (2, True)
+    assert sources["KSHB"] == (1, False)  # still visible after picking KCTV
+    assert sources["Liberty Alliance"] == (1, False)
+    # other facets are narrowed by the selection
+    assert "Kari Thompson" not in facet(r, "person")
+
+
+def test_date_histogram_by_month(seed_engine):
+    r = seed_engine.search(SearchRequest())
+    assert facet(r, "date") == {"2021-09": (1, False), "2020-07": (2, False)}
+
+
+def test_highlights_escape_article_markup(fresh_engine):
+    from search.article import Article
+
+    fresh_engine.add(Article(id="xss", title="<img src=x onerror=alert(1)> Council vote",
+                             body="The council <script>alert('x')</script> voted on the budget."))
+    hit = fresh_engine.search(SearchRequest(q="council budget")).hits[0]
+    assert hit.id == "xss"
+    assert "<script>" not in hit.snippet and "&lt;script&gt;" in hit.snippet
+    assert "<img" not in hit.title_highlight and "<mark>Council</mark>" in hit.title_highlight
+    assert "<mark>budget</mark>" in hit.snippet
+
+
+def test_did_you_mean(seed_engine):
+    r = seed_engine.search(SearchRequest(q="polise"))
+    assert r.suggestion == "police"
+    assert seed_engine.search(SearchRequest(q="police")).suggestion is None
+
+
+def test_completion_over_titles_and_names(seed_engine):
+    assert "Rick Smith" in seed_engine.suggest("rick")
+    assert "Rick Smith" in seed_engine.suggest("smi")
+    assert any(s.startswith("narcotic") for s in seed_engine.suggest("narc"))
+
+
+def test_facet_values_search(seed_engine):
+    assert [b.value for b in seed_engine.facet_values("person", "thomp")] == ["Kari Thompson"]
+    assert seed_engine.facet_values("source")[0].value == "KCTV"
+    with pytest.raises(UnknownFacet):
+        seed_engine.facet_values("colour")
+
+
+def test_similar_articles(fresh_engine):
+    import json
+
+    from search.article import Article
+
+    from .conftest import FIXTURES
+
+    followup = Article.from_dict(json.loads((FIXTURES / "followup_article.json").read_text()))
+    fresh_engine.add(followup)
+    similar = [h.id for h in fresh_engine.similar(KCTV_001)]
+    assert KCTV_001 not in similar
+    assert similar[0] == followup.id  # the follow-up on the same shooting
+    with pytest.raises(ArticleNotFound):
+        fresh_engine.similar("nope")
+
+
+def test_recency_boost_prefers_recent(tmp_path):
+    from datetime import datetime, timezone
+
+    from search.engine import Engine
+
+    from .conftest import load_articles
+
+    # The clock is passed in: "now" is a few days after the newest seed.
+    engine = Engine(tmp_path / "ix", clock=lambda: datetime(2021, 9, 20, tzinfo=timezone.utc).timestamp())
+    engine.add(load_articles())
+    plain = ids(engine.search(SearchRequest(q="police officers")))
+    boosted = ids(engine.search(SearchRequest(q="police officers", recency_days=30)))
+    assert set(plain) == set(boosted)
+    assert plain[0] != LIBERTY_003 and boosted[0] == LIBERTY_003
+
+
+def test_paging(seed_engine):
+    first = seed_engine.search(SearchRequest(q="", per_page=2, page=1))
+    second = seed_engine.search(SearchRequest(q="", per_page=2, page=2))
+    third = seed_engine.search(SearchRequest(q="", per_page=2, page=3))
+    assert first.total == 5 and len(first.hits) == 2 and len(third.hits) == 1
+    assert not set(ids(first)) & set(ids(second))
+
+
+def test_stats(seed_engine):
+    stats = seed_engine.stats()
+    assert stats.documents == 5
+    assert {b.value: b.count for b in stats.sources}["KCTV"] == 2
+    assert stats.first_published.date() == date(2020, 7, 2)
+    assert stats.last_published.date() == date(2021, 9, 16)
+    assert stats.top_people[0].value in ("Rick Smith", "Kari Thompson", "Quinton Lucas")
