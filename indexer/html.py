@@ -12,10 +12,11 @@ import json
 import logging
 import re
 import unicodedata
+import warnings
 from collections import Counter
 
 import trafilatura
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
 from trafilatura.settings import use_config
 
 log = logging.getLogger(__name__)
@@ -89,8 +90,16 @@ def extract_main_text(html: str, url: str | None = None, *, rules: frozenset[str
         return ""
 
 
+def _soup(markup: str) -> BeautifulSoup:
+    # Feeds, XHTML and bare URLs reach us too; bs4's advice about them is noise here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        return BeautifulSoup(markup, "lxml")
+
+
 def _extract(html: str, url: str | None, rules: frozenset[str]) -> str:
-    soup = BeautifulSoup(html, "lxml")
+    soup = _soup(html)
     bodies = _jsonld_bodies(soup)
     titles = _titles(soup)
     _prepare(soup, rules)
@@ -127,7 +136,7 @@ def _weigh_jsonld(paragraphs: list[str], body: str) -> list[str]:
 
 def _jsonld_text(body: str) -> str:
     if "<" in body and re.search(r"<(?:p|br|div|body)\b", body, re.I):
-        fragment = BeautifulSoup(body, "lxml")
+        fragment = _soup(body)
         for br in fragment.find_all("br"):
             br.replace_with("\n")
         blocks = fragment.find_all(["p", "h2", "h3", "h4", "li", "blockquote"])

@@ -140,6 +140,11 @@ def test_empty_and_odd_documents_do_not_raise(name):
     assert isinstance(extract_main_text(page(name)), str)
 
 
-@pytest.mark.parametrize("html", ["", "   \n", "<", "<html><body></body></html>", "\x00\x00", "<p>hi</p>"])
-def test_degenerate_input_gives_empty_text(html):
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize(
+    "html",
+    ["", "   \n", "<", "<html><body></body></html>", "\x00\x00", "<p>hi</p>", "https://example.com/a",
+     '<?xml version="1.0"?><rss><channel><item><title>A feed, not a page</title></item></channel></rss>'],
+)
+def test_degenerate_input_gives_empty_text_without_warnings(html):
     assert extract_main_text(html) == ""
