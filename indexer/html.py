@@ -141,7 +141,7 @@ def _jsonld_text(body: str) -> str:
             br.replace_with("\n")
         blocks = fragment.find_all(["p", "h2", "h3", "h4", "li", "blockquote"])
         if blocks:
-            return "\n".join(b.get_text(" ") for b in blocks if not b.find(["p", "li"]))
+            return "\n".join(b.get_text() for b in blocks if not b.find(["p", "li"]))
         return fragment.get_text("\n")
     return htmllib.unescape(body)
 
