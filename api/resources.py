@@ -343,6 +343,9 @@ class ArticleWrites:
             if not isinstance(item, dict):
                 errors[index] = (None, "Must be a JSON object.")
                 continue
+            if path_id is not None and item.get("id", path_id) != path_id:
+                errors[index] = (_str_or_none(item.get("id")), {"id": [f"Differs from the id in the path ({path_id!r})."]})
+                continue
             if "text" in item or "html" in item:
                 try:
                     raw.append((index, schemas.RawArticle().load(item)))
@@ -361,11 +364,6 @@ class ArticleWrites:
                     articles[index] = _with_id(outcome, path_id or item.get("id"))
                 else:
                     errors[index] = (item.get("id"), str(outcome))
-        if path_id is not None:
-            for index, article in list(articles.items()):
-                if article.id != path_id:
-                    errors[index] = (article.id, f"The body's id {article.id!r} differs from the path's {path_id!r}.")
-                    del articles[index]
         seen: dict[str, int] = {}
         for index in sorted(articles):
             first = seen.setdefault(articles[index].id, index)

@@ -256,7 +256,7 @@ class RawArticle(Schema):
 class ArticleBatch(Schema):
     """`{"articles": [...]}`: each item either ready fields or raw text/HTML."""
 
-    articles = fields.List(fields.Dict(), required=True)
+    articles = fields.List(fields.Raw(), required=True)  # items are checked one by one
 
 
 # -- responses -------------------------------------------------------------------------------------

@@ -1,0 +1,159 @@
+"""Writing over HTTP: keys, single and batch writes, raw text through the indexer pipeline, PUT, DELETE."""
+import falcon
+import pytest
+from falcon import testing
+
+from api.app import create_app
+from api.config import Config
+from search.store import IndexStore
+
+ARTICLE = {
+    "id": "api-test-1",
+    "title": "Zanzibar ferry schedule changes",
+    "body": "The Zanzibar ferry will leave earlier from Kansas City, officials said.\n\nMore details follow.",
+    "url": "https://example.org/news/zanzibar",
+    "published": "2022-03-04T10:00:00-06:00",
+    "source": "Example News",
+    "people": ["Ada Lovelace"],
+}
+
+
+def total(client, q, **params):
+    return client.simulate_get("/v1/search", params={"q": q, **params}).json["total"]
+
+
+def test_write_with_key_is_found_by_the_next_search(writer, auth):
+    assert total(writer, "zanzibar") == 0
+    response = writer.simulate_post("/v1/articles", json=ARTICLE, headers=auth)
+    assert response.status_code == 201, response.text
+    assert response.json["committed"] is True
+    assert response.json["added"] == ["api-test-1"] and response.json["ids"] == ["api-test-1"]
+    assert response.headers["location"] == "/v1/articles/api-test-1"
+    assert total(writer, "zanzibar") == 1
+    assert total(writer, "", person="Ada Lovelace") == 1
+    stored = writer.simulate_get("/v1/articles/api-test-1").json
+    assert stored["published"] == "2022-03-04T10:00:00-06:00" or stored["published"].startswith("2022-03-04T16:00")
+
+    again = writer.simulate_post("/v1/articles", json=ARTICLE, headers=auth)
+    assert again.status_code == 200 and again.json["unchanged"] == ["api-test-1"]
+
+
+@pytest.mark.parametrize(
+    "headers, status",
+    [
+        ({}, 401),
+        ({"Authorization": "Basic dXNlcjpwYXNz"}, 401),
+        ({"Authorization": "Bearer"}, 401),
+        ({"Authorization": "Bearer two words"}, 401),
+        ({"Authorization": "Bearer wrong-key"}, 403),
+        ({"Authorization": "Bearer test-write-key-012345678"}, 403),  # a prefix of the real key
+    ],
+)
+def test_writes_without_a_valid_key_change_nothing(writer, index_copy, headers, status):
+    generation = IndexStore(index_copy).current_name()
+    response = writer.simulate_post("/v1/articles", json=ARTICLE, headers=headers)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    if status == 401:
+        assert response.headers["www-authenticate"].startswith("Bearer")
+    assert writer.simulate_delete("/v1/articles/000_cd26570f11a59a8a", headers=headers).status_code == status
+    assert writer.simulate_put("/v1/articles/x1", json=ARTICLE | {"id": "x1"}, headers=headers).status_code == status
+    assert total(writer, "zanzibar") == 0 and total(writer, "") == 5
+    assert IndexStore(index_copy).current_name() == generation
+
+
+def test_no_configured_keys_means_no_writes(index_copy):
+    client = testing.TestClient(create_app(Config(index=index_copy)))
+    response = client.simulate_post("/v1/articles", json=ARTICLE, headers={"Authorization": "Bearer anything"})
+    assert response.status_code == 403
+
+
+def test_delete_then_404(writer, auth):
+    response = writer.simulate_delete("/v1/articles/000_cd26570f11a59a8a", headers=auth)
+    assert response.status_code == 200 and response.json["deleted"] == ["000_cd26570f11a59a8a"]
+    assert response.json["committed"] is True
+    assert writer.simulate_get("/v1/articles/000_cd26570f11a59a8a").status_code == 404
+    assert writer.simulate_delete("/v1/articles/000_cd26570f11a59a8a", headers=auth).status_code == 404
+    assert total(writer, '"peer counseling"') == 0
+
+
+def test_put_creates_then_updates(writer, auth):
+    body = {k: v for k, v in ARTICLE.items() if k != "id"}
+    created = writer.simulate_put("/v1/articles/put-1", json=body, headers=auth)
+    assert created.status_code == 201 and created.json["added"] == ["put-1"]
+    updated = writer.simulate_put("/v1/articles/put-1", json=body | {"title": "Zanzibar ferry cancelled"}, headers=auth)
+    assert updated.status_code == 200 and updated.json["updated"] == ["put-1"]
+    assert writer.simulate_get("/v1/articles/put-1").json["title"] == "Zanzibar ferry cancelled"
+    mismatch = writer.simulate_put("/v1/articles/put-1", json=ARTICLE, headers=auth)
+    assert mismatch.status_code == 400
+
+
+def test_batch_writes_good_items_and_reports_bad_ones(writer, auth):
+    batch = {
+        "articles": [
+            ARTICLE,
+            {"id": "b2", "title": "Second", "body": "Quokka sightings rise."},
+            {"id": "b3", "body": "no title"},
+            ARTICLE | {"title": "Same id again"},
+            "not an object",
+            {"id": "b6", "title": "Bad date", "body": "x", "published": "yesterday"},
+        ]
+    }
+    response = writer.simulate_post("/v1/articles", json=batch, headers=auth)
+    assert response.status_code == 201, response.text
+    assert sorted(response.json["added"]) == ["api-test-1", "b2"]
+    errors = {e["index"]: e for e in response.json["errors"]}
+    assert sorted(errors) == [2, 3, 4, 5]
+    assert "title" in errors[2]["reason"]
+    assert "Duplicate id" in errors[3]["reason"] and errors[3]["id"] == "api-test-1"
+    assert "published" in errors[5]["reason"]
+    assert total(writer, "quokka") == 1
+
+
+def test_batch_with_nothing_good_is_a_400(writer, auth):
+    response = writer.simulate_post("/v1/articles", json={"articles": [{"title": "x"}, 7]}, headers=auth)
+    assert response.status_code == 400
+    assert response.json["title"] == "Invalid articles"
+    assert [e["index"] for e in response.json["errors"]] == [0, 1]
+
+
+def test_batch_size_limit(index_copy, auth):
+    client = testing.TestClient(create_app(Config(index=index_copy, api_keys=("test-write-key-0123456789",), max_batch_size=2)))
+    items = [{"id": f"n{i}", "title": "t", "body": "b"} for i in range(3)]
+    response = client.simulate_post("/v1/articles", json={"articles": items}, headers=auth)
+    assert response.status_code == 413 and response.json["title"] == "Batch too large"
+
+
+def test_raw_text_goes_through_the_indexer_pipeline(writer, auth):
+    text = (
+        "Wombat crossing opens downtown\n\n"
+        "KANSAS CITY, Mo. - Mayor Quinton Lucas opened a wombat crossing on Main Street on Tuesday, "
+        "the Kansas City Police Department said."
+    )
+    response = writer.simulate_post(
+        "/v1/articles", json={"text": text, "url": "https://example.org/wombats", "source": "Example News"}, headers=auth
+    )
+    assert response.status_code == 201, response.text
+    [article_id] = response.json["added"]
+    article = writer.simulate_get(f"/v1/articles/{article_id}").json
+    assert article["source"] == "Example News"
+    assert "wombat crossing" in article["body"]
+    assert "Quinton Lucas" in article["people"]
+    assert total(writer, "wombat") == 1
+
+
+def test_raw_html_without_article_text_is_rejected(writer, auth):
+    response = writer.simulate_post("/v1/articles", json={"html": "<html><body></body></html>"}, headers=auth)
+    assert response.status_code == 400 and response.json["title"] == "Invalid article"
+
+
+def test_a_busy_index_answers_503_with_retry_after(index_copy, auth):
+    client = testing.TestClient(
+        create_app(Config(index=index_copy, api_keys=("test-write-key-0123456789",), write_lock_timeout=0.1))
+    )
+    with IndexStore(index_copy).write_lock():  # another writer (e.g. `newsearch index`) holds the index
+        response = client.simulate_post("/v1/articles", json=ARTICLE, headers=auth)
+    assert response.status_code == 503
+    assert response.headers["retry-after"]
+    assert response.json["title"] == "Index busy"
+    assert client.simulate_post("/v1/articles", json=ARTICLE, headers=auth).status_code == 201
