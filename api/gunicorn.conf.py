@@ -1,0 +1,52 @@
+"""gunicorn settings: `gunicorn -c api/gunicorn.conf.py api.wsgi:app` (what `newsearch serve` runs).
+
+Environment: NEWSEARCH_BIND (default 127.0.0.1:8000), NEWSEARCH_WORKERS (default below),
+NEWSEARCH_TIMEOUT (default 30 s); the app's own settings are in api/config.py.
+"""
+import os
+
+bind = os.environ.get("NEWSEARCH_BIND", "127.0.0.1:8000")
+
+# Sync workers: a search is milliseconds of CPU in Whoosh, so threads or async would only add
+# overhead (measured in DEPENDENCIES.md: sync beats gthread on this kind of load). One worker per
+# core keeps every core busy on searches; one extra covers the time a worker spends not computing
+# (waiting on a slow client, fsync on a write, the write lock). More than that only adds context
+# switches and one more searcher with its own facet arrays in memory per worker.
+worker_class = "sync"
+workers = int(os.environ.get("NEWSEARCH_WORKERS") or (os.cpu_count() or 1) + 1)
+
+# A request that takes longer than this is a stuck worker: it is killed and replaced. Writes wait
+# at most NEWSEARCH_WRITE_LOCK_TIMEOUT (10 s) for another writer, well inside it.
+timeout = int(os.environ.get("NEWSEARCH_TIMEOUT") or 30)
+graceful_timeout = 30  # on HUP/TERM, finish in-flight requests for up to this long
+keepalive = 5
+
+# Recycle workers now and then (bounded memory growth); jitter keeps them from restarting together.
+max_requests = 10000
+max_requests_jitter = 1000
+
+# Preload imports the app (Falcon, Whoosh, marshmallow) once in the master and shares the pages with
+# the workers. It is safe because create_app() only constructs the Engine: the index and its
+# searcher are opened lazily by the first request each worker serves, after the fork. The NER
+# model loads lazily too, in the worker that first ingests raw text.
+preload_app = True
+
+# Let a long query (512 characters, percent-encoded) reach the app, which answers a proper 400.
+limit_request_line = 8190
+
+accesslog = "-"  # stdout
+# %(L)s: request time in seconds. Path without the query string and no headers: no key ever reaches it.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+errorlog = "-"
+loglevel = os.environ.get("NEWSEARCH_LOG_LEVEL", "info")
+proc_name = "newsearch"
+
+
+def post_fork(server, worker):
+    # The master never opened the index (see preload_app); say so in the log for operators.
+    server.log.debug("worker %s forked; it opens the index on its first request", worker.pid)
+
+
+# gunicorn 27's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl): two
+# servers on one machine (tests, a second index) would fight over it, and we do not use it.
+control_socket_disable = True
