@@ -41,7 +41,7 @@ def build_spec(routes: list[tuple[str, object]], *, title: str = "newsearch") ->
 
 def _operation(path: str, method: str, op) -> dict:
     parameters = [
-        {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+        {"in": "path", "name": name, "required": True, "schema": op.path.get(name, {"type": "string"})}
         for name in _PATH_PARAM.findall(path)
     ]
     if op.query is not None and op.query.fields:

@@ -39,6 +39,7 @@ class Operation:
     errors: tuple[int, ...] = ()
     statuses: dict[int, str] = field(default_factory=dict)  # other success statuses and their meaning
     tags: tuple[str, ...] = ()
+    path: dict[str, dict] = field(default_factory=dict)  # OpenAPI schemas of path parameters, by name
 
 
 def load_query(schema: Schema, req: falcon.Request):
@@ -205,6 +206,7 @@ class FacetValuesResource:
                 query=self.query,
                 errors=(400, 404, 503),
                 tags=("search",),
+                path={"name": {"type": "string", "enum": list(schemas.FACET_NAMES)}},
             )
         }
 

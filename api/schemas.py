@@ -35,6 +35,11 @@ class Text(fields.String):
         "encoding": "Not valid Unicode text.",
     }
 
+    def __init__(self, **kwargs) -> None:
+        metadata = dict(kwargs.pop("metadata", None) or {})
+        metadata.setdefault("pattern", r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$")  # documents _CONTROL
+        super().__init__(metadata=metadata, **kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
         try:
