@@ -1,7 +1,6 @@
 """Bad input: every row is a request and the status and problem title it must get. And a hunt for 500s."""
 import json
 
-import falcon
 import pytest
 from falcon import testing
 
