@@ -375,8 +375,8 @@ def atom_feed(results: SearchResults, base: str, path: str, params: list[tuple[s
     query_text = results.query
     sub(feed, "title", f"News search: {query_text}" if query_text else "News search: latest articles")
     sub(feed, "id", f"urn:newsearch:search:{quote(page_url(1), safe='')}")
-    dates = [_published(hit) for hit in results.hits if hit.published]
-    sub(feed, "updated", _rfc3339(max(dates) if dates else now))
+    updated = [_published(hit) if hit.published else now for hit in results.hits]
+    sub(feed, "updated", _rfc3339(max(updated) if updated else now))
     author = sub(feed, "author")
     sub(author, "name", "newsearch")
     sub(feed, "generator", "newsearch")
@@ -402,8 +402,11 @@ def atom_feed(results: SearchResults, base: str, path: str, params: list[tuple[s
         if hit.published:
             sub(entry, "published", _rfc3339(_published(hit)))
         article_api = f"{base}/v1/articles/{quote(hit.id, safe='')}"
-        sub(entry, "link", rel="alternate", type="text/html", href=hit.url if _is_web_url(hit.url) else article_api)
-        sub(entry, "link", rel="related", type="application/json", href=article_api)
+        if _is_web_url(hit.url):
+            sub(entry, "link", rel="alternate", type="text/html", href=hit.url)
+            sub(entry, "link", rel="related", type="application/json", href=article_api)
+        else:  # Atom needs an alternate link when there is no content: the article as JSON
+            sub(entry, "link", rel="alternate", type="application/json", href=article_api)
         if hit.author:
             sub(sub(entry, "author"), "name", hit.author)
         sub(entry, "category", term=_xml_text(hit.source), label=_xml_text(hit.source))
