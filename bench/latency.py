@@ -1,0 +1,158 @@
+"""Query latency: bare Whoosh top-10 search vs the engine's full search, in the same run.
+
+    .venv/bin/python -m bench.latency [--data DIR] [--repeats N] [--only rss|reuters]
+
+Corpora: ../shared/data/news/rss-2023q1 (135,608 feed items, loaded through the JSONL reader and the
+indexer pipeline without entities) and Reuters-21578 (19,043 stories with bodies, with Reuters' own
+curated places/people/orgs tags as the entity facets, written through the engine's writer). Indexes
+are cached under bench/.cache and rebuilt when missing.
+
+- bare: `searcher.search(query, limit=10)` plus the ten hits' stored fields: the floor Whoosh gives.
+- full: `Engine.search` (top 10 + highlights + facets for source, people, organizations, places and
+  the date histogram) with 0, 1 and 3 facet filters selected.
+Each query runs once to warm up, then `repeats` times; p50/p95/p99 over all timed runs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from search.engine import Engine
+from search.query import parse_query
+from search.request import SearchRequest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data"
+CACHE = Path(__file__).resolve().parent / ".cache"
+RESULTS = Path(__file__).resolve().parent / "results"
+QUERIES = Path(__file__).resolve().parent / "queries"
+FACETS = ("source", "person", "org", "place", "date")
+TARGETS = {"p50_ratio": 2.0, "p95_ms": 50.0}
+
+
+def rss_index(data: Path, rebuild: bool = False) -> Path | None:
+    source = data / "news" / "rss-2023q1" / "articles.jsonl.gz"
+    if not source.exists():
+        return None
+    index = CACHE / "rss-index"
+    if rebuild or not Engine(index).is_ready():
+        from indexer.pipeline import index_paths
+
+        print(f"indexing {source} (no entities) ...", flush=True)
+        index_paths([str(source)], str(index), rebuild=True, workers=2, entities=False)
+    return index
+
+
+def reuters_index(data: Path, rebuild: bool = False) -> Path | None:
+    source = data / "news" / "reuters21578"
+    if not source.exists():
+        return None
+    index = CACHE / "reuters-index"
+    if rebuild or not Engine(index).is_ready():
+        from bench.indexing import reuters_stories
+        from search.article import Article
+
+        print(f"indexing {source} (curated tags as entities) ...", flush=True)
+        with Engine(index).writer(rebuild=True) as writer:
+            for record in reuters_stories(source):
+                writer.add(Article.from_dict(record))
+    return index
+
+
+def _filters(engine: Engine, count: int) -> tuple[dict, dict]:
+    """The `count` most common facet values (source, place, person, org), as filters."""
+    filters: dict[str, list[str]] = {}
+    for name in ("source", "place", "person", "org"):
+        values = engine.facet_values(name, limit=1)
+        if values and len(filters) < count:
+            filters[name] = [values[0].value]
+    extra = {}
+    if len(filters) < count:  # not enough entity facets (RSS has none): a date range counts as one
+        first, last = engine.stats().first_published, engine.stats().last_published
+        if first and last:
+            extra = {"date_from": (first + (last - first) / 4).date(), "date_to": (last - (last - first) / 4).date()}
+    return filters, extra
+
+
+def _pcts(samples: list[float]) -> dict:
+    a = np.array(samples) * 1000
+    return {"p50": round(float(np.percentile(a, 50)), 2), "p95": round(float(np.percentile(a, 95)), 2),
+            "p99": round(float(np.percentile(a, 99)), 2), "n": len(samples)}
+
+
+def measure(index: Path, queries: list[str], repeats: int) -> dict:
+    engine = Engine(index, refresh_interval=3600)
+    searcher, _ = engine._current()
+    docs = searcher.doc_count()
+
+    def bare(q: str) -> None:
+        parsed = parse_query(q).query
+        results = searcher.search(parsed, limit=10)
+        [hit.fields() for hit in results]
+
+    runs: dict[str, callable] = {"bare": bare}
+    for label, count in (("full", 0), ("full+1 filter", 1), ("full+3 filters", 3)):
+        filters, extra = _filters(engine, count)
+        runs[label] = (lambda f, e: lambda q: engine.search(SearchRequest(q=q, filters=f, facets=FACETS, **e)))(filters, extra)
+    out = {"documents": docs, "queries": len(queries)}
+    for label, fn in runs.items():
+        for q in queries:
+            fn(q)
+        samples = []
+        for _ in range(repeats):
+            for q in queries:
+                t = time.perf_counter()
+                fn(q)
+                samples.append(time.perf_counter() - t)
+        out[label] = _pcts(samples)
+    out["p50_ratio"] = round(out["full"]["p50"] / out["bare"]["p50"], 2) if out["bare"]["p50"] else None
+    return out
+
+
+def run(data_dir: Path | None = None, repeats: int = 5, only: str | None = None) -> dict:
+    data = Path(data_dir) if data_dir else DATA
+    results: dict = {}
+    for name, builder in (("rss", rss_index), ("reuters", reuters_index)):
+        if only and only != name:
+            continue
+        index = builder(data)
+        if index is None:
+            results[name] = {"skipped": f"no data under {data}"}
+            continue
+        queries = [q.strip() for q in (QUERIES / f"{name}.txt").read_text().splitlines() if q.strip()]
+        results[name] = measure(index, queries, repeats)
+    return results
+
+
+def table(results: dict) -> str:
+    lines = [f"{'corpus':<9} {'run':<16} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"]
+    for corpus, r in results.items():
+        if "skipped" in r:
+            lines.append(f"{corpus:<9} skipped: {r['skipped']}")
+            continue
+        for label in ("bare", "full", "full+1 filter", "full+3 filters"):
+            m = r[label]
+            lines.append(f"{corpus:<9} {label:<16} {m['p50']:>8} {m['p95']:>8} {m['p99']:>8}")
+        lines.append(f"{corpus:<9} {'full/bare p50':<16} {r['p50_ratio']:>8}   (target ≤ {TARGETS['p50_ratio']}; p95 target ≤ {TARGETS['p95_ms']} ms; {r['documents']} docs)")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=None)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--only", choices=("rss", "reuters"))
+    args = parser.parse_args(argv)
+    results = run(args.data, args.repeats, args.only)
+    print(table(results))
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latency.json").write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
