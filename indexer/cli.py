@@ -200,7 +200,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     results = []
     try:
         for qid, text in queries:
-            request = SearchRequest(q=text, per_page=args.limit, facets=(), highlight=args.format != "trec")
+            request = SearchRequest(q=text, per_page=args.limit, facets=(), highlight=args.format == "json")
             results.append((qid, text, engine.search(request)))
     except IndexMissing:
         print(f"newsearch search: no index at {os.path.abspath(args.index)} (run `newsearch index` first)", file=sys.stderr)
