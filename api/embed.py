@@ -152,7 +152,6 @@ class WidgetResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         use_gzip = "gzip" in (req.get_header("Accept-Encoding") or "").lower()
         tag = self.gzip_tag if use_gzip else self.tag
-        resp.content_type = "application/javascript; charset=utf-8"
         resp.set_header("Vary", "Accept-Encoding")
         resp.set_header("ETag", tag)
         if req.get_param("v") == self.version:
@@ -163,6 +162,7 @@ class WidgetResource:
         if _if_none_match(req, self.tag, self.gzip_tag):
             resp.status = falcon.HTTP_304
             return
+        resp.content_type = "application/javascript; charset=utf-8"
         if use_gzip:
             resp.set_header("Content-Encoding", "gzip")
             resp.data = self.gzipped
@@ -253,12 +253,12 @@ class OpenSearchDescription:
         add("Language", "*")
         data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
         tag = _strong_tag(data)
-        resp.content_type = f"{OPENSEARCH_DESCRIPTION}; charset=utf-8"
         resp.set_header("ETag", tag)
         resp.cache_control = ["public", "max-age=86400"]
         if _if_none_match(req, tag):
             resp.status = falcon.HTTP_304
             return
+        resp.content_type = f"{OPENSEARCH_DESCRIPTION}; charset=utf-8"
         resp.data = data
 
     on_head = on_get
