@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import numpy as np
+from whoosh import query as wq
 from whoosh.util.times import long_to_datetime
 
 from .results import Bucket
 from .schema import DATE_FACET, FACETS, FACETS_BY_NAME
 
 _MISSING_DATE = np.iinfo(np.int64).max
+_EMPTY = np.zeros(0, dtype=np.int64)
 
 
 @dataclass
@@ -105,6 +107,10 @@ class IndexView:
     _segment_cache: "OrderedDict[str, SegmentColumns]" = OrderedDict()
     _cache_lock = threading.Lock()
     _cache_size = 64
+    # Posting lists of recently used terms (segment-local doc numbers), bounded by total postings.
+    _postings_cache: "OrderedDict[tuple, np.ndarray]" = OrderedDict()
+    _postings_size = 0
+    _postings_budget = 20_000_000
 
     def __init__(self, searcher) -> None:
         self.searcher = searcher
@@ -113,6 +119,7 @@ class IndexView:
         self.doc_count_all = reader.doc_count_all()
         self.live = np.ones(self.doc_count_all, dtype=bool)
         parts: list[tuple[SegmentColumns, int]] = []
+        self.leaves: list[tuple[object, int, str]] = []
         for segreader, offset in leaves:
             if segreader.doc_count_all() == 0 or not hasattr(segreader, "segment"):
                 continue
@@ -128,6 +135,7 @@ class IndexView:
                     while len(self._segment_cache) > self._cache_size:
                         self._segment_cache.popitem(last=False)
             parts.append((cols, offset))
+            self.leaves.append((segreader, offset, key))
             if segreader.has_deletions():
                 deleted = np.fromiter(segreader.segment().deleted_docs(), dtype=np.int64)
                 self.live[deleted + offset] = False
@@ -164,6 +172,76 @@ class IndexView:
         indptr = np.concatenate(indptrs)
         ords = np.concatenate(ords_list) if ords_list else np.zeros(0, dtype=np.int32)
         return FacetColumn(terms, indptr, ords)
+
+    # -- matching ----------------------------------------------------------------------------------
+    def query_mask(self, q) -> np.ndarray:
+        """The live documents a Whoosh query matches, as a boolean mask.
+
+        Boolean structure (And, Or, Not, AndNot, expansions) is evaluated with numpy over posting
+        arrays cached per segment and term, so a repeated term costs nothing and no per-document
+        Python loop runs; phrases and other positional queries are left to Whoosh."""
+        return self._eval(q) & self.live
+
+    def _eval(self, q) -> np.ndarray:
+        if isinstance(q, wq.Term):
+            return self._term_mask(q.fieldname, q.text)
+        if isinstance(q, (wq.Or, wq.DisjunctionMax)):
+            out = np.zeros(self.doc_count_all, dtype=bool)
+            for sub in q.subqueries:
+                out |= self._eval(sub)
+            return out
+        if isinstance(q, wq.And):
+            out = np.ones(self.doc_count_all, dtype=bool)
+            for sub in q.subqueries:
+                out &= self._eval(sub)
+            return out
+        if isinstance(q, wq.AndNot):
+            return self._eval(q.a) & ~self._eval(q.b)
+        if isinstance(q, wq.AndMaybe):
+            return self._eval(q.a)
+        if isinstance(q, wq.Require):
+            return self._eval(q.a) & self._eval(q.b)
+        if isinstance(q, wq.Not):
+            return ~self._eval(q.query)
+        if isinstance(q, wq.Every):
+            return np.ones(self.doc_count_all, dtype=bool)
+        if isinstance(q, wq.NullQuery.__class__):
+            return np.zeros(self.doc_count_all, dtype=bool)
+        if isinstance(q, wq.MultiTerm) and not isinstance(q, wq.Phrase):
+            out = np.zeros(self.doc_count_all, dtype=bool)
+            reader = self.searcher.reader()
+            for btext in q._btexts(reader):
+                out |= self._term_mask(q.fieldname, btext)
+            return out
+        out = np.zeros(self.doc_count_all, dtype=bool)  # phrases, ranges: Whoosh's own matcher
+        docs = np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64)
+        out[docs] = True
+        return out
+
+    def _term_mask(self, field: str, text) -> np.ndarray:
+        out = np.zeros(self.doc_count_all, dtype=bool)
+        btext = text if isinstance(text, bytes) else str(text).encode("utf-8")
+        for segreader, offset, segid in self.leaves:
+            key = (segid, field, btext)
+            cls = IndexView
+            with cls._cache_lock:
+                ids = cls._postings_cache.get(key)
+                if ids is not None:
+                    cls._postings_cache.move_to_end(key)
+            if ids is None:
+                if (field, btext) in segreader:
+                    ids = np.fromiter(segreader.postings(field, btext).all_ids(), dtype=np.int64)
+                else:
+                    ids = _EMPTY
+                with cls._cache_lock:
+                    cls._postings_cache[key] = ids
+                    cls._postings_size += len(ids) + 1
+                    while cls._postings_size > cls._postings_budget and cls._postings_cache:
+                        _, dropped = cls._postings_cache.popitem(last=False)
+                        cls._postings_size -= len(dropped) + 1
+            if len(ids):
+                out[ids + offset] = True
+        return out
 
     # -- filters ---------------------------------------------------------------------------------
     def facet_mask(self, name: str, values: list[str]) -> np.ndarray:

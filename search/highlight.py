@@ -2,7 +2,6 @@
 HTML-escaped. Article text is never trusted: `<script>` in a body comes back as `&lt;script&gt;`."""
 from __future__ import annotations
 
-import bisect
 import html
 import re
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from whoosh.support.charset import accent_map
 
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-FRAGMENT_WORDS = 28  # words in a fragment, around its matches
+FRAGMENT_CHARS = 180  # characters in a fragment, around its matches
 
 
 @lru_cache(maxsize=200_000)
@@ -39,7 +38,23 @@ class Highlighter:
 
     def _matches(self, text: str) -> list[tuple[int, int, str]]:
         keys = self.keys
+        if not keys:
+            return []
+        if text.isascii():
+            # Porter stems are prefixes of their words (but for a final y -> i): scan only for
+            # words starting with a stem's prefix, and key just those.
+            pattern = self._prefix_pattern()
+            return [(m.start(), m.end(), k) for m in pattern.finditer(text) if (k := term_key(m.group())) in keys]
         return [(m.start(), m.end(), k) for m in _TOKEN.finditer(text) if (k := term_key(m.group())) in keys]
+
+    def _prefix_pattern(self) -> re.Pattern:
+        pattern = self.__dict__.get("_pattern")
+        if pattern is None:
+            prefixes = sorted({(k[:-1] if k.endswith("i") and len(k) > 1 else k) for k in self.keys}, key=len, reverse=True)
+            alternation = "|".join(re.escape(p) for p in prefixes if p)
+            pattern = re.compile(rf"\b(?:{alternation})\w*", re.IGNORECASE) if alternation else re.compile(r"(?!x)x")
+            object.__setattr__(self, "_pattern", pattern)
+        return pattern
 
     def title(self, title: str) -> tuple[str, set[str]]:
         matches = self._matches(title) if self.keys else []
@@ -52,14 +67,9 @@ class Highlighter:
         matches = self._matches(body) if self.keys else []
         if not matches:
             return [_lead(body)], set()
-        words = [(m.start(), m.end()) for m in _TOKEN.finditer(body)]
-        starts = [w[0] for w in words]
         windows = []
-        for i, (s, e, k) in enumerate(matches):
-            w = bisect.bisect_left(starts, s)
-            lo = max(0, w - FRAGMENT_WORDS // 3)
-            hi = min(len(words) - 1, lo + FRAGMENT_WORDS)
-            a, b = words[lo][0], words[hi][1]
+        for s, _, _ in matches:
+            a, b = _window(body, s)
             inside = [m for m in matches if a <= m[0] and m[1] <= b]
             windows.append((len({m[2] for m in inside}), len(inside), -s, a, b, inside))
         windows.sort(reverse=True)
@@ -75,6 +85,19 @@ class Highlighter:
             frag = _render(body, a, b, inside)
             frags.append(("… " if a > 0 else "") + frag + (" …" if b < len(body) else ""))
         return frags, {body[s:e].lower() for s, e, _ in matches}
+
+
+def _window(text: str, at: int, before: int = FRAGMENT_CHARS // 3, size: int = FRAGMENT_CHARS) -> tuple[int, int]:
+    """A fragment's [start, end) around offset `at`, snapped to whitespace."""
+    a = max(0, at - before)
+    if a > 0:
+        space = text.find(" ", a, at)
+        a = space + 1 if space != -1 else a
+    b = min(len(text), a + size)
+    if b < len(text):
+        space = text.rfind(" ", at, b)
+        b = space if space > at else b
+    return a, b
 
 
 def _render(text: str, a: int, b: int, matches: list[tuple[int, int, str]]) -> str:

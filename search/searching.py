@@ -50,7 +50,7 @@ def run_search(searcher, view: IndexView, request: SearchRequest, now: float) ->
     first = (request.page - 1) * request.per_page
     wanted = first + request.per_page
     if request.sort == "relevance" and used.query is not None:
-        ranked = _by_relevance(searcher, view, used, final, matches, wanted, request, now)
+        ranked = _by_relevance(searcher, view, used, qmask, final, wanted, request, now)
     else:
         ranked = _by_date(view, matches, newest=(request.sort != "oldest"), limit=wanted)
     page = ranked[first:wanted]
@@ -66,8 +66,9 @@ def run_search(searcher, view: IndexView, request: SearchRequest, now: float) ->
         facets[name] = view.buckets(name, docs, request.filters.get(name, []), request.facet_size)
 
     suggestion = None
-    if total < FEW_HITS and parsed.words:
-        suggestion = did_you_mean(searcher, view, parsed, total)
+    # Only the words can be misspelt: when filters alone narrow a query to nothing, there is no suggestion.
+    if total < FEW_HITS and parsed.words and int(qmask.sum()) < FEW_HITS:
+        suggestion = did_you_mean(searcher, view, parsed, int(qmask.sum()))
 
     return SearchResults(
         total=total,
@@ -86,12 +87,7 @@ def count(searcher, view: IndexView, q) -> int:
 
 
 def _query_mask(searcher, view: IndexView, q) -> np.ndarray:
-    if q is None:
-        return view.live
-    docs = np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
-    mask = np.zeros(view.doc_count_all, dtype=bool)
-    mask[docs] = True
-    return mask & view.live
+    return view.live if q is None else view.query_mask(q)
 
 
 def _combine(qmask, date_mask, filter_masks) -> np.ndarray:
@@ -120,14 +116,22 @@ def _day_start(d: date) -> datetime:
     return datetime.combine(d, dtime(0), tzinfo=timezone.utc)
 
 
-def _by_relevance(searcher, view, parsed, final, matches, wanted, request, now):
+def _by_relevance(searcher, view, parsed, qmask, final, wanted, request, now):
     window = max(wanted, RESCORE_WINDOW) if request.recency_days else wanted
-    allow = None
-    if len(matches) < view.live.sum():
-        allow = set(matches.tolist())
-    if not allow and allow is not None:
-        return []
-    results = searcher.search(parsed.query, limit=window, filter=allow, terms=False)
+    # Whoosh takes filters as Python sets: hand it the smaller side, or nothing when the filters
+    # remove none of the query's matches.
+    options = {}
+    excluded = qmask & ~final
+    n_excluded = int(excluded.sum())
+    if n_excluded:
+        n_kept = int(final.sum())
+        if n_kept == 0:
+            return []
+        if n_excluded < n_kept:
+            options["mask"] = set(np.flatnonzero(excluded).tolist())
+        else:
+            options["filter"] = set(np.flatnonzero(final).tolist())
+    results = searcher.search(parsed.query, limit=window, terms=False, **options)
     ranked = [(hit.docnum, float(hit.score)) for hit in results]
     if request.recency_days:
         ranked = _recency(view, ranked, request.recency_days, now)
