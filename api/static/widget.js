@@ -382,9 +382,15 @@
           return h("li", null, h("button", {
             type: "button", "aria-pressed": on ? "true" : "false", "data-facet": name, "data-value": b.value,
             onclick: function () { self.toggle(name, b.value); }
-          }, h("span", { class: "v", text: b.value }), h("span", { class: "n", text: String(b.count) })));
+          }, h("span", { class: "v", text: name === "date" ? self.dateLabel(b.value) : b.value }), h("span", { class: "n", text: String(b.count) })));
         }))));
     });
+  };
+
+  Widget.prototype.dateLabel = function (value) {
+    var m = /^(\d{4})-(\d{2})$/.exec(value);
+    if (!m) return value;
+    return new Date(Date.UTC(+m[1], +m[2] - 1, 15)).toLocaleDateString(this.cfg.lang, { year: "numeric", month: "long", timeZone: "UTC" });
   };
 
   Widget.prototype.toggle = function (name, value) {
