@@ -7,7 +7,7 @@ NEWSEARCH_INDEX ?= ./data/index
 BIND ?= 127.0.0.1:8000
 export NEWSEARCH_INDEX
 
-.PHONY: serve test test-stress bench install install-dev browser index lock clean
+.PHONY: serve test test-stress bench install install-dev browser wrk index lock clean
 
 $(VENV)/.installed: requirements/main.txt setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,7 +44,13 @@ test: install-dev browser
 test-stress: install-dev
 	$(PY) -m pytest -m stress -W error::DeprecationWarning -W error::SyntaxWarning
 
-bench: install-dev
+# Debian's wrk for the HTTP benchmark (127.0.0.1 only).
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; fi; }
+
+bench: install-dev wrk
 	$(PY) -m bench
 
 # Regenerate the hash-locked requirements after changing setup.cfg.

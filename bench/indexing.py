@@ -63,6 +63,12 @@ def reuters_stories(data_dir: Path):
             if date:
                 day, month, year, hh, mm, ss = date.groups()
                 record["published"] = f"{year}-{_MONTHS[month]:02d}-{int(day):02d}T{hh.zfill(2)}:{mm}:{ss}+00:00"
+            # Reuters' curated tags (lower-case codes such as "usa", "opec", "reagan"): the entity
+            # facets of the latency bench. The JSONL reader ignores these fields.
+            for tag, name in (("PLACES", "places"), ("PEOPLE", "people"), ("ORGS", "organizations")):
+                values = re.findall(r"<D>(.*?)</D>", _tag(tag, inner) if tag in inner else "")
+                if values:
+                    record[name] = values
             dateline = " ".join(_tag("DATELINE", inner).split())
             record["body"] = (f"{dateline} " if dateline else "") + _paragraphs(body)
             yield record

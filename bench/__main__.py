@@ -1,0 +1,125 @@
+"""`make bench`: every benchmark in one run, one table, bench/results/latest.json.
+
+    .venv/bin/python -m bench [--data DIR] [--quick]
+
+Data defaults to ../shared/data beside the checkout; a benchmark whose data is missing says so and
+is skipped. --quick shortens the HTTP and latency runs (fewer repeats, 5 s of wrk).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import sys
+import time
+import traceback
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+def _extraction(r: dict) -> list[tuple]:
+    ex = r["extractors"]
+    return [("extraction F1 (aeb, 97 pages)", f"{ex['newsearch']['f1']:.3f}", f"trafilatura {ex['trafilatura']['f1']:.3f}", "≥ 0.97",
+             ex["newsearch"]["f1"] >= 0.97)]
+
+
+def _indexing(r: dict) -> list[tuple]:
+    rows = []
+    for run in r["runs"]:
+        if run["stage"] != "index":
+            continue
+        label = f"indexing {run['corpus']}, entities {'on' if run['entities'] else 'off'}, {run['workers']} worker(s)"
+        rows.append((label + " art/s", f"{run['articles_per_s']:.0f}", f"peak {run['peak_rss_total_mb']:.0f} MB",
+                     f"≥ {run['target']:.0f}", run["articles_per_s"] >= run["target"]))
+    return rows
+
+
+def _latency(r: dict) -> list[tuple]:
+    rows = []
+    for corpus, m in r.items():
+        if "skipped" in m:
+            continue
+        bare = m["bare"]
+        for label in ("full", "full+1 filter", "full+3 filters"):
+            f = m[label]
+            rows.append((f"{corpus} ({m['documents']} docs) {label} p50/p95 ms", f"{f['p50']} / {f['p95']}",
+                         f"bare Whoosh {bare['p50']} / {bare['p95']}", "p50 ≤ 2× bare, p95 ≤ 50",
+                         f["p50"] <= 2 * bare["p50"] and f["p95"] <= 50))
+    return rows
+
+
+def _relevance(r: dict) -> list[tuple]:
+    rows = []
+    for name, m in r.items():
+        if not isinstance(m, dict) or "engine" not in m:
+            continue
+        e, ref = m["engine"], m["bm25"]
+        target_map = max(ref["map"], 0.2965) if name == "npl" else ref["map"]
+        rows.append((f"{name} nDCG@10 / MAP", f"{e['ndcg@10']:.3f} / {e['map']:.3f}", f"BM25 {ref['ndcg@10']:.3f} / {ref['map']:.3f}",
+                     f"≥ BM25{', MAP ≥ .2965' if name == 'npl' else ''}",
+                     e["ndcg@10"] >= ref["ndcg@10"] and e["map"] >= target_map))
+    return rows
+
+
+def _http(r: dict) -> list[tuple]:
+    if "skipped" in r:
+        return []
+    return [("HTTP /v1/search req/s (wrk)", f"{r['api']['requests_per_s']:.0f}",
+             f"in-process {r['in_process_searches_per_s']:.0f}; hello-world {r['hello_world']['requests_per_s']:.0f}",
+             "≥ 0.8 × in-process, 0 non-2xx", r["ratio"] >= 0.8 and r["api"]["non_2xx"] == 0)]
+
+
+BENCHES = {
+    "extraction": (lambda m, data, quick: m.run(data / "extraction" / "aeb"), _extraction),
+    "indexing": (lambda m, data, quick: m.run(data / "news" / "reuters21578", profile=not quick), _indexing),
+    "latency": (lambda m, data, quick: m.run(data, repeats=2 if quick else 5), _latency),
+    "relevance": (lambda m, data, quick: m.run(data / "qrels"), _relevance),
+    "http": (lambda m, data, quick: m.run(data, seconds=5 if quick else 10), _http),
+}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", nargs="*", choices=list(BENCHES))
+    args = parser.parse_args(argv)
+    results: dict = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}",
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "data": str(args.data),
+    }
+    rows: list[tuple] = []
+    for name, (runner, summarise) in BENCHES.items():
+        if args.only and name not in args.only:
+            continue
+        print(f"== {name}", file=sys.stderr, flush=True)
+        try:
+            module = importlib.import_module(f"bench.{name}")
+            result = runner(module, args.data, args.quick)
+        except Exception as exc:  # noqa: BLE001 - one broken benchmark must not hide the others
+            traceback.print_exc()
+            result = {"skipped": f"{type(exc).__name__}: {exc}"}
+        results[name] = result
+        if isinstance(result, dict) and "skipped" in result:
+            rows.append((name, "skipped", result["skipped"], "", None))
+        else:
+            rows.extend(summarise(result))
+    width = max(len(r[0]) for r in rows) if rows else 10
+    print(f"\n{'figure':<{width}}  {'newsearch':>15}  {'reference':<44} {'target':<26} met")
+    for figure, value, reference, target, met in rows:
+        mark = "" if met is None else ("yes" if met else "NO")
+        print(f"{figure:<{width}}  {value:>15}  {reference:<44} {target:<26} {mark}")
+    print(f"\n{results['machine']}")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps({**results, "table": rows}, indent=2, default=str) + "\n")
+    print(f"written to {RESULTS / 'latest.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
