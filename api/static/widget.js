@@ -320,10 +320,10 @@
   Widget.prototype.message = function (text, isError) {
     var self = this;
     this.wrap.removeAttribute("aria-busy");
-    this.status.textContent = isError ? text : "";
+    this.status.textContent = "";
     this.results.textContent = "";
-    this.results.appendChild(h("p", { class: "msg" + (isError ? " err" : "") }, isError ? null : text,
-      isError ? h("button", { type: "button", text: this.cfg.t.retry, onclick: function () { self.run(false); } }) : null));
+    this.results.appendChild(h("p", { class: "msg" + (isError ? " err" : ""), role: isError ? "alert" : null }, text,
+      isError ? [" ", h("button", { type: "button", text: this.cfg.t.retry, onclick: function () { self.run(false); } })] : null));
   };
 
   // -- rendering -----------------------------------------------------------------------------------

@@ -191,3 +191,21 @@ def test_the_embed_page_is_framed_only_by_a_configured_origin(page, host, host_p
     child = page.frames[1]
     assert child.evaluate("() => document.querySelector('#news-search')") is None
     assert not child.url.startswith("http://127.0.0.1") or child.locator(HITS).count() == 0
+
+
+def test_fixed_filter_language_param_name_and_key_header(page, host):
+    sent = []
+    page.on("request", lambda r: sent.append(r) if "/v1/search" in r.url else None)
+    page.goto(f"{host}/fixed.html?suche=council")
+    expect(page.locator(STATUS)).to_have_text("6 Treffer für „council“")
+    assert set(page.locator("#news-search ol.hits .src").all_inner_texts()) == {"KCTV"}
+    expect(page.locator('#news-search button[data-facet="source"]')).to_have_count(0)  # fixed: not a toggle
+    search_request = [r for r in sent if r.method == "GET"][-1]
+    assert search_request.headers.get("authorization") == "Bearer partner-key-sent-as-bearer"  # CORS preflight passed
+    assert "source=KCTV" in search_request.url
+
+
+def test_an_unreachable_api_shows_the_error_state(page, host):
+    page.goto(f"{host}/down.html?q=council")
+    expect(page.locator("#news-search .msg.err")).to_contain_text("Search is unavailable right now.")
+    expect(page.locator("#news-search .msg.err button")).to_have_text("Try again")
