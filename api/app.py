@@ -7,13 +7,18 @@ else wires things together.
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from typing import Callable
+
 import falcon
 
 from search.engine import Engine
+from search.keys import verify_scoped_key
 from search.store import IndexMissing
 
 from .auth import KeyAuth, KeyRing
 from .config import Config
+from .embed import add_embed_routes
 from .middleware import CORS, AccessLog, ConditionalGet, SecurityHeaders
 from .openapi import OpenAPIResource
 from .problems import Problem, handle_unexpected, serialize_problem
@@ -32,10 +37,16 @@ from .resources import (
 )
 
 
-def create_app(config: Config | None = None, engine: Engine | None = None, prepare: Prepare | None = None) -> falcon.App:
+def create_app(
+    config: Config | None = None,
+    engine: Engine | None = None,
+    prepare: Prepare | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> falcon.App:
     """The WSGI app over one index. The engine opens its index lazily, on the first request a
     worker serves, so a preloading server never shares a searcher across a fork."""
     config = config or Config.from_env()
+    clock = clock or (lambda: datetime.now(timezone.utc))
     engine = engine or Engine(config.index, lock_timeout=config.write_lock_timeout)
     prepare = prepare or pipeline_prepare()
 
@@ -44,7 +55,7 @@ def create_app(config: Config | None = None, engine: Engine | None = None, prepa
             SecurityHeaders(),
             AccessLog(),
             CORS(config.cors_origins),
-            KeyAuth(KeyRing(config.api_keys, config.read_keys)),
+            KeyAuth(KeyRing(config.api_keys, config.read_keys), _scoped_key_verifier(config, clock)),
             ConditionalGet(engine, config.cache_max_age, private=bool(config.read_keys)),
         ],
     )
@@ -68,8 +79,16 @@ def create_app(config: Config | None = None, engine: Engine | None = None, prepa
     routes.append(("/openapi.json", OpenAPIResource(routes)))
     for path, resource in routes:
         app.add_route(path, resource)
+    # The embedding surface: /widget.js, /embed, /opensearch.xml, /v1/search.atom.
+    add_embed_routes(app, engine, config, key_secret=config.key_secret, clock=clock)
     app.add_sink(_not_found)  # unknown paths: a 404 problem like every other error
     return app
+
+
+def _scoped_key_verifier(config: Config, clock: Callable[[], datetime]):
+    if not config.key_secret:
+        return None
+    return lambda token: verify_scoped_key(config.key_secret, token, clock())
 
 
 def _not_found(req: falcon.Request, resp: falcon.Response, **kwargs) -> None:

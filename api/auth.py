@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Callable
 
 import falcon
+
+from search.keys import Scope
 
 from .problems import Problem
 
@@ -48,14 +51,31 @@ def bearer_token(req: falcon.Request) -> str | None:
 
 
 class KeyAuth:
-    """Middleware: checks the key before the responder runs. Resources with `public = True` skip reads."""
+    """Middleware: checks the key before the responder runs. Resources with `public = True` skip reads.
 
-    def __init__(self, keys: KeyRing) -> None:
+    Resources with `scoped_reads = True` (search, suggest) also take a scoped search key
+    (search/keys.py): its verified Scope goes to `req.context.scope` for the resource to apply.
+    With scoped keys enabled (a key secret configured), a key that is neither configured nor a valid
+    scoped key is refused even when reads are open."""
+
+    def __init__(self, keys: KeyRing, verify_scoped: Callable[[str], Scope | None] | None = None) -> None:
         self.keys = keys
+        self.verify_scoped = verify_scoped
 
     def process_resource(self, req: falcon.Request, resp: falcon.Response, resource, params) -> None:
         if resource is None or not hasattr(resource, f"on_{req.method.lower()}"):
             return  # 404/405/OPTIONS are answered without asking for a key
+        req.context.scope = None
+        if req.method in READ_METHODS and getattr(resource, "scoped_reads", False) and self.verify_scoped:
+            token = bearer_token(req)
+            if token is not None:
+                if self.keys.allows(token, "read"):
+                    return
+                scope = self.verify_scoped(token)
+                if scope is None:
+                    raise Problem(403, "Forbidden", "This key is not valid here (unknown, tampered or expired).", slug="forbidden")
+                req.context.scope = scope
+                return
         if req.method in WRITE_METHODS:
             scope = "write"
         elif req.method in READ_METHODS and not getattr(resource, "public", False) and not self.keys.reads_open:

@@ -67,6 +67,7 @@ class Config:
     max_batch_size: int = 500
     write_lock_timeout: float = 10.0
     cache_max_age: int = 0
+    key_secret: str | None = field(default=None, repr=False)  # signs scoped search keys
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Config":
@@ -85,4 +86,5 @@ class Config:
             max_batch_size=_number(environ, "NEWSEARCH_MAX_BATCH_SIZE", 500),
             write_lock_timeout=_number(environ, "NEWSEARCH_WRITE_LOCK_TIMEOUT", 10.0, kind=float, minimum=0),
             cache_max_age=_number(environ, "NEWSEARCH_CACHE_MAX_AGE", 0, minimum=0),
+            key_secret=environ.get("NEWSEARCH_KEY_SECRET") or None,
         )

@@ -86,7 +86,8 @@ class ConditionalGet:
     def process_resource(self, req: falcon.Request, resp: falcon.Response, resource, params) -> None:
         if req.method not in ("GET", "HEAD") or not getattr(resource, "cacheable", False):
             return
-        key = f"{self.engine.generation()}\x00{req.path}\x00{req.query_string}"
+        # The credentials take part: a scoped key sees other results than an open read of the same URL.
+        key = f"{self.engine.generation()}\x00{req.path}\x00{req.query_string}\x00{req.get_header('Authorization') or ''}"
         tag = 'W/"' + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:24] + '"'
         resp.set_header("ETag", tag)
         resp.set_header("Cache-Control", self.cache_control)

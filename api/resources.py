@@ -17,6 +17,7 @@ from marshmallow import Schema, ValidationError
 from search.article import Article
 from search.engine import Engine
 from search.errors import ArticleNotFound, UnknownFacet
+from search.keys import OutOfScope
 from search.results import WriteReport
 
 from . import schemas
@@ -64,9 +65,19 @@ class SearchResource:
         self.query = schemas.SearchQuery(limits=config)
         self.results = schemas.SearchResultsSchema()
 
+    scoped_reads = True  # a scoped search key may read here, within its filters
+
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         request = load_query(self.query, req)
-        dump(resp, self.results, self.engine.search(request))
+        scope = getattr(req.context, "scope", None)
+        if scope is None:
+            dump(resp, self.results, self.engine.search(request))
+            return
+        try:
+            request = scope.apply(request)
+        except OutOfScope as error:
+            raise Problem(403, "Outside this key's scope", f"This key does not allow the `{error.name}` values asked for.", slug="out-of-scope") from None
+        dump(resp, self.results, scope.restrict(self.engine.search(request)))
 
     on_head = on_get
 
@@ -166,6 +177,8 @@ class SuggestResource:
         self.engine = engine
         self.query = schemas.SuggestQuery(limits=config)
         self.suggestions = schemas.SuggestionsSchema()
+
+    scoped_reads = True
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         params = load_query(self.query, req)

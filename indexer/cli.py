@@ -18,6 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from .keys_cli import add_keys_command
+
 DEFAULT_INDEX = "./data/index"
 DEFAULT_BIND = "127.0.0.1:8000"
 
@@ -73,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default=None, help=index_help)
     p.add_argument("--bind", default=DEFAULT_BIND, help=f"address to listen on (default {DEFAULT_BIND})")
     p.set_defaults(run=cmd_serve)
+
+    add_keys_command(commands)
     return parser
 
 
