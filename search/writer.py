@@ -10,6 +10,8 @@ from .results import WriteReport
 from .schema import to_document
 from .store import IndexStore
 
+MAX_SEGMENTS_AFTER_BULK = 3
+
 
 class BulkWriter:
     """Adds, updates and deletes articles in one index, holding the store's write lock.
@@ -89,7 +91,9 @@ class BulkWriter:
 
     def _note(self, article_id: str) -> None:
         self._pending.append(article_id)
-        if len(self._pending) >= self.commit_every:
+        # A rebuild is not live until it switches, so committing midway protects nothing and only
+        # leaves segments to merge again: it commits once, at the end.
+        if not self.rebuild and len(self._pending) >= self.commit_every:
             self.commit()
 
     def commit(self, optimize: bool = False) -> None:
@@ -104,9 +108,11 @@ class BulkWriter:
 
     def close(self) -> WriteReport:
         try:
-            # A bulk load leaves many segments; one segment searches markedly faster.
-            big = len(self.report.added) + len(self.report.updated) >= self.commit_every
-            self.commit(optimize=self.rebuild or big)
+            # A bulk load leaves many segments, and one segment searches markedly faster
+            # (DEPENDENCIES.md): merge them when this run wrote several.
+            self.commit()
+            if len(self.ix._segments()) > MAX_SEGMENTS_AFTER_BULK:
+                self.ix.optimize()
             if self.rebuild:
                 self.store.switch_to(self.ix)
             self.report.committed = True
