@@ -72,9 +72,9 @@ def build_article(raw: RawDocument, *, source: str | None = None, domain_map: di
         meta = extract_metadata(body=body, url=meta_url, fields=fields, source_override=source, domain_map=domain_map)
     else:
         raise ValueError(f"unknown record kind {raw.kind!r}")
-    if not body.strip():
-        raise NoArticleText("no article text")
     title = meta.title or ""
+    if not body.strip() and not (raw.kind == "fields" and title.strip()):
+        raise NoArticleText("no article text")
     return Article(
         id=article_id(raw, title, body),
         url=url,

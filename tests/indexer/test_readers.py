@@ -70,20 +70,21 @@ def test_gzipped_jsonl_with_rss_field_names():
     assert "source" not in plain.fields
     assert markup.kind == "html"  # a description with markup is HTML
     assert markup.content.startswith("<p>QF19 was three hours")
-    assert isinstance(empty, ReadFailure)
-    assert empty.reason.startswith("no article text")
+    assert empty.kind == "fields" and empty.content == ""  # a headline-only item is still an article
+    assert empty.fields["title"].startswith("2 dead, 4 injured in Florida shooting")
 
 
 def test_bad_jsonl_lines_are_reported_with_line_numbers():
     items = by_line(read(READERS / "bad-lines.jsonl"))
-    assert sorted(items) == [1, 2, 3, 4, 5, 7, 8]  # line 6 is blank
+    assert sorted(items) == [1, 2, 3, 4, 5, 7, 8, 9]  # line 6 is blank
     assert isinstance(items[1], RawDocument)
     reasons = {n: item.reason for n, item in items.items() if isinstance(item, ReadFailure)}
     assert reasons[2].startswith("invalid JSON")
     assert reasons[3] == "field 'title' must be a string, not a number"
     assert reasons[4] == "field 'title' must be a string, not a list"
     assert reasons[5] == "not a JSON object (a list)"
-    assert reasons[7].startswith("no article text")
+    assert isinstance(items[7], RawDocument) and items[7].fields["title"] == "Gallery unveils interactive tree"
+    assert reasons[9].startswith("no article text")  # neither a title nor any text
     assert items[8].fields["id"] == "7"  # a numeric id is taken as its string
     assert all(item.origin == f"{READERS / 'bad-lines.jsonl'}:{n}" for n, item in items.items())
 
