@@ -6,6 +6,13 @@ Syntax (Lucene-style): words (all required), "phrases", OR, AND, NOT / -word, fi
 back to its plain words; an empty query matches everything. Expansions are bounded: prefixes need
 two characters, fuzzy terms four, and any expansion keeps at most MAX_EXPANSIONS terms (the most
 frequent), so no query walks the whole vocabulary.
+
+Two modes. A short query, or any query written with operators, is a keyword query: all words
+required, as documented. A longer query of plain text (LONG_QUERY content words or more, no quotes,
+fields, AND/OR/NOT, -word, * or ~) is a natural-language question: its words are OR-ed and a
+document ranks by how many of them it matches and how well (BM25F plus a coordination bonus), since
+nobody expects every word of a question in one article. Operators are only read in upper case, and
+not at all in a query typed entirely in capitals, where case says nothing about intent.
 """
 from __future__ import annotations
 
@@ -38,6 +45,12 @@ _MINUS = re.compile(r'(^|[\s(])-(?=[\w"(])')
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _OPERATORS = re.compile(r'["*~:()]|\b(?:AND|OR|NOT)\b|(?:^|\s)-\w')
 _WORD = re.compile(r"\w+", re.UNICODE)
+# What makes a query a structured one (keyword mode even when long). Parentheses and "?" are not on
+# the list: in typed questions they are punctuation.
+_EXPLICIT = re.compile(r'["*~]|\b(?:AND|OR|NOT)\b|(?:^|[\s(])-\w|\b(?:%s):' % "|".join(
+    sorted(set(QUERY_FIELDS) | set(_FIELD_ALIASES) | set(_DATE_FIELDS))))
+LONG_QUERY = 4  # content (non-stop) words from which a plain query is read as natural language
+COORD = 0.9  # Whoosh's coordination bonus for natural-language (OR) queries
 
 
 @dataclass
@@ -49,6 +62,7 @@ class ParsedQuery:
     words: list[str] = field(default_factory=list)  # the plain words, for suggestions and fallbacks
     plain: bool = True  # no operators, fields or phrases: a candidate for the any-words fallback
     fallback: bool = False  # the parser could not read it; these are its plain words
+    natural: bool = False  # a natural-language question: words OR-ed, ranked by coverage (see above)
 
     def any_words(self) -> wq.Query | None:
         """The same words with OR (a match on more words ranks higher): the fallback for zero hits."""
@@ -60,7 +74,7 @@ class ParsedQuery:
 
 @lru_cache(maxsize=2)
 def _parser(any_words: bool = False):
-    group = OrGroup.factory(0.9) if any_words else AndGroup
+    group = OrGroup.factory(COORD) if any_words else AndGroup
     parser = MultifieldParser(list(QUERY_FIELDS), SCHEMA, fieldboosts=FIELD_WEIGHTS, group=group)
     parser.add_plugin(FuzzyTermPlugin())
     parser.remove_plugin_class(GtLtPlugin)
@@ -73,31 +87,46 @@ def normalize_query(text: str) -> str:
     return " ".join(text.split())
 
 
+def is_natural(text: str) -> bool:
+    """A question in plain words (LONG_QUERY content words or more, no operators): read as OR, not AND."""
+    words = [w for w in _WORD.findall(text) if w.casefold() not in STOP]
+    return len(words) >= LONG_QUERY and not _EXPLICIT.search(text)
+
+
 def parse_query(text: str) -> ParsedQuery:
     text = normalize_query(text)
     rest, start, end = _take_dates(text)
+    if _all_caps(rest):  # typed in capitals: AND/OR/NOT are words, not operators
+        rest = rest.lower()
     words = _WORD.findall(_RANGE.sub(" ", rest))
     words = [w for w in words if w not in ("AND", "OR", "NOT")]
     plain = not _OPERATORS.search(rest)
     if not _WORD.search(rest):  # nothing searchable left (empty, or only punctuation): match everything
         return ParsedQuery(text, None, start, end, words, plain)
+    natural = is_natural(rest)
     # Field aliases and "-word" (Lucene's prohibit) become what Whoosh's parser reads.
     rest = re.sub(r"\b(\w+):", lambda m: _FIELD_ALIASES.get(m.group(1).lower(), m.group(1).lower()) + ":"
                   if m.group(1).lower() in _FIELD_ALIASES or m.group(1).lower() in QUERY_FIELDS else m.group(0), rest)
     rest = _MINUS.sub(lambda m: m.group(1) + "NOT ", rest)
     try:
-        q = _parser().parse(rest)
+        q = _parser(any_words=natural).parse(rest)
         q = _bounded(_strip_stop(q))
         if q is wq.NullQuery or isinstance(q, wq.NullQuery.__class__) or _is_empty(q):
             raise ValueError("nothing searchable")
         if _only_negative(q):
             q = wq.AndNot(wq.Every(), q.query if isinstance(q, wq.Not) else q)
-        return ParsedQuery(text, q, start, end, words, plain)
+        return ParsedQuery(text, q, start, end, words, plain, natural=natural)
     except Exception:  # noqa: BLE001 - any parser failure falls back to the words, never an error
         if not words:
             return ParsedQuery(text, None, start, end, words, plain, fallback=True)
-        q = _bounded(_strip_stop(_parser().parse(" ".join(words))))
-        return ParsedQuery(text, None if _is_empty(q) else q, start, end, words, plain, fallback=True)
+        q = _bounded(_strip_stop(_parser(any_words=natural).parse(" ".join(words))))
+        return ParsedQuery(text, None if _is_empty(q) else q, start, end, words, plain, fallback=True,
+                           natural=natural)
+
+
+def _all_caps(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(_WORD.findall(text)) > 1 and bool(letters) and not any(c.islower() for c in letters)
 
 
 def _is_empty(q) -> bool:
@@ -118,7 +147,7 @@ def _strip_stop(q):
     def is_stop(node) -> bool:
         if isinstance(node, wq.Term):
             return node.fieldname in QUERY_FIELDS and str(node.text) in STOP
-        if isinstance(node, wq.Or):  # one word across fields
+        if isinstance(node, (wq.Or, wq.DisjunctionMax)):  # one word across fields
             return bool(node.subqueries) and all(is_stop(s) for s in node.subqueries)
         return False
 
@@ -131,9 +160,17 @@ def _strip_stop(q):
         if isinstance(node, wq.Or) and not is_stop(node):
             kept = [walk(s) for s in node.subqueries if not is_stop(s)] or node.subqueries
             return node.__class__(kept, boost=node.boost, **({"scale": node.scale} if hasattr(node, "scale") and node.scale else {}))
-        return node.apply(walk) if hasattr(node, "apply") else node
+        return _apply(node, walk) if hasattr(node, "apply") else node
 
     return walk(q).normalize()
+
+
+def _apply(node, fn):
+    """`node.apply(fn)`, keeping what Whoosh's apply forgets (a DisjunctionMax's tiebreak)."""
+    out = node.apply(fn)
+    if isinstance(node, wq.DisjunctionMax) and isinstance(out, wq.DisjunctionMax):
+        out.tiebreak = node.tiebreak
+    return out
 
 
 class BoundedPrefix(wq.Prefix):
@@ -177,7 +214,7 @@ def _bounded(q):
             return wq.Term(q.fieldname, q.text, boost=q.boost)
         return BoundedFuzzy(q.fieldname, q.text, boost=q.boost, maxdist=min(q.maxdist, 2 if len(q.text) >= 7 else 1),
                             prefixlength=max(q.prefixlength, 1))
-    return q.apply(_bounded) if isinstance(q, wq.Query) else q
+    return _apply(q, _bounded) if isinstance(q, wq.Query) else q
 
 
 # -- dates --------------------------------------------------------------------------------------
