@@ -1,6 +1,7 @@
 """Running a search: match set, filters, disjunctive facets, ranking, paging, highlights."""
 from __future__ import annotations
 
+import bisect
 import math
 import time
 from collections import Counter
@@ -10,6 +11,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.lang.porter import stem
+from whoosh.matching import ListMatcher, NullMatcher, ReadTooFar
 
 from .facets import IndexView
 from .highlight import Highlighter
@@ -121,21 +123,65 @@ def _by_relevance(searcher, view, parsed, qmask, final, wanted, request, now):
     # Whoosh takes filters as Python sets: hand it the smaller side, or nothing when the filters
     # remove none of the query's matches.
     options = {}
+    query = parsed.query
     excluded = qmask & ~final
     n_excluded = int(excluded.sum())
     if n_excluded:
         n_kept = int(final.sum())
         if n_kept == 0:
             return []
-        if n_excluded < n_kept:
+        if n_kept * 4 < n_excluded:
+            # Few documents pass the filters: intersect the query with them, so Whoosh scores only
+            # those (a set filter would still score every match of the query).
+            query = wq.And([query, DocSet(np.flatnonzero(final))])
+        elif n_excluded < n_kept:
             options["mask"] = set(np.flatnonzero(excluded).tolist())
         else:
             options["filter"] = set(np.flatnonzero(final).tolist())
-    results = searcher.search(parsed.query, limit=window, terms=False, **options)
+    results = searcher.search(query, limit=window, terms=False, **options)
     ranked = [(hit.docnum, float(hit.score)) for hit in results]
     if request.recency_days:
         ranked = _recency(view, ranked, request.recency_days, now)
     return ranked
+
+
+class DocSet(wq.Query):
+    """Matches exactly the given (global, sorted) document numbers and adds nothing to scores:
+    a filter that Whoosh's intersection can skip through."""
+
+    def __init__(self, docnums: np.ndarray) -> None:
+        self.docnums = docnums
+        self.boost = 1.0
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, DocSet) and np.array_equal(self.docnums, other.docnums)
+
+    def __hash__(self) -> int:
+        return hash(self.docnums.tobytes())
+
+    def __repr__(self) -> str:
+        return f"DocSet({len(self.docnums)} docs)"
+
+    def is_leaf(self) -> bool:
+        return True
+
+    def estimate_size(self, ixreader) -> int:
+        return len(self.docnums)
+
+    def matcher(self, searcher, context=None):
+        parent = searcher.get_parent() if searcher.has_parent() else None
+        offset = parent._offset_for_subsearcher(searcher) if parent is not None else 0
+        n = searcher.reader().doc_count_all()
+        lo, hi = np.searchsorted(self.docnums, [offset, offset + n])
+        local = (self.docnums[lo:hi] - offset).tolist()
+        return _SortedIdsMatcher(local, all_weights=0.0) if local else NullMatcher()
+
+
+class _SortedIdsMatcher(ListMatcher):
+    def skip_to(self, id):
+        if not self.is_active():
+            raise ReadTooFar
+        self._i = bisect.bisect_left(self._ids, id, self._i)
 
 
 def _recency(view, ranked, scale_days: float, now: float, decay: float = 0.5, floor: float = 0.3):

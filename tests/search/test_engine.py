@@ -201,3 +201,19 @@ def test_stats(seed_engine):
     assert stats.first_published.date() == date(2020, 7, 2)
     assert stats.last_published.date() == date(2021, 9, 16)
     assert stats.top_people[0].value in ("Rick Smith", "Kari Thompson", "Quinton Lucas")
+
+
+def test_docset_filter_keeps_scores_and_restricts(seed_engine):
+    import numpy as np
+    from whoosh import query as wq
+
+    from search.query import parse_query
+    from search.searching import DocSet
+
+    searcher, _ = seed_engine._current()
+    q = parse_query("police officers").query
+    plain = {hit.docnum: hit.score for hit in searcher.search(q, limit=None)}
+    allowed = np.array(sorted(plain)[::2], dtype=np.int64)
+    filtered = {hit.docnum: hit.score for hit in searcher.search(wq.And([q, DocSet(allowed)]), limit=None)}
+    assert set(filtered) == set(allowed.tolist())
+    assert all(filtered[d] == pytest.approx(plain[d]) for d in filtered)
