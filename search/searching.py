@@ -178,6 +178,9 @@ class DocSet(wq.Query):
 
 
 class _SortedIdsMatcher(ListMatcher):
+    def score(self) -> float:
+        return 0.0  # (ListMatcher's all_weights=0.0 falls back to a weight of 1)
+
     def skip_to(self, id):
         if not self.is_active():
             raise ReadTooFar
