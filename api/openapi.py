@@ -36,7 +36,14 @@ def build_spec(routes: list[tuple[str, object]], *, title: str = "newsearch") ->
         for method, op in describe().items():
             operations[method] = _operation(path, method, op)
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    document = spec.to_dict()
+    # Rules a schema checks across fields (`@validates_schema`) that JSON Schema can state: each
+    # schema class says them in `openapi_extra`.
+    for name, component in document.get("components", {}).get("schemas", {}).items():
+        extra = getattr(getattr(schemas, name, None), "openapi_extra", None)
+        if extra:
+            component.update(extra)
+    return document
 
 
 def _operation(path: str, method: str, op) -> dict:

@@ -138,7 +138,7 @@ class ArticleResource:
                 status=200,
                 statuses={201: "Created"},
                 query=self.no_params,
-                body={"oneOf": [schemas.ArticleFields, schemas.RawArticle]},
+                body={"oneOf": [schemas.ArticleReplacement, schemas.RawReplacement]},
                 errors=(400, 401, 403, 413, 415, 503),
                 tags=("articles",),
             ),
@@ -295,6 +295,14 @@ class ArticlesResource:
 
     def operations(self) -> dict[str, Operation]:
         item = {"oneOf": [schemas.ArticleFields, schemas.RawArticle]}
+        batch = {
+            "type": "object",
+            "required": ["articles"],
+            "additionalProperties": False,
+            "properties": {
+                "articles": {"type": "array", "minItems": 1, "maxItems": self.writes.config.max_batch_size, "items": item}
+            },
+        }
         return {
             "post": Operation(
                 "Add articles: one, or a batch as {\"articles\": [...]}; ready fields or raw text/HTML",
@@ -302,7 +310,7 @@ class ArticlesResource:
                 status=201,
                 statuses={200: "Nothing new: every article was an update or unchanged"},
                 query=self.no_params,
-                body={"oneOf": [*item["oneOf"], {"type": "object", "required": ["articles"], "properties": {"articles": {"type": "array", "items": item}}}]},
+                body={"oneOf": [*item["oneOf"], batch]},
                 errors=(400, 401, 403, 413, 415, 503),
                 tags=("articles",),
             )

@@ -64,6 +64,11 @@ class Repeated(fields.List):
         if self.split and isinstance(value, list) and all(isinstance(v, str) for v in value):
             value = [part for v in value for part in v.split(self.split)]
         if isinstance(value, list):
+            # The documented maxItems counts the values sent, blanks included: check it before
+            # the blanks (which a form sends for an empty field) are dropped.
+            for validator in self.validators:
+                if isinstance(validator, validate.Length) and validator.max is not None and len(value) > validator.max:
+                    raise ValidationError(f"At most {validator.max} values.")
             value = [v.strip() if isinstance(v, str) else v for v in value]
             value = [v for v in value if v != ""]
         return list(dict.fromkeys(super()._deserialize(value, attr, data, **kwargs)))
@@ -102,6 +107,23 @@ class Published(fields.DateTime):
         except ValueError:
             raise self.make_error("invalid") from None
         return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+# An absolute http(s) URL: the same expression validates a request and documents it in
+# /openapi.json, so the two cannot disagree (marshmallow's Url field accepts and rejects strings
+# that no JSON Schema `format` describes). ASCII only: send IRIs percent-encoded.
+WEB_URL = (
+    r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+    r"(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"
+)
+
+
+def _web_url(**kwargs) -> Text:
+    return Text(
+        validate=[validate.Length(max=2048), validate.Regexp(WEB_URL, error="Not a valid URL: give an absolute http(s) URL.")],
+        metadata={"pattern": WEB_URL, "description": "Absolute http(s) URL."},
+        **kwargs,
+    )
 
 
 def _limit_text(field: fields.Field, length: int) -> None:
@@ -145,7 +167,7 @@ class SearchQuery(Schema):
     recency_days = fields.Float(
         load_default=None,
         validate=validate.Range(min=0, min_inclusive=False, max=36500),
-        metadata={"description": "Boost recent articles: scale of the decay on age, in days."},
+        metadata={"description": "Boost recent articles: scale of the decay on age, in days.", "exclusiveMinimum": True},
     )
     highlight = fields.Boolean(load_default=True)
 
@@ -205,12 +227,21 @@ class SimilarQuery(Schema):
 
 
 # -- request bodies --------------------------------------------------------------------------------
+# An article id: no '/', no whitespace or control characters. Spelt out rather than `\s`, which
+# means different things in Python and in the ECMA regexes of JSON Schema validators; the same
+# expression validates and documents.
+ID_PATTERN = r"^[^/\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+$"
+
+
 def _id(**kwargs) -> Text:
+    metadata = dict(kwargs.pop("metadata", None) or {})
+    metadata["pattern"] = ID_PATTERN
     return Text(
         validate=[
             validate.Length(min=1, max=MAX_ID_LENGTH),
-            validate.Regexp(r"^[^/\s]+$", error="Must not contain '/' or spaces."),
+            validate.Regexp(ID_PATTERN, error="Must not contain '/', spaces or control characters."),
         ],
+        metadata=metadata,
         **kwargs,
     )
 
@@ -218,10 +249,14 @@ def _id(**kwargs) -> Text:
 class ArticleFields(Schema):
     """An article with its fields ready: written as given."""
 
+    # In /openapi.json (see api/openapi.py): what `_identified` checks, for POST. PUT documents
+    # ArticleReplacement, whose id is the path's.
+    openapi_extra = {"anyOf": [{"required": ["id"]}, {"required": ["url"]}]}
+
     id = _id(metadata={"description": "Derived from `url` when absent."})
     title = Text(required=True, validate=validate.Length(min=1, max=1000))
     body = Text(required=True, validate=validate.Length(min=1))
-    url = fields.Url(load_default=None, schemes={"http", "https"}, validate=validate.Length(max=2048))
+    url = _web_url(load_default=None)
     published = Published(load_default=None)
     source = Text(load_default="unknown", validate=validate.Length(min=1, max=MAX_NAME_LENGTH))
     summary = Text(load_default="", validate=validate.Length(max=5000))
@@ -244,10 +279,12 @@ class ArticleFields(Schema):
 class RawArticle(Schema):
     """Raw text or HTML, run through the indexer pipeline (cleaning, metadata, entities)."""
 
+    openapi_extra = {"oneOf": [{"required": ["text"]}, {"required": ["html"]}]}  # what `_one_kind` checks
+
     id = _id()
     text = Text(validate=validate.Length(min=1), metadata={"description": "Plain text: the first line is the title."})
     html = Text(validate=validate.Length(min=1), metadata={"description": "A whole HTML page; its main text is extracted."})
-    url = fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2048))
+    url = _web_url()
     title = Text(validate=validate.Length(min=1, max=1000))
     source = Text(validate=validate.Length(min=1, max=MAX_NAME_LENGTH))
     published = Published()
@@ -256,6 +293,22 @@ class RawArticle(Schema):
     def _one_kind(self, data: dict, **kwargs) -> None:
         if ("text" in data) == ("html" in data):
             raise ValidationError("Give exactly one of `text` and `html`.", field_name="text")
+
+
+class ArticleReplacement(ArticleFields):
+    """PUT /v1/articles/{id} with ready fields: the id is the path's (a body `id` must equal it)."""
+
+    openapi_extra: dict = {}
+
+    class Meta:
+        exclude = ("id",)
+
+
+class RawReplacement(RawArticle):
+    """PUT /v1/articles/{id} with raw text or HTML: the id is the path's."""
+
+    class Meta:
+        exclude = ("id",)
 
 
 class ArticleBatch(Schema):
