@@ -128,7 +128,13 @@ def _web_url(**kwargs) -> Text:
 
 def _limit_text(field: fields.Field, length: int) -> None:
     target = field.inner if isinstance(field, fields.List) else field
-    target.validators.append(validate.Length(max=length))
+    _add_validator(target, validate.Length(max=length))
+
+
+def _add_validator(field: fields.Field, validator) -> None:
+    # A new list, never append: marshmallow copies a schema's fields shallowly per instance, so
+    # their validator lists are shared, and one app's limits would leak into every other instance.
+    field.validators = [*field.validators, validator]
 
 
 def _names(**kwargs) -> Repeated:
@@ -175,7 +181,7 @@ class SearchQuery(Schema):
         super().__init__(**kwargs)
         self.limits = limits
         _limit_text(self.fields["q"], limits.max_query_length)
-        self.fields["per_page"].validators.append(validate.Range(max=limits.max_per_page))
+        _add_validator(self.fields["per_page"], validate.Range(max=limits.max_per_page))
 
     @validates_schema
     def _window(self, data: dict, **kwargs) -> None:
