@@ -10,7 +10,7 @@ frequent), so no query walks the whole vocabulary.
 Two modes. A short query, or any query written with operators, is a keyword query: all words
 required, as documented. A longer query of plain text (LONG_QUERY content words or more, no quotes,
 fields, AND/OR/NOT, -word, * or ~) is a natural-language question: its words are OR-ed and a
-document ranks by how many of them it matches and how well (BM25F plus a coordination bonus), since
+document ranks by how many of them it matches and how well (the sum of their BM25 scores), since
 nobody expects every word of a question in one article. Operators are only read in upper case, and
 not at all in a query typed entirely in capitals, where case says nothing about intent.
 """
@@ -50,7 +50,6 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _EXPLICIT = re.compile(r'["*~]|\b(?:AND|OR|NOT)\b|(?:^|[\s(])-\w|\b(?:%s):' % "|".join(
     sorted(set(QUERY_FIELDS) | set(_FIELD_ALIASES) | set(_DATE_FIELDS))))
 LONG_QUERY = 4  # content (non-stop) words from which a plain query is read as natural language
-COORD = 0.9  # Whoosh's coordination bonus for natural-language (OR) queries
 
 
 @dataclass
@@ -74,7 +73,7 @@ class ParsedQuery:
 
 @lru_cache(maxsize=2)
 def _parser(any_words: bool = False):
-    group = OrGroup.factory(COORD) if any_words else AndGroup
+    group = OrGroup.factory(0.9) if any_words else AndGroup
     parser = MultifieldParser(list(QUERY_FIELDS), SCHEMA, fieldboosts=FIELD_WEIGHTS, group=group)
     parser.add_plugin(FuzzyTermPlugin())
     parser.remove_plugin_class(GtLtPlugin)
