@@ -320,7 +320,7 @@ class RawReplacement(RawArticle):
 class ArticleBatch(Schema):
     """`{"articles": [...]}`: each item either ready fields or raw text/HTML."""
 
-    articles = fields.List(fields.Raw(), required=True)  # items are checked one by one
+    articles = fields.List(fields.Raw(allow_none=True), required=True)  # items are checked one by one
 
 
 # -- responses -------------------------------------------------------------------------------------

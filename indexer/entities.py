@@ -367,7 +367,26 @@ def _unwrap(text: str) -> str:
 
 def _article_text(title: str, body: str) -> str:
     title, body = (title or "").strip(), _unwrap(body or "")
-    return f"{title}\n\n{body}" if title else body
+    return _ner_input(f"{title}\n\n{body}" if title else body)
+
+
+# spaCy's tokenizer is quadratic in the length of a token made of punctuation (10,000 '<' in a row
+# took ~12 s), and NER cost grows with the text. No entity lives in a 40-character run without a
+# space or in a run of repeated symbols, and an article's entities are in its first 100k characters.
+MAX_NER_CHARS = 100_000
+MAX_TOKEN_CHARS = 40
+_LONG_TOKEN = re.compile(r"\S{%d,}" % (MAX_TOKEN_CHARS + 1))
+_SYMBOL_RUN = re.compile(r"([^\w\s])\1{3,}")
+_SYMBOLS_ONLY = re.compile(r"(?<!\S)[^\w\s]{2,}(?!\S)")  # "<>", "-->", "&&": each symbol is a token
+
+
+def _ner_input(text: str) -> str:
+    """The text NER reads: bounded in length, with runaway tokens and symbol runs cut down."""
+    text = text[: MAX_NER_CHARS * 2]  # bound the regex work too
+    text = _SYMBOL_RUN.sub(r"\1\1\1", text)
+    text = _LONG_TOKEN.sub(" ", text)
+    text = _SYMBOLS_ONLY.sub(" ", text)
+    return text[:MAX_NER_CHARS]
 
 
 class EntityExtractor:

@@ -100,6 +100,7 @@ def _soup(markup: str) -> BeautifulSoup:
 
 def _extract(html: str, url: str | None, rules: frozenset[str]) -> str:
     soup = _soup(html)
+    _cap_attributes(soup)
     bodies = _jsonld_bodies(soup)
     titles = _titles(soup)
     _prepare(soup, rules)
@@ -112,6 +113,17 @@ def _extract(html: str, url: str | None, rules: frozenset[str]) -> str:
     if not _has_prose(paragraphs):
         return ""
     return "\n\n".join(paragraphs)
+
+
+# trafilatura's cost grows faster than linearly with the attributes of one element (100,000 on a
+# <p> took minutes); no real element has more than a few dozen.
+MAX_ATTRIBUTES = 64
+
+
+def _cap_attributes(soup: BeautifulSoup) -> None:
+    for tag in soup.find_all(True):
+        if len(tag.attrs) > MAX_ATTRIBUTES:
+            tag.attrs = dict(list(tag.attrs.items())[:MAX_ATTRIBUTES])
 
 
 def _has_prose(paragraphs: list[str]) -> bool:

@@ -155,7 +155,8 @@ def extract_metadata(*, body: str, raw_text: str | None = None, html: str | None
 def _text(value: object) -> str | None:
     if value is None:
         return None
-    text = " ".join(str(value).split())
+    # Fields from JSONL are as untrusted as body text: the same clean-up (NFC, no control characters).
+    text = " ".join(normalize_text(str(value)).split())
     return text or None
 
 
