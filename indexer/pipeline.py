@@ -50,7 +50,7 @@ def build_article(raw: RawDocument, *, source: str | None = None, domain_map: di
     from .metadata import extract_metadata
 
     fields = raw.fields
-    url = fields.get("url")
+    url = web_url(fields.get("url"))
     # With no URL, the publisher's domain (the RSS set's source_domain) still names the source.
     meta_url = url or (f"https://{fields['source_domain']}/" if fields.get("source_domain") else None)
     if raw.kind == "text":
@@ -86,6 +86,14 @@ def build_article(raw: RawDocument, *, source: str | None = None, domain_map: di
         author=meta.author,
         origin=raw.origin,
     )
+
+
+def web_url(value: str | None) -> str | None:
+    """The URL when it is an absolute http(s) one, else None: an article's link is followed by
+    readers and rendered by the widget, so `javascript:` or `file:` values never become one."""
+    if isinstance(value, str) and value.strip().lower().startswith(("http://", "https://")):
+        return value.strip()
+    return None
 
 
 def article_id(raw: RawDocument, title: str, body: str) -> str:
@@ -262,8 +270,13 @@ def index_paths(
     source: str | None = None,
     domain_map: dict[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
+    commit_every: int = 5000,
+    on_commit: Callable[[list[str]], None] | None = None,
 ) -> IndexReport:
-    """Read, process and index everything under `paths` through the engine's one writer."""
+    """Read, process and index everything under `paths` through the engine's one writer.
+
+    Work is committed every `commit_every` changes; `on_commit(ids)` is told which ids became
+    durable and live (with `rebuild`, only once the new index has been switched in)."""
     # The store and its bulk writer are what Engine.writer() hands out; using them directly keeps the
     # query side (and its imports) out of an indexing run.
     from search.store import IndexStore
@@ -275,6 +288,7 @@ def index_paths(
     counts = ReadCounts()
     writer = None
     first_origin: dict[str, str] = {}
+    held: list[str] = []  # a rebuild's committed ids: not live until the switch
     try:
         for item in run_pipeline(paths, workers=workers, entities=entities, source=source,
                                  domain_map=domain_map, counts=counts):
@@ -292,7 +306,8 @@ def index_paths(
                 continue
             first_origin[item.id] = item.origin or ""
             if writer is None:  # opened on the first article: a run that reads nothing leaves the index alone
-                writer = BulkWriter(store, rebuild=rebuild)
+                writer = BulkWriter(store, rebuild=rebuild, commit_every=commit_every,
+                                    on_commit=held.extend if rebuild else on_commit)
             writer.add(item)
         if writer is None and prune and not rebuild:
             report.note = "nothing was read, so nothing was pruned"
@@ -301,6 +316,8 @@ def index_paths(
         if writer is not None:
             done, writer = writer, None
             written = done.close()
+            if rebuild and on_commit is not None and held:
+                on_commit(held)
             report.added, report.updated = len(written.added), len(written.updated)
             report.unchanged, report.deleted = len(written.unchanged), len(written.deleted)
     except BaseException:
