@@ -1,6 +1,7 @@
 """The `newsearch` command: index, extract, search, stats, serve.
 
-    newsearch index [--index DIR] [--rebuild] [--prune] [--workers N] [--source NAME] [--no-entities] PATH...
+    newsearch index [--index DIR] [--rebuild] [--prune] [--workers N] [--source NAME] [--no-entities]
+                    [--commit-every N] [--progress-log FILE] PATH...
     newsearch extract [--format json|jsonl] [--workers N] [--no-entities] [--source NAME] PATH...
     newsearch search [--index DIR] [--limit N] [--format text|json|trec] [--batch FILE] [QUERY]
     newsearch stats [--index DIR] [--format text|json]
@@ -49,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default=None, help=index_help)
     p.add_argument("--rebuild", action="store_true", help="build a fresh index and switch to it atomically")
     p.add_argument("--prune", action="store_true", help="delete indexed articles not found under PATH")
+    p.add_argument("--commit-every", type=_positive, default=5000, metavar="N",
+                   help="commit after every N changed articles (default 5000): a crash loses at most N")
+    p.add_argument("--progress-log", default=None, metavar="FILE",
+                   help="append the id of every article once its commit is durable, one a line "
+                        "(after a crash, what is in FILE is in the index)")
     _pipeline_options(p)
     p.set_defaults(run=cmd_index)
 
@@ -107,15 +113,30 @@ def cmd_index(args: argparse.Namespace) -> int:
     from .pipeline import index_paths
 
     bar = tqdm(unit=" articles", file=sys.stderr, disable=not sys.stderr.isatty(), dynamic_ncols=True)
+    log = open(args.progress_log, "a", encoding="utf-8") if args.progress_log else None
     try:
         report = index_paths(
             args.paths, args.index, rebuild=args.rebuild, prune=args.prune, workers=args.workers,
             entities=args.entities, source=args.source, progress=bar.update,
+            commit_every=args.commit_every, on_commit=_progress_logger(log) if log else None,
         )
     finally:
         bar.close()
+        if log is not None:
+            log.close()
     print_index_report(report, args.index, sys.stdout)
     return OK if report.indexed or report.unchanged else NOTHING
+
+
+def _progress_logger(handle: TextIO):
+    """on_commit for --progress-log: the ids, flushed and fsynced once their commit is durable."""
+
+    def committed(ids: list[str]) -> None:
+        handle.write("".join(f"{article_id}\n" for article_id in ids))
+        handle.flush()
+        os.fsync(handle.fileno())
+
+    return committed
 
 
 def print_index_report(report, index_dir: str, out: TextIO) -> None:

@@ -124,8 +124,20 @@ class IndexStore:
     def discard(self, ix: Index) -> None:
         shutil.rmtree(ix.storage.folder, ignore_errors=True)
 
-    def remove_stale(self, keep: str) -> None:
-        # Readers that still have old segment files open keep reading them (POSIX unlink semantics).
+    def remove_stale(self, keep: str | None) -> None:
+        """Delete every generation but `keep`, and switch links left by a killed writer.
+
+        Call with the write lock held. Readers that still have old segment files open keep
+        reading them (POSIX unlink semantics)."""
         for child in self.root.iterdir():
             if child.is_dir() and child.name.startswith("gen-") and child.name != keep:
                 shutil.rmtree(child, ignore_errors=True)
+            elif child.name.startswith(f".{CURRENT}.") and child.is_symlink():
+                with contextlib.suppress(FileNotFoundError):
+                    child.unlink()
+
+    def clean_up(self) -> None:
+        """Remove what a killed writer left behind (a half-built `--rebuild` generation, a switch
+        link). Call with the write lock held: then no other writer is building a generation."""
+        if self.root.is_dir():
+            self.remove_stale(keep=self.current_name())

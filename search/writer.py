@@ -39,6 +39,7 @@ class BulkWriter:
         self._lock = store.write_lock(lock_timeout)
         self._lock.__enter__()
         try:
+            store.clean_up()  # a killed rebuild's generation; no other writer runs now
             self.ix: Index = store.new_generation() if rebuild else store.open_for_write()
             self._known = {} if rebuild else _checksums(self.ix)
         except BaseException:
