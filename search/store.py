@@ -44,9 +44,14 @@ class IndexStore:
     def current_name(self) -> str | None:
         """The live generation's directory name (one readlink: cheap enough to call per request)."""
         try:
-            return os.readlink(self.root / CURRENT)
+            name = os.readlink(self.root / CURRENT)
         except OSError:
             return None
+        # Only a generation directly under the root: a link elsewhere ("/etc", "../other") is
+        # not an index of ours, and is never opened or written through.
+        if not name.startswith("gen-") or "/" in name or name in (".", ".."):
+            return None
+        return name
 
     def current_dir(self) -> Path | None:
         name = self.current_name()
