@@ -31,6 +31,7 @@ from .stopwords import STOP_WORDS
 from .schema import FIELD_WEIGHTS, QUERY_FIELDS, SCHEMA, TEXT_ANALYZER
 
 MAX_EXPANSIONS = 64
+SCAN_LIMIT = 5000  # vocabulary entries an expansion looks at, at most
 MIN_PREFIX = 2
 MIN_FUZZY = 4
 STOP = STOP_WORDS
@@ -187,7 +188,12 @@ class BoundedFuzzy(wq.FuzzyTerm):
         return _most_frequent(ixreader, self.fieldname, super()._btexts(ixreader))
 
 
-def _most_frequent(ixreader, fieldname, btexts, scan_limit: int = 5000):
+class BoundedTermRange(wq.TermRange):
+    def _btexts(self, ixreader):
+        return _most_frequent(ixreader, self.fieldname, super()._btexts(ixreader))
+
+
+def _most_frequent(ixreader, fieldname, btexts, scan_limit: int = SCAN_LIMIT):
     candidates = []
     for i, btext in enumerate(btexts):
         if i >= scan_limit:
@@ -213,6 +219,9 @@ def _bounded(q):
             return wq.Term(q.fieldname, q.text, boost=q.boost)
         return BoundedFuzzy(q.fieldname, q.text, boost=q.boost, maxdist=min(q.maxdist, 2 if len(q.text) >= 7 else 1),
                             prefixlength=max(q.prefixlength, 1))
+    if isinstance(q, wq.TermRange) and not isinstance(q, BoundedTermRange):
+        # `[a TO z]` would otherwise walk the field's whole vocabulary.
+        return BoundedTermRange(q.fieldname, q.start, q.end, q.startexcl, q.endexcl, boost=q.boost)
     return _apply(q, _bounded) if isinstance(q, wq.Query) else q
 
 
