@@ -300,7 +300,14 @@ class ArticlesResource:
             "required": ["articles"],
             "additionalProperties": False,
             "properties": {
-                "articles": {"type": "array", "minItems": 1, "maxItems": self.writes.config.max_batch_size, "items": item}
+                "articles": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": self.writes.config.max_batch_size,
+                    # Items are checked one by one: each is ArticleFields or RawArticle, a rejected
+                    # one is listed in `errors` and the rest are written (400 only when none is).
+                    "items": {"description": "An article as ArticleFields or RawArticle, checked on its own."},
+                }
             },
         }
         return {

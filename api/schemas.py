@@ -257,7 +257,7 @@ class ArticleFields(Schema):
 
     # In /openapi.json (see api/openapi.py): what `_identified` checks, for POST. PUT documents
     # ArticleReplacement, whose id is the path's.
-    openapi_extra = {"anyOf": [{"required": ["id"]}, {"required": ["url"]}]}
+    openapi_extra = {"anyOf": [{"required": ["id"]}, {"required": ["url"], "properties": {"url": {"type": "string"}}}]}
 
     id = _id(metadata={"description": "Derived from `url` when absent."})
     title = Text(required=True, validate=validate.Length(min=1, max=1000))

@@ -66,6 +66,8 @@ def _semantic_rejection(problem: dict) -> bool:
     params = problem.get("invalid_params") or []
     if params and all(any(r in p["reason"] for r in SEMANTIC_REASONS) for p in params):
         return True
+    if problem.get("type", "").endswith("invalid-article") and problem.get("errors"):
+        return True  # a batch none of whose items could be written: each item's reason is listed
     if problem.get("type", "").endswith("invalid-article"):
         reasons = [problem.get("detail") or ""] + [e["reason"] for e in problem.get("errors") or []]
         return all(any(r in reason for r in PIPELINE_REASONS) for reason in reasons[1:] or reasons)
