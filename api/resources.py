@@ -340,7 +340,13 @@ class ArticleWrites:
         limit = self.config.max_body_bytes
         if req.content_length is not None and req.content_length > limit:
             raise body_too_large(limit)
-        data = req.bounded_stream.read(limit + 1)
+        if req.content_length is None and req.env.get("wsgi.input_terminated"):
+            # A chunked body (no Content-Length): Falcon's bounded stream reads it as empty, but the
+            # server (gunicorn) ends wsgi.input at the end of the body, so read that, within the limit.
+            stream = req.stream
+        else:
+            stream = req.bounded_stream
+        data = stream.read(limit + 1)
         if len(data) > limit:
             raise body_too_large(limit)
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import inspect
+import json
 import logging
 import os
 import re
@@ -157,9 +158,20 @@ def test_gunicorn_logs_no_key_and_sends_no_version(private_index, tmp_path):
     from ..stress.conftest import Gunicorn
 
     server = Gunicorn(private_index, tmp_path / "gunicorn.log", workers=1, NEWSEARCH_READ_KEYS=READ_KEY,
-                      NEWSEARCH_KEY_SECRET=SECRET, NEWSEARCH_LOG_LEVEL="debug")
+                      NEWSEARCH_KEY_SECRET=SECRET, NEWSEARCH_LOG_LEVEL="debug", NEWSEARCH_MAX_BODY_BYTES="4096")
     scoped = create_scoped_key(SECRET, filters={"source": ["KCTV"]}, expires=None)
+
+    def chunked(size: int):  # a body without Content-Length: the limit holds for it too
+        article = json.dumps({"id": "chunked", "title": "Chunked", "body": "x" * (size - 48)}).encode()
+        yield from (article[i:i + 1000] for i in range(0, len(article), 1000))
+
     try:
+        too_big = requests.post(f"{server.base}/v1/articles", data=chunked(6000), timeout=30,
+                                headers=bearer(SERVER_KEY) | {"Content-Type": "application/json"})
+        assert too_big.status_code == 413 and too_big.headers["content-type"] == "application/problem+json"
+        small = requests.post(f"{server.base}/v1/articles", data=chunked(3000), timeout=30,
+                              headers=bearer(SERVER_KEY) | {"Content-Type": "application/json"})
+        assert small.status_code == 201, small.text
         responses = [
             requests.get(f"{server.base}/v1/search", params={"q": "police"}, headers=bearer(READ_KEY), timeout=10),
             requests.get(f"{server.base}/v1/search.atom", params={"q": "police", "key": scoped}, timeout=10),
