@@ -2,6 +2,7 @@
 HTML-escaped. Article text is never trusted: `<script>` in a body comes back as `&lt;script&gt;`."""
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from whoosh.support.charset import accent_map
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 FRAGMENT_CHARS = 180  # characters in a fragment, around its matches
+MAX_WINDOWS = 200  # candidate fragments considered per body
 
 
 @lru_cache(maxsize=200_000)
@@ -68,9 +70,12 @@ class Highlighter:
         if not matches:
             return [_lead(body)], set()
         windows = []
-        for s, _, _ in matches:
+        starts = [m[0] for m in matches]
+        # Candidate windows start at the first MAX_WINDOWS matches: a body matching thousands of
+        # times still costs a bounded amount (its best fragments are near its first matches anyway).
+        for s, _, _ in matches[:MAX_WINDOWS]:
             a, b = _window(body, s)
-            inside = [m for m in matches if a <= m[0] and m[1] <= b]
+            inside = [m for m in matches[bisect.bisect_left(starts, a):bisect.bisect_left(starts, b)] if m[1] <= b]
             windows.append((len({m[2] for m in inside}), len(inside), -s, a, b, inside))
         windows.sort(reverse=True)
         chosen: list[tuple[int, int, list]] = []

@@ -110,7 +110,7 @@ def parse_query(text: str) -> ParsedQuery:
     rest = _MINUS.sub(lambda m: m.group(1) + "NOT ", rest)
     try:
         q = _parser(any_words=natural).parse(rest)
-        q = _bounded(_strip_stop(q))
+        q = _bounded(_strip_stop(_searchable_fields(q)))
         if q is wq.NullQuery or isinstance(q, wq.NullQuery.__class__) or _is_empty(q):
             raise ValueError("nothing searchable")
         if _only_negative(q):
@@ -163,6 +163,19 @@ def _strip_stop(q):
         return _apply(node, walk) if hasattr(node, "apply") else node
 
     return walk(q).normalize()
+
+
+def _searchable_fields(q):
+    """A term on a field the syntax does not offer (published, id, checksum...) becomes its words
+    across the default fields: `published:"x"` is a search for x, never a Whoosh error."""
+    if isinstance(q, (wq.Term, wq.Phrase, wq.MultiTerm)) and q.fieldname not in QUERY_FIELDS:
+        if isinstance(q, wq.Phrase):
+            text = " ".join(str(w) for w in q.words)
+        else:
+            text = str(getattr(q, "text", "") or " ".join(str(v) for v in (getattr(q, "start", ""), getattr(q, "end", "")) if v))
+        words = _WORD.findall(text)
+        return _parser().parse(" ".join(words)) if words else wq.NullQuery
+    return _apply(q, _searchable_fields) if isinstance(q, wq.Query) else q
 
 
 def _apply(node, fn):
