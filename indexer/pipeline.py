@@ -272,11 +272,15 @@ def index_paths(
     progress: Callable[[int], None] | None = None,
     commit_every: int = 5000,
     on_commit: Callable[[list[str]], None] | None = None,
+    share_lock: float | None = 2.0,
 ) -> IndexReport:
     """Read, process and index everything under `paths` through the engine's one writer.
 
     Work is committed every `commit_every` changes; `on_commit(ids)` is told which ids became
-    durable and live (with `rebuild`, only once the new index has been switched in)."""
+    durable and live (with `rebuild`, only once the new index has been switched in). An incremental
+    run commits and lets other writers (the API) in every `share_lock` seconds, so that they never
+    wait longer than that for it; a rebuild holds the lock to the end (writes meanwhile would be lost
+    at the switch)."""
     # The store and its bulk writer are what Engine.writer() hands out; using them directly keeps the
     # query side (and its imports) out of an indexing run.
     from search.store import IndexStore
@@ -307,7 +311,7 @@ def index_paths(
             first_origin[item.id] = item.origin or ""
             if writer is None:  # opened on the first article: a run that reads nothing leaves the index alone
                 writer = BulkWriter(store, rebuild=rebuild, commit_every=commit_every,
-                                    on_commit=held.extend if rebuild else on_commit)
+                                    on_commit=held.extend if rebuild else on_commit, share_lock=share_lock)
             writer.add(item)
         if writer is None and prune and not rebuild:
             report.note = "nothing was read, so nothing was pruned"

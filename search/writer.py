@@ -1,6 +1,8 @@
 """Writing articles to the index: one writer at a time, incremental by checksum, atomic rebuilds."""
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Callable, Iterable
 
 from whoosh.index import Index
@@ -20,6 +22,11 @@ class BulkWriter:
     changes, so a crash loses at most the uncommitted tail; `on_commit` is told which ids became
     durable. With `rebuild`, everything goes into a fresh generation that replaces the live index
     only when `close()` succeeds.
+
+    With `share_lock` (seconds; not for rebuilds), a long incremental run lets other writers in: it
+    commits and releases the lock once it has held it that long, and takes it back (re-reading what
+    the others changed, and following a rebuild's switch) on its next write. Without it the lock is
+    held from start to close, and an API write waiting on it would time out during a long run.
     """
 
     def __init__(
@@ -30,14 +37,19 @@ class BulkWriter:
         commit_every: int = 5000,
         lock_timeout: float = 30.0,
         on_commit: Callable[[list[str]], None] | None = None,
+        share_lock: float | None = None,
     ) -> None:
         self.store = store
         self.rebuild = rebuild
         self.commit_every = commit_every
         self.on_commit = on_commit
         self.report = WriteReport()
+        self.lock_timeout = lock_timeout
+        self.share_lock = None if rebuild else share_lock
         self._lock = store.write_lock(lock_timeout)
         self._lock.__enter__()
+        self._locked = True
+        self._held_since = time.monotonic()
         try:
             store.clean_up()  # a killed rebuild's generation; no other writer runs now
             self.ix: Index = store.new_generation() if rebuild else store.open_for_write()
@@ -54,8 +66,43 @@ class BulkWriter:
             self._writer = self.ix.writer(limitmb=256)
         return self._writer
 
+    # -- sharing the lock between commits (share_lock) ------------------------------------------
+    def _relock(self, refresh: bool = True) -> None:
+        """Take the lock back after sharing it; re-read what other writers did meanwhile."""
+        if self._locked:
+            return
+        self._lock = self.store.write_lock(self.lock_timeout)
+        self._lock.__enter__()
+        self._locked = True
+        self._held_since = time.monotonic()
+        try:
+            if self.store.current_name() != Path(self.ix.storage.folder).name:
+                self.ix.close()  # another process rebuilt the index meanwhile: write to the live one
+                self.ix = self.store.open_for_write()
+            if refresh:
+                self._known = _checksums(self.ix)
+        except BaseException:
+            self._unlock()
+            raise
+
+    def _unlock(self) -> None:
+        if self._locked:
+            self._locked = False
+            self._lock.__exit__(None, None, None)
+
+    def _maybe_share(self) -> None:
+        if self.share_lock is not None and self._locked and time.monotonic() - self._held_since >= self.share_lock:
+            self.commit()
+            self._unlock()  # until the next write
+
     def add(self, article: Article) -> str:
         """Add or update one article; returns 'added', 'updated' or 'unchanged'."""
+        self._relock()
+        outcome = self._add(article)
+        self._maybe_share()
+        return outcome
+
+    def _add(self, article: Article) -> str:
         self.seen.add(article.id)
         previous = self._known.get(article.id)
         if previous == article.checksum:
@@ -75,6 +122,7 @@ class BulkWriter:
         return outcome
 
     def delete(self, article_id: str) -> bool:
+        self._relock()
         if article_id not in self._known:
             return False
         self._w().delete_by_term("id", article_id)
@@ -85,6 +133,7 @@ class BulkWriter:
 
     def prune(self) -> list[str]:
         """Delete every article not added (or seen unchanged) through this writer."""
+        self._relock()
         gone = [i for i in list(self._known) if i not in self.seen]
         for article_id in gone:
             self.delete(article_id)
@@ -109,6 +158,7 @@ class BulkWriter:
 
     def close(self) -> WriteReport:
         try:
+            self._relock(refresh=False)
             # A bulk load leaves many segments, and one segment searches markedly faster
             # (DEPENDENCIES.md): merge them when this run wrote several.
             self.commit()
@@ -120,7 +170,7 @@ class BulkWriter:
             return self.report
         finally:
             self.ix.close()
-            self._lock.__exit__(None, None, None)
+            self._unlock()
 
     def abort(self) -> None:
         try:
@@ -131,7 +181,7 @@ class BulkWriter:
                 self.store.discard(self.ix)
         finally:
             self.ix.close()
-            self._lock.__exit__(None, None, None)
+            self._unlock()
 
     def __enter__(self) -> "BulkWriter":
         return self
