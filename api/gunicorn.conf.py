@@ -34,6 +34,10 @@ preload_app = True
 # Let a long query (512 characters, percent-encoded) reach the app, which answers a proper 400.
 limit_request_line = 8190
 
+# gunicorn 27 sends `Server: gunicorn` on every response and has no setting to drop or change it;
+# it carries no version, so it names the server but gives no version to match against advisories
+# (tests/hostile/test_security.py checks that no version is sent). A proxy in front can strip it.
+
 accesslog = "-"  # stdout
 # %(L)s: request time in seconds. Path without the query string and no headers: no key ever reaches it.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
