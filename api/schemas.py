@@ -164,7 +164,9 @@ class SearchQuery(Schema):
     date_from = DateParam(data_key="from", load_default=None, metadata={"description": "Published on or after (YYYY-MM-DD)."})
     date_to = DateParam(data_key="to", load_default=None, metadata={"description": "Published on or before (YYYY-MM-DD)."})
     facets = Repeated(
-        fields.String(validate=validate.OneOf(FACET_NAMES)),
+        # "" is listed because blanks are dropped (`facets=` asks for none): the document must not
+        # call a request invalid that the API rightly accepts.
+        fields.String(validate=validate.OneOf((*FACET_NAMES, ""))),
         split=",",
         load_default=lambda: list(DEFAULT_FACETS),
         metadata={"description": "Comma-separated facet names; empty for none."},

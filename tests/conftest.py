@@ -1,6 +1,15 @@
 from pathlib import Path
 
+import os
+
 import pytest
+from hypothesis import settings
+
+# In CI (CI=true) the property and fuzz tests explore a fixed set of examples, so a run is
+# repeatable; on a developer's machine they explore new ones every time.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
