@@ -54,13 +54,13 @@ def _latency(r: dict) -> list[tuple]:
 
 def _relevance(r: dict) -> list[tuple]:
     rows = []
-    for name, m in r.items():
-        if not isinstance(m, dict) or "engine" not in m:
-            continue
-        e, ref = m["engine"], m["bm25"]
-        target_map = max(ref["map"], 0.2965) if name == "npl" else ref["map"]
-        rows.append((f"{name} nDCG@10 / MAP", f"{e['ndcg@10']:.3f} / {e['map']:.3f}", f"BM25 {ref['ndcg@10']:.3f} / {ref['map']:.3f}",
-                     f"≥ BM25{', MAP ≥ .2965' if name == 'npl' else ''}",
+    target_npl = r.get("targets", {}).get("npl_map", 0.2965)
+    for name, m in r.get("collections", {}).items():
+        e, ref = m["engine"], m["bm25_reference"]
+        target_map = max(ref["map"], target_npl) if name == "npl" else ref["map"]
+        rows.append((f"{name} ({m['documents']} docs) nDCG@10 / MAP", f"{e['ndcg@10']:.3f} / {e['map']:.3f}",
+                     f"bm25s {ref['ndcg@10']:.3f} / {ref['map']:.3f}",
+                     f"≥ bm25s{f', MAP ≥ {target_npl}' if name == 'npl' else ''}",
                      e["ndcg@10"] >= ref["ndcg@10"] and e["map"] >= target_map))
     return rows
 
@@ -93,18 +93,25 @@ def main(argv=None) -> int:
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "data": str(args.data),
     }
-    rows: list[tuple] = []
-    for name, (runner, summarise) in BENCHES.items():
+    latest = RESULTS / "latest.json"
+    if args.only and latest.exists():  # a partial run updates the last full one
+        previous = json.loads(latest.read_text())
+        results.update({name: previous[name] for name in BENCHES if name in previous and name not in args.only})
+    for name, (runner, _) in BENCHES.items():
         if args.only and name not in args.only:
             continue
         print(f"== {name}", file=sys.stderr, flush=True)
         try:
             module = importlib.import_module(f"bench.{name}")
-            result = runner(module, args.data, args.quick)
+            results[name] = runner(module, args.data, args.quick)
         except Exception as exc:  # noqa: BLE001 - one broken benchmark must not hide the others
             traceback.print_exc()
-            result = {"skipped": f"{type(exc).__name__}: {exc}"}
-        results[name] = result
+            results[name] = {"skipped": f"{type(exc).__name__}: {exc}"}
+    rows: list[tuple] = []
+    for name, (_, summarise) in BENCHES.items():
+        result = results.get(name)
+        if result is None:
+            continue
         if isinstance(result, dict) and "skipped" in result:
             rows.append((name, "skipped", result["skipped"], "", None))
         else:
@@ -116,8 +123,8 @@ def main(argv=None) -> int:
         print(f"{figure:<{width}}  {value:>15}  {reference:<44} {target:<26} {mark}")
     print(f"\n{results['machine']}")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps({**results, "table": rows}, indent=2, default=str) + "\n")
-    print(f"written to {RESULTS / 'latest.json'}")
+    latest.write_text(json.dumps({**results, "table": rows}, indent=2, default=str) + "\n")
+    print(f"written to {latest}")
     return 0
 
 
