@@ -311,7 +311,8 @@ def index_paths(
             first_origin[item.id] = item.origin or ""
             if writer is None:  # opened on the first article: a run that reads nothing leaves the index alone
                 writer = BulkWriter(store, rebuild=rebuild, commit_every=commit_every,
-                                    on_commit=held.extend if rebuild else on_commit, share_lock=share_lock)
+                                    on_commit=held.extend if rebuild else on_commit, share_lock=share_lock,
+                                    procs=max(1, workers or os.cpu_count() or 1))
             writer.add(item)
         if writer is None and prune and not rebuild:
             report.note = "nothing was read, so nothing was pruned"

@@ -38,9 +38,15 @@ class BulkWriter:
         lock_timeout: float = 30.0,
         on_commit: Callable[[list[str]], None] | None = None,
         share_lock: float | None = None,
+        procs: int = 1,
     ) -> None:
         self.store = store
         self.rebuild = rebuild
+        # A rebuild only adds documents, so it can let Whoosh analyse and write in `procs` processes,
+        # one segment each (measured on 10,000 Reuters stories: 818 -> 1,369 docs/s with 2). The
+        # segments are not merged: merging costs more than the indexing saved, and a few segments
+        # search nearly as fast (bench/latency).
+        self.procs = procs if rebuild else 1
         self.commit_every = commit_every
         self.on_commit = on_commit
         self.report = WriteReport()
@@ -63,7 +69,10 @@ class BulkWriter:
 
     def _w(self):
         if self._writer is None:
-            self._writer = self.ix.writer(limitmb=256)
+            if self.procs > 1:
+                self._writer = self.ix.writer(limitmb=128, procs=self.procs, multisegment=True)
+            else:
+                self._writer = self.ix.writer(limitmb=256)
         return self._writer
 
     # -- sharing the lock between commits (share_lock) ------------------------------------------
