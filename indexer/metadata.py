@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from dateutil import parser as date_parser
 from dateutil import tz
 
-from indexer.clean import DATELINE, is_prose, load_sources, normalize_text, split_article
+from indexer.clean import DATELINE, load_sources, normalize_text, split_article
 
 UNKNOWN = "unknown"
 TITLE_MAX = 100  # characters, for a title derived from the lead sentence

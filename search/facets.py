@@ -16,7 +16,7 @@ from whoosh import query as wq
 from whoosh.util.times import long_to_datetime
 
 from .results import Bucket
-from .schema import DATE_FACET, FACETS, FACETS_BY_NAME
+from .schema import DATE_FACET, FACETS
 
 _MISSING_DATE = np.iinfo(np.int64).max
 _EMPTY = np.zeros(0, dtype=np.int64)

@@ -9,7 +9,6 @@ from datetime import date, datetime, time as dtime, timedelta, timezone
 
 import numpy as np
 from whoosh import query as wq
-from whoosh import scoring
 from whoosh.lang.porter import stem
 from whoosh.matching import ListMatcher, NullMatcher, ReadTooFar
 
