@@ -53,8 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--commit-every", type=_positive, default=5000, metavar="N",
                    help="commit after every N changed articles (default 5000): a crash loses at most N")
     p.add_argument("--progress-log", default=None, metavar="FILE",
-                   help="append the id of every article once its commit is durable, one a line "
-                        "(after a crash, what is in FILE is in the index)")
+                   help="append the id of every article once it is durable in the index (written by a "
+                        "commit, or found unchanged), one a line (after a crash, what is in FILE is in the index)")
     _pipeline_options(p)
     p.set_defaults(run=cmd_index)
 

@@ -19,8 +19,9 @@ class BulkWriter:
     """Adds, updates and deletes articles in one index, holding the store's write lock.
 
     Unchanged articles (same id and checksum) are skipped. Work is committed every `commit_every`
-    changes, so a crash loses at most the uncommitted tail; `on_commit` is told which ids became
-    durable. With `rebuild`, everything goes into a fresh generation that replaces the live index
+    changes, so a crash loses at most the uncommitted tail; `on_commit` is told which ids are
+    durable: those a commit wrote, and those found unchanged (already in the index, perhaps from a
+    run killed after its commit and before it could say so). With `rebuild`, everything goes into a fresh generation that replaces the live index
     only when `close()` succeeds.
 
     With `share_lock` (seconds; not for rebuilds), a long incremental run lets other writers in: it
@@ -64,7 +65,8 @@ class BulkWriter:
             self._lock.__exit__(None, None, None)
             raise
         self._writer = None
-        self._pending: list[str] = []
+        self._pending: list[str] = []  # changed since the last commit
+        self._unchanged: list[str] = []  # already durable; told to on_commit with the next commit
         self.seen: set[str] = set()
 
     def _w(self):
@@ -116,6 +118,7 @@ class BulkWriter:
         previous = self._known.get(article.id)
         if previous == article.checksum:
             self.report.unchanged.append(article.id)
+            self._unchanged.append(article.id)
             return "unchanged"
         doc = to_document(article)
         if previous is None:
@@ -161,9 +164,10 @@ class BulkWriter:
             self._writer = None
         elif optimize:
             self.ix.optimize()
-        if self._pending and self.on_commit:
-            self.on_commit(self._pending)
-        self._pending = []
+        durable = self._unchanged + self._pending
+        if durable and self.on_commit:
+            self.on_commit(durable)
+        self._pending, self._unchanged = [], []
 
     def close(self) -> WriteReport:
         try:
