@@ -6,7 +6,6 @@ validates with, so /openapi.json cannot drift from what the server accepts.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Callable
@@ -14,7 +13,7 @@ from typing import Callable
 import falcon
 from marshmallow import Schema, ValidationError
 
-from search.article import Article
+from search.article import Article, url_id
 from search.engine import Engine
 from search.errors import ArticleNotFound, UnknownFacet
 from search.keys import OutOfScope
@@ -429,7 +428,7 @@ def _str_or_none(value) -> str | None:
 
 
 def _article_from_fields(data: dict, path_id: str | None) -> Article:
-    article_id = path_id or data.get("id") or derive_id(data["url"])
+    article_id = path_id or data.get("id") or url_id(data["url"])
     return Article(
         id=article_id,
         title=data["title"],
@@ -445,11 +444,6 @@ def _article_from_fields(data: dict, path_id: str | None) -> Article:
         places=list(dict.fromkeys(data["places"])),
         origin=data["url"],
     )
-
-
-def derive_id(url: str) -> str:
-    """An id for an article sent without one: stable for its URL."""
-    return "u" + hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
 
 
 def _with_id(article: Article, article_id: str | None) -> Article:

@@ -9,7 +9,6 @@ while the one index writer runs here in the parent.
 """
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import time
@@ -18,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
-from search.article import Article, content_checksum
+from search.article import Article, content_checksum, content_id, url_id
 
 from .readers import RawDocument, ReadCounts, ReadFailure, read_paths
 
@@ -103,10 +102,10 @@ def article_id(raw: RawDocument, title: str, body: str) -> str:
         return own
     url = raw.fields.get("url")
     if url:
-        return hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]
+        return url_id(url)
     if raw.name:
         return raw.name
-    return hashlib.sha1(f"{title}\n{body}".encode("utf-8")).hexdigest()[:16]
+    return content_id(f"{title}\n{body}")
 
 
 def _fragment_text(markup: str) -> str:

@@ -48,6 +48,17 @@ class Article:
         return cls(**values)
 
 
+def url_id(url: str) -> str:
+    """The id of an article that came without one but with a URL: the same URL gives the same id
+    whichever way the article arrives (`newsearch index`, or the API with raw or ready fields)."""
+    return hashlib.sha1(url.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()[:16]
+
+
+def content_id(text: str) -> str:
+    """The id of an article with neither an id, a URL nor a file name: a hash of its content."""
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()[:16]
+
+
 def lead_paragraph(body: str, limit: int = 400) -> str:
     """The first paragraph of a body, cut at a word boundary near `limit` characters."""
     para = body.strip().split("\n\n", 1)[0].strip() if body else ""

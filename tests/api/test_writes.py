@@ -142,6 +142,21 @@ def test_raw_text_goes_through_the_indexer_pipeline(writer, auth):
     assert total(writer, "wombat") == 1
 
 
+def test_one_url_gives_one_id_whether_sent_raw_ready_or_indexed_from_a_file(writer, auth):
+    from indexer.pipeline import build_article
+    from indexer.readers import RawDocument
+
+    url = "https://example.org/news/one-url"
+    ready = writer.simulate_post("/v1/articles", json={"url": url, "title": "Heron count rises", "body": "Herons."}, headers=auth)
+    assert ready.status_code == 201, ready.text
+    [article_id] = ready.json["added"]
+    raw = writer.simulate_post("/v1/articles", json={"url": url, "text": "Heron count rises\n\nMore herons this year."}, headers=auth)
+    assert raw.status_code == 200 and raw.json["updated"] == [article_id]  # the same article, not a second one
+    assert total(writer, "herons") == 1
+    line = RawDocument(origin="feed.jsonl:1", kind="text", content="Heron count rises\n\nHerons.", fields={"url": url})
+    assert build_article(line).id == article_id  # `newsearch index` on a JSONL line with this URL
+
+
 def test_raw_html_without_article_text_is_rejected(writer, auth):
     response = writer.simulate_post("/v1/articles", json={"html": "<html><body></body></html>"}, headers=auth)
     assert response.status_code == 400 and response.json["title"] == "Invalid article"
