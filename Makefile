@@ -38,9 +38,11 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
 
+# The whole suite, the load and crash tests (tests/stress, about two minutes) included.
 test: install-dev browser
-	$(PY) -m pytest -m "not stress" -W error::DeprecationWarning -W error::SyntaxWarning
+	$(PY) -m pytest -W error::DeprecationWarning -W error::SyntaxWarning
 
+# Only the load and crash tests.
 test-stress: install-dev
 	$(PY) -m pytest -m stress -W error::DeprecationWarning -W error::SyntaxWarning
 
