@@ -14,25 +14,17 @@ import multiprocessing
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.gunicorn_process import GunicornProcess
+
 RESULTS = Path(__file__).resolve().parent / "results"
 QUERIES = Path(__file__).resolve().parent / "queries"
 TARGET_RATIO = 0.8
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _workers() -> int:
@@ -47,24 +39,6 @@ def _paths(queries: list[str], sources: list[str]) -> list[str]:
         if sources and i % 3 == 0:
             out.append("/v1/search?" + urllib.parse.urlencode({"q": q, "source": sources[i % len(sources)]}))
     return out
-
-
-def _serve(app: str, index: Path, port: int) -> subprocess.Popen:
-    env = dict(os.environ, NEWSEARCH_INDEX=str(index), NEWSEARCH_BIND=f"127.0.0.1:{port}", NEWSEARCH_LOG_LEVEL="warning")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "api" / "gunicorn.conf.py"), app],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.terminate()
-    raise RuntimeError(f"{app} did not come up on port {port}")
 
 
 def _wrk(port: int, paths: list[str], seconds: int, connections: int) -> dict:
@@ -143,13 +117,9 @@ def run(data_dir: Path | None = None, seconds: int = 10, connections: int = 16) 
     result = {"processes": workers, "seconds": seconds, "connections": connections, "requests_in_mix": len(paths)}
     result["in_process_searches_per_s"] = round(_in_process(index, paths, workers, seconds), 1)
     for label, app in (("api", "api.wsgi:app"), ("hello_world", "bench.hello_app:app")):
-        port = _free_port()
-        proc = _serve(app, index, port)
-        try:
-            result[label] = _wrk(port, paths, seconds, connections)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+        # No log file: one access-log line per wrk request would only cost disk and time.
+        with GunicornProcess(index, None, app=app, NEWSEARCH_LOG_LEVEL="warning") as server:
+            result[label] = _wrk(server.port, paths, seconds, connections)
     result["ratio"] = round(result["api"]["requests_per_s"] / result["in_process_searches_per_s"], 3)
     return result
 

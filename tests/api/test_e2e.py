@@ -1,65 +1,21 @@
 """End to end: a real gunicorn with api/gunicorn.conf.py on 127.0.0.1, spoken to over HTTP."""
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.gunicorn_process import GunicornProcess
+
 KEY = "e2e-write-key-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def server(index_copy, tmp_path):
-    port = free_port()
-    env = dict(
-        os.environ,
-        NEWSEARCH_INDEX=str(index_copy),
-        NEWSEARCH_BIND=f"127.0.0.1:{port}",
-        NEWSEARCH_API_KEYS=KEY,
-        NEWSEARCH_WORKERS="2",
-    )
-    log = open(tmp_path / "gunicorn.log", "wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "api/gunicorn.conf.py", "api.wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"gunicorn exited: {(tmp_path / 'gunicorn.log').read_text()}")
-            try:
-                if requests.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"gunicorn not healthy in 30 s: {(tmp_path / 'gunicorn.log').read_text()}")
-            time.sleep(0.1)
-        yield base
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)  # graceful: the master stops its workers
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        log.close()
-        print((tmp_path / "gunicorn.log").read_text()[-3000:])  # shown by pytest when the test fails
+    # Short waits: start, test and stop all fit in the test's 60 s timeout.
+    with GunicornProcess(index_copy, tmp_path / "gunicorn.log", workers=2, ready_timeout=30, stop_timeout=15,
+                         NEWSEARCH_API_KEYS=KEY) as gunicorn:
+        yield gunicorn.base
+    print(gunicorn.log()[-3000:])  # shown by pytest when the test fails
 
 
 @pytest.mark.e2e

@@ -2,22 +2,17 @@
 origin, and headless Debian Chromium driven by Playwright (never a downloaded browser)."""
 from __future__ import annotations
 
-import functools
 import json
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
-import time
 import urllib.request
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from tests.gunicorn_process import GunicornProcess, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,26 +32,6 @@ if not Path(CHROMIUM).exists():
     )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(url)
-
-
 @pytest.fixture(scope="session")
 def host_port() -> int:
     return free_port()
@@ -69,23 +44,12 @@ def api(tmp_path_factory, host_port):
 
     index = tmp_path_factory.mktemp("browser-index") / "index"
     assert main(["index", "--index", str(index), "--workers", "1", str(ROOT / "seeds"), str(FIXTURES)]) == 0
-    port = free_port()
-    env = dict(
-        os.environ,
-        NEWSEARCH_INDEX=str(index),
-        NEWSEARCH_BIND=f"127.0.0.1:{port}",
-        NEWSEARCH_WORKERS="2",
-        NEWSEARCH_CORS_ORIGINS=f"http://127.0.0.1:{host_port}",
-        NEWSEARCH_API_KEYS=WRITE_KEY,
-        NEWSEARCH_LOG_LEVEL="warning",
-    )
-    env.pop("NEWSEARCH_READ_KEYS", None)
-    command = [sys.executable, "-m", "gunicorn", "-c", "api/gunicorn.conf.py", "tests.browser.wsgi_embed:app"]
-    log = open(tmp_path_factory.mktemp("gunicorn") / "gunicorn.log", "wb")
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{base}/health", process)
+    # Short waits: the first and last tests' 60 s timeouts include this fixture's start and stop.
+    with GunicornProcess(
+        index, tmp_path_factory.mktemp("gunicorn") / "gunicorn.log", workers=2, ready_timeout=30, stop_timeout=10,
+        NEWSEARCH_CORS_ORIGINS=f"http://127.0.0.1:{host_port}", NEWSEARCH_API_KEYS=WRITE_KEY,
+        NEWSEARCH_LOG_LEVEL="warning", NEWSEARCH_READ_KEYS=None,
+    ) as gunicorn:
         hostile = {
             "id": "hostile-02",
             "url": "https://news.example.org/hostile/02",
@@ -95,20 +59,12 @@ def api(tmp_path_factory, host_port):
             "published": "2023-02-20T10:00:00Z",
         }
         request = urllib.request.Request(
-            f"{base}/v1/articles", data=json.dumps(hostile).encode(), method="POST",
+            f"{gunicorn.base}/v1/articles", data=json.dumps(hostile).encode(), method="POST",
             headers={"Content-Type": "application/json", "Authorization": f"Bearer {WRITE_KEY}"},
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status == 201
-        yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
+        yield gunicorn.base
 
 
 @pytest.fixture(scope="session")

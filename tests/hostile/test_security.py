@@ -20,6 +20,7 @@ from api.app import create_app
 from api.auth import KeyRing
 from search.keys import create_scoped_key, verify_scoped_key
 from search.store import IndexMissing, IndexStore
+from tests.gunicorn_process import GunicornProcess
 
 from .conftest import WRITE_KEY, assert_problem, config_for
 
@@ -154,11 +155,9 @@ def test_no_key_reaches_a_log_line(private_index, caplog):
 @pytest.mark.e2e
 @pytest.mark.timeout(90)
 def test_gunicorn_logs_no_key_and_sends_no_version(private_index, tmp_path):
-    from ..stress.conftest import WRITE_KEY as SERVER_KEY
-    from ..stress.conftest import Gunicorn
-
-    server = Gunicorn(private_index, tmp_path / "gunicorn.log", workers=1, NEWSEARCH_READ_KEYS=READ_KEY,
-                      NEWSEARCH_KEY_SECRET=SECRET, NEWSEARCH_LOG_LEVEL="debug", NEWSEARCH_MAX_BODY_BYTES="4096")
+    server = GunicornProcess(private_index, tmp_path / "gunicorn.log", workers=1, NEWSEARCH_API_KEYS=WRITE_KEY,
+                             NEWSEARCH_READ_KEYS=READ_KEY, NEWSEARCH_KEY_SECRET=SECRET, NEWSEARCH_LOG_LEVEL="debug",
+                             NEWSEARCH_MAX_BODY_BYTES="4096")
     scoped = create_scoped_key(SECRET, filters={"source": ["KCTV"]}, expires=None)
 
     def chunked(size: int):  # a body without Content-Length: the limit holds for it too
@@ -167,16 +166,16 @@ def test_gunicorn_logs_no_key_and_sends_no_version(private_index, tmp_path):
 
     try:
         too_big = requests.post(f"{server.base}/v1/articles", data=chunked(6000), timeout=30,
-                                headers=bearer(SERVER_KEY) | {"Content-Type": "application/json"})
+                                headers=bearer(WRITE_KEY) | {"Content-Type": "application/json"})
         assert too_big.status_code == 413 and too_big.headers["content-type"] == "application/problem+json"
         small = requests.post(f"{server.base}/v1/articles", data=chunked(3000), timeout=30,
-                              headers=bearer(SERVER_KEY) | {"Content-Type": "application/json"})
+                              headers=bearer(WRITE_KEY) | {"Content-Type": "application/json"})
         assert small.status_code == 201, small.text
         responses = [
             requests.get(f"{server.base}/v1/search", params={"q": "police"}, headers=bearer(READ_KEY), timeout=10),
             requests.get(f"{server.base}/v1/search.atom", params={"q": "police", "key": scoped}, timeout=10),
-            requests.post(f"{server.base}/v1/articles", json={"id": "g1", **ARTICLE}, headers=bearer(SERVER_KEY), timeout=30),
-            requests.post(f"{server.base}/v1/articles", json={"id": "g2", **ARTICLE}, headers=bearer("wrong-" + SERVER_KEY), timeout=10),
+            requests.post(f"{server.base}/v1/articles", json={"id": "g1", **ARTICLE}, headers=bearer(WRITE_KEY), timeout=30),
+            requests.post(f"{server.base}/v1/articles", json={"id": "g2", **ARTICLE}, headers=bearer("wrong-" + WRITE_KEY), timeout=10),
             requests.get(f"{server.base}/nowhere", timeout=10),
             requests.get(f"{server.base}/embed", timeout=10),
         ]
@@ -185,7 +184,7 @@ def test_gunicorn_logs_no_key_and_sends_no_version(private_index, tmp_path):
     assert [r.status_code for r in responses] == [200, 200, 201, 403, 404, 200]
     log = server.log()
     assert '"GET /v1/search"' in log  # the access log is there
-    for key in (READ_KEY, SERVER_KEY, scoped, scoped.split(".")[0], SECRET):
+    for key in (READ_KEY, WRITE_KEY, scoped, scoped.split(".")[0], SECRET):
         assert key not in log
     for response in responses:
         # gunicorn 27 always sends `Server: gunicorn` (no setting removes it) but no version.

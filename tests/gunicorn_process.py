@@ -1,0 +1,109 @@
+"""A real gunicorn with api/gunicorn.conf.py on 127.0.0.1, for the end-to-end, browser and stress
+tests and the HTTP benchmark.
+
+    with GunicornProcess(index, tmp_path / "gunicorn.log", workers=2, NEWSEARCH_API_KEYS=key) as server:
+        requests.get(f"{server.base}/v1/search", params={"q": "river"})
+
+Standard library only, so `python -m bench` needs none of the test dependencies.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "api" / "gunicorn.conf.py"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class GunicornProcess:
+    """Starts gunicorn serving `app` over `index` and returns once /health answers 200.
+
+    The master leads its own process group (so the workers can be killed with it), and its
+    output goes to `log_path` (discarded if None, as a benchmark wants). `workers=None` leaves
+    the count to gunicorn.conf.py. Keyword arguments are environment variables for the server
+    (NEWSEARCH_API_KEYS=..., ...); a value of None removes one inherited from this process.
+    Stop it with `stop()` or by leaving a `with` block.
+    """
+
+    def __init__(self, index: Path, log_path: Path | None, *, app: str = "api.wsgi:app", workers: int | None = None,
+                 ready_timeout: float = 60.0, stop_timeout: float = 30.0, **env: str | None) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = Path(log_path) if log_path is not None else None
+        self.stop_timeout = stop_timeout
+        settings: dict[str, str | None] = {"NEWSEARCH_INDEX": str(index), "NEWSEARCH_BIND": f"127.0.0.1:{self.port}"}
+        if workers is not None:
+            settings["NEWSEARCH_WORKERS"] = str(workers)
+        settings.update(env)
+        environment = dict(os.environ)
+        for name, value in settings.items():
+            if value is None:
+                environment.pop(name, None)
+            else:
+                environment[name] = value
+        self._log = open(self.log_path if self.log_path else os.devnull, "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(CONFIG), app],
+            cwd=ROOT, env=environment, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        try:
+            self._wait_until_healthy(ready_timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_until_healthy(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.base}/health", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:  # refused while binding, or an HTTP error from a worker still starting
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn not healthy in {timeout:g} s:\n{self.log()[-3000:]}")
+            time.sleep(0.1)
+
+    def log(self) -> str:
+        """Everything gunicorn has written so far (access log and error log); empty without a log file."""
+        return self.log_path.read_text(errors="replace") if self.log_path else ""
+
+    def worker_pids(self) -> list[int]:
+        """The master's current workers: they change after a HUP or when a worker dies."""
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.process.pid)], capture_output=True, text=True).stdout
+        return [int(p) for p in out.split()]
+
+    def stop(self) -> None:
+        """SIGTERM to the master (it stops its workers gracefully), SIGKILL to the group if that hangs."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):  # it may have exited in between
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self._log.close()
+
+    def __enter__(self) -> GunicornProcess:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
