@@ -34,8 +34,9 @@ class GunicornProcess:
 
     The master leads its own process group (so the workers can be killed with it), and its
     output goes to `log_path` (discarded if None, as a benchmark wants). `workers=None` leaves
-    the count to gunicorn.conf.py. Keyword arguments are environment variables for the server
-    (NEWSEARCH_API_KEYS=..., ...); a value of None removes one inherited from this process.
+    the count to gunicorn.conf.py. Keyword arguments are the server's NEWSEARCH_* settings
+    (NEWSEARCH_API_KEYS=..., ...); none is inherited from this process, so a variable set in the
+    caller's shell (read keys, a worker count) cannot change what a test or benchmark serves.
     Stop it with `stop()` or by leaving a `with` block.
     """
 
@@ -49,12 +50,8 @@ class GunicornProcess:
         if workers is not None:
             settings["NEWSEARCH_WORKERS"] = str(workers)
         settings.update(env)
-        environment = dict(os.environ)
-        for name, value in settings.items():
-            if value is None:
-                environment.pop(name, None)
-            else:
-                environment[name] = value
+        environment = {name: value for name, value in os.environ.items() if not name.startswith("NEWSEARCH_")}
+        environment.update((name, value) for name, value in settings.items() if value is not None)
         self._log = open(self.log_path if self.log_path else os.devnull, "wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", str(CONFIG), app],

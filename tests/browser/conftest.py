@@ -48,7 +48,7 @@ def api(tmp_path_factory, host_port):
     with GunicornProcess(
         index, tmp_path_factory.mktemp("gunicorn") / "gunicorn.log", workers=2, ready_timeout=30, stop_timeout=10,
         NEWSEARCH_CORS_ORIGINS=f"http://127.0.0.1:{host_port}", NEWSEARCH_API_KEYS=WRITE_KEY,
-        NEWSEARCH_LOG_LEVEL="warning", NEWSEARCH_READ_KEYS=None,
+        NEWSEARCH_LOG_LEVEL="warning",
     ) as gunicorn:
         hostile = {
             "id": "hostile-02",
