@@ -9,8 +9,13 @@ export NEWSEARCH_INDEX
 
 .PHONY: serve test test-stress bench install install-dev browser wrk index lock clean
 
+# Debian's and Ubuntu's python3 comes without venv (the python3-venv package): install it when missing.
 $(VENV)/.installed: requirements/main.txt setup.cfg pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) 2>/dev/null || { rm -rf $(VENV); \
+	  command -v apt-get >/dev/null 2>&1 || { echo "$(PYTHON) -m venv failed: install Python's venv module" >&2; exit 1; }; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; fi; \
+	  $(PYTHON) -m venv $(VENV); }
 	$(PIP) install --quiet --require-hashes -r requirements/main.txt
 	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	touch $@
@@ -32,11 +37,12 @@ serve: install
 index: install
 	$(VENV)/bin/newsearch index --index "$(NEWSEARCH_INDEX)" seeds/
 
-# Debian's Chromium for the widget tests (Playwright drives it; no browser is downloaded).
+# Debian's Chromium for the widget tests (Playwright drives it; no browser is downloaded), and
+# libatomic1, which Playwright's bundled node needs and a minimal Debian lacks.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+	@{ command -v chromium >/dev/null 2>&1 && /sbin/ldconfig -p | grep -q 'libatomic\.so\.1 '; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libatomic1 >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libatomic1 >/dev/null; fi; }
 
 # The whole suite, the load and crash tests (tests/stress, about two minutes) included.
 test: install-dev browser
