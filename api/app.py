@@ -76,11 +76,12 @@ def create_app(
         ("/v1/stats", StatsResource(engine)),
         ("/health", HealthResource(engine)),
     ]
-    routes.append(("/openapi.json", OpenAPIResource(routes)))
+    routes.append(("/openapi.json", OpenAPIResource(routes)))  # reads `routes` on first use, when complete
     for path, resource in routes:
         app.add_route(path, resource)
-    # The embedding surface: /widget.js, /embed, /opensearch.xml, /v1/search.atom.
-    add_embed_routes(app, engine, config, key_secret=config.key_secret, clock=clock)
+    # The embedding surface: /widget.js, /embed, /opensearch.xml, /v1/search.atom, /v1/suggest/opensearch.
+    # Their keys are checked by KeyAuth above, like every other route's.
+    routes.extend(add_embed_routes(app, engine, config, clock=clock))
     app.add_sink(_not_found)  # unknown paths: a 404 problem like every other error
     return app
 

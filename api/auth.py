@@ -1,4 +1,5 @@
-"""Bearer keys: writes need a write key; reads need a read (or write) key only when read keys are set.
+"""Keys: writes need a write key; reads need a read (or write) key only when read keys are set;
+search routes also take scoped search keys. `KeyAuth` is the one place a key is checked.
 
 Keys are compared as SHA-256 digests with `hmac.compare_digest`, against every configured key
 (no early exit), so neither the content nor the position of a key leaks through timing. Keys
@@ -14,8 +15,9 @@ import falcon
 
 from search.keys import Scope
 
-from .problems import Problem
+from .problems import Problem, invalid_params
 
+QUERY_KEY = "key"  # the query parameter that carries a key on `key_in_query` resources
 READ_METHODS = frozenset({"GET", "HEAD"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -50,13 +52,30 @@ def bearer_token(req: falcon.Request) -> str | None:
     return token
 
 
-class KeyAuth:
-    """Middleware: checks the key before the responder runs. Resources with `public = True` skip reads.
+def read_token(req: falcon.Request, resource) -> str | None:
+    """The key a read carries: the bearer token, else `?key=` where the resource takes one there."""
+    token = bearer_token(req)
+    if not getattr(resource, "key_in_query", False):
+        return token
+    value = req.params.get(QUERY_KEY)
+    if isinstance(value, list):
+        raise invalid_params({QUERY_KEY: ["Give one key."]})
+    return token or value or None
 
-    Resources with `scoped_reads = True` (search, suggest) also take a scoped search key
-    (search/keys.py): its verified Scope goes to `req.context.scope` for the resource to apply.
-    With scoped keys enabled (a key secret configured), a key that is neither configured nor a valid
-    scoped key is refused even when reads are open."""
+
+class KeyAuth:
+    """Middleware, and the only place keys are checked: before the responder runs.
+
+    Writes need a write key. Reads need a read (or write) key when read keys are configured;
+    resources with `public = True` never do. Resources with `scoped_reads = True` (search, suggest,
+    the Atom feed, OpenSearch suggestions) also take a scoped search key (search/keys.py): its
+    verified Scope goes to `req.context.scope` (None for a configured key, or no key) for the
+    resource to apply. With scoped keys enabled (a key secret configured), a key sent to such a
+    resource that is neither configured nor a valid scoped key is refused, even when reads are open,
+    so an expired or tampered key never passes silently. Resources with `key_in_query = True` (for
+    feed readers and browsers, which cannot send headers) also accept the key as `?key=`; the
+    Authorization header wins when both are sent, and the resource leaves `key` out of the
+    parameters it validates."""
 
     def __init__(self, keys: KeyRing, verify_scoped: Callable[[str], Scope | None] | None = None) -> None:
         self.keys = keys
@@ -66,28 +85,36 @@ class KeyAuth:
         if resource is None or not hasattr(resource, f"on_{req.method.lower()}"):
             return  # 404/405/OPTIONS are answered without asking for a key
         req.context.scope = None
-        if req.method in READ_METHODS and getattr(resource, "scoped_reads", False) and self.verify_scoped:
-            token = bearer_token(req)
-            if token is not None:
-                if self.keys.allows(token, "read"):
-                    return
-                scope = self.verify_scoped(token)
-                if scope is None:
-                    raise Problem(403, "Forbidden", "This key is not valid here (unknown, tampered or expired).", slug="forbidden")
-                req.context.scope = scope
-                return
         if req.method in WRITE_METHODS:
-            scope = "write"
-        elif req.method in READ_METHODS and not getattr(resource, "public", False) and not self.keys.reads_open:
-            scope = "read"
-        else:
-            return
-        token = bearer_token(req)
+            self._require(bearer_token(req), "write", resource)
+        elif req.method in READ_METHODS and not getattr(resource, "public", False):
+            token = read_token(req, resource)
+            if token is not None and getattr(resource, "scoped_reads", False) and self.verify_scoped is not None:
+                req.context.scope = self._scope(token)
+            elif not self.keys.reads_open:
+                self._require(token, "read", resource)
+
+    def _scope(self, token: str) -> Scope | None:
+        """None for a configured key (no restriction), the Scope of a valid scoped key, else 403."""
+        if self.keys.allows(token, "read"):
+            return None
+        scope = self.verify_scoped(token)
+        if scope is None:
+            raise Problem(403, "Forbidden", "This key is not valid here (unknown, tampered or expired).", slug="forbidden")
+        return scope
+
+    def _require(self, token: str | None, scope: str, resource) -> None:
         if token is None:
+            where = "`Authorization: Bearer <key>`"
+            if getattr(resource, "key_in_query", False):
+                where += f" (or `{QUERY_KEY}=`)"
+            which = "a key configured on this server"
+            if getattr(resource, "scoped_reads", False) and self.verify_scoped is not None:
+                which = "a read key or a scoped search key"
             raise Problem(
                 401,
                 "Authentication required",
-                "Send `Authorization: Bearer <key>` with a key configured on this server.",
+                f"Send {where} with {which}.",
                 slug="unauthorized",
                 headers={"WWW-Authenticate": 'Bearer realm="newsearch"'},
             )

@@ -1,6 +1,6 @@
 """Embedding the search in other sites: the widget script, the iframe page, OpenSearch and Atom.
 
-`add_embed_routes(app, engine, config)` adds, to an app built by `create_app`:
+`add_embed_routes(app, engine, config)`, called by `create_app`, adds:
 
 ==========================  =======================================================================
 GET /widget.js              The widget (api/static/widget.js). `Cache-Control: max-age=3600` and a
@@ -20,12 +20,11 @@ GET /v1/search.atom         Results as an Atom feed (RFC 4287) with OpenSearch r
                             and first/previous/next/last links; parameters as /v1/search.
 ==========================  =======================================================================
 
-Keys. The two data routes accept, besides the configured read keys, a scoped search key (see
-search/keys.py) as `Authorization: Bearer <key>` or, for feed readers that cannot send headers,
-`?key=`. A scoped key narrows the search to its filters (a request outside them is a 403) and
-hides facet values outside them. A key that is sent and does not verify is a 403 even when
-reads are open, so an expired or tampered key never passes silently. The secret comes from
-`config.key_secret` when the Config has it, else from NEWSEARCH_KEY_SECRET.
+Keys. The two data routes are checked by the app's KeyAuth (api/auth.py) like /v1/search: they
+declare `scoped_reads` (a scoped search key may read, within its filters) and `key_in_query` (for
+feed readers and browsers that cannot send headers, the key may come as `?key=`). They read the
+verified scope from `req.context.scope`. ETag and Cache-Control come from ConditionalGet
+(`cacheable`), as on every other read.
 """
 from __future__ import annotations
 
@@ -34,7 +33,6 @@ import hashlib
 import html
 import json
 import math
-import os
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -43,16 +41,15 @@ from urllib.parse import quote, urlencode
 
 import falcon
 from lxml import etree
-from marshmallow import ValidationError
 
 from search.engine import Engine
-from search.keys import OutOfScope, Scope, verify_scoped_key
 from search.results import Hit, SearchResults
 
 from . import schemas
-from .auth import KeyRing, bearer_token
+from .auth import QUERY_KEY
 from .config import Config
-from .problems import Problem, invalid_params
+from .middleware import etag_matches
+from .resources import OPTIONAL_KEY, Operation, apply_scope, load_query
 
 STATIC = Path(__file__).resolve().parent / "static"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -69,72 +66,38 @@ _MARK = re.compile(r"</?mark>")
 Clock = Callable[[], datetime]
 
 
-def add_embed_routes(app: falcon.App, engine: Engine, config: Config, *, key_secret: str | None = None, clock: Clock | None = None) -> None:
-    """Add /widget.js, /embed, /opensearch.xml, /v1/suggest/opensearch and /v1/search.atom."""
-    secret = key_secret or getattr(config, "key_secret", None) or os.environ.get("NEWSEARCH_KEY_SECRET") or None
-    access = SearchAccess(config, secret, clock or (lambda: datetime.now(timezone.utc)))
+def add_embed_routes(app: falcon.App, engine: Engine, config: Config, clock: Clock | None = None) -> list[tuple[str, object]]:
+    """Add /widget.js, /embed, /opensearch.xml, /v1/suggest/opensearch and /v1/search.atom.
+
+    Returns the (path, resource) pairs added, for /openapi.json. `clock` gives the feed's "now"
+    (the date of undated entries and of an empty feed)."""
     widget = WidgetResource()
-    app.add_route("/widget.js", widget)
-    app.add_route("/embed", EmbedPage(config, widget.tag))
-    app.add_route("/opensearch.xml", OpenSearchDescription())
-    app.add_route("/v1/suggest/opensearch", OpenSearchSuggestions(engine, config, access))
-    app.add_route("/v1/search.atom", AtomSearch(engine, config, access))
+    routes: list[tuple[str, object]] = [
+        ("/widget.js", widget),
+        ("/embed", EmbedPage(config, widget.tag)),
+        ("/opensearch.xml", OpenSearchDescription()),
+        ("/v1/suggest/opensearch", OpenSearchSuggestions(engine, config)),
+        ("/v1/search.atom", AtomSearch(engine, config, clock)),
+    ]
+    for path, resource in routes:
+        app.add_route(path, resource)
+    return routes
 
 
-# -- keys --------------------------------------------------------------------------------------------
-class SearchAccess:
-    """Who may read: the configured read/write keys (no restriction), or a scoped search key."""
-
-    def __init__(self, config: Config, secret: str | None, clock: Clock) -> None:
-        self.keys = KeyRing(config.api_keys, config.read_keys)
-        self.secret = secret
-        self.clock = clock
-
-    def scope(self, req: falcon.Request, token: str | None) -> Scope | None:
-        """None: unrestricted. Raises 401 when a key is needed and missing, 403 when it is wrong."""
-        if token is None:
-            if self.keys.reads_open:
-                return None
-            raise Problem(
-                401,
-                "Authentication required",
-                "Send `Authorization: Bearer <key>` (or `key=`) with a read key or a scoped search key.",
-                slug="unauthorized",
-                headers={"WWW-Authenticate": 'Bearer realm="newsearch"'},
-            )
-        if self.keys.allows(token, "read"):
-            return None
-        scope = verify_scoped_key(self.secret, token, self.clock()) if self.secret else None
-        if scope is None:
-            raise Problem(403, "Forbidden", "This key is not valid here (unknown, tampered or expired).", slug="forbidden")
-        return scope
+def _text_param(name: str, description: str) -> dict:
+    return {"in": "query", "name": name, "required": False, "description": description, "schema": {"type": "string"}}
 
 
-def _token_and_params(req: falcon.Request) -> tuple[str | None, dict]:
-    params = dict(req.params)
-    query_key = params.pop("key", None)
-    if isinstance(query_key, list):
-        raise invalid_params({"key": ["Give one key."]})
-    return bearer_token(req) or query_key or None, params
-
-
-def _out_of_scope(error: OutOfScope) -> Problem:
-    return Problem(403, "Outside this key's scope", f"This key does not allow `{error.name}` values asked for.", slug="out-of-scope")
+QUERY_KEY_PARAM = _text_param(
+    QUERY_KEY,
+    "A read key or a scoped search key, for clients that cannot send `Authorization: Bearer` "
+    "(feed readers, browsers); the header wins when both are sent. Needed only when the server asks for one.",
+)
 
 
 # -- static-like documents ---------------------------------------------------------------------------
 def _strong_tag(data: bytes) -> str:
     return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
-
-
-def _if_none_match(req: falcon.Request, *tags: str) -> bool:
-    header = req.get_header("If-None-Match")
-    if not header:
-        return False
-    if header.strip() == "*":
-        return True
-    wanted = {t.strip().removeprefix("W/") for t in header.split(",")}
-    return any(t.removeprefix("W/") in wanted for t in tags)
 
 
 class WidgetResource:
@@ -159,7 +122,7 @@ class WidgetResource:
         else:
             resp.cache_control = ["public", f"max-age={WIDGET_MAX_AGE}"]
         resp.set_header("Cross-Origin-Resource-Policy", "cross-origin")  # host pages on other origins load it
-        if _if_none_match(req, self.tag, self.gzip_tag):
+        if etag_matches(req.get_header("If-None-Match"), self.tag, self.gzip_tag):
             resp.status = falcon.HTTP_304
             return
         resp.content_type = "application/javascript; charset=utf-8"
@@ -170,6 +133,17 @@ class WidgetResource:
             resp.data = self.body
 
     on_head = on_get
+
+    def operations(self) -> dict[str, Operation]:
+        return {
+            "get": Operation(
+                "The search widget: one script tag renders it (see docs/embedding.md)",
+                {"type": "string", "description": "The script (gzipped when the client accepts it)."},
+                media_type="application/javascript",
+                params=(_text_param("v", "The widget's version tag, as /embed links it: with the current one the script is cacheable for a year."),),
+                tags=("embed",),
+            )
+        }
 
 
 class EmbedPage:
@@ -205,7 +179,8 @@ class EmbedPage:
         if lang in EMBED_LANGS:
             attrs["data-lang"] = lang
         per_page = req.get_param("per_page")
-        if per_page and per_page.isdigit() and 1 <= int(per_page) <= 100:
+        # ASCII digits only: str.isdigit() also accepts "³", which int() refuses.
+        if per_page and per_page.isascii() and per_page.isdigit() and 1 <= int(per_page) <= 100:
             attrs["data-per-page"] = per_page
         for name in ("facets", "placeholder", "key"):
             value = req.get_param(name)
@@ -221,6 +196,31 @@ class EmbedPage:
         resp.text = page
 
     on_head = on_get
+
+    def operations(self) -> dict[str, Operation]:
+        return {
+            "get": Operation(
+                "The widget as a page of its own, for an <iframe>. The server checks no parameter: values it cannot use are ignored",
+                {"type": "string", "description": "An HTML page."},
+                media_type="text/html",
+                params=(
+                    _text_param("lang", f"Interface language: {', '.join(EMBED_LANGS)}; English otherwise."),
+                    _text_param("per_page", "Results per page, 1 to 100; 10 otherwise."),
+                    _text_param("facets", "Facets to show, comma-separated."),
+                    _text_param("placeholder", "The search box's placeholder text."),
+                    _text_param(QUERY_KEY, "A scoped search key for the widget to send (as `Authorization: Bearer`)."),
+                    _text_param("q", "The query the page opens with (read by the widget, as are the ones below)."),
+                    _text_param("page", "The results page the widget opens at."),
+                    _text_param("date", "A date histogram bucket (YYYY-MM or YYYY) to filter by."),
+                    *(
+                        {"in": "query", "name": name, "required": False, "description": f"`{name}` filter values.",
+                         "schema": {"type": "array", "items": {"type": "string"}}}
+                        for name in schemas.FILTER_NAMES
+                    ),
+                ),
+                tags=("embed",),
+            )
+        }
 
 
 class OpenSearchDescription:
@@ -255,7 +255,7 @@ class OpenSearchDescription:
         tag = _strong_tag(data)
         resp.set_header("ETag", tag)
         resp.cache_control = ["public", "max-age=86400"]
-        if _if_none_match(req, tag):
+        if etag_matches(req.get_header("If-None-Match"), tag):
             resp.status = falcon.HTTP_304
             return
         resp.content_type = f"{OPENSEARCH_DESCRIPTION}; charset=utf-8"
@@ -263,81 +263,98 @@ class OpenSearchDescription:
 
     on_head = on_get
 
+    def operations(self) -> dict[str, Operation]:
+        return {
+            "get": Operation(
+                "OpenSearch 1.1 description: browsers can add the engine",
+                {"type": "string", "description": "An OpenSearchDescription document."},
+                media_type=OPENSEARCH_DESCRIPTION,
+                tags=("embed",),
+            )
+        }
+
 
 # -- data routes -------------------------------------------------------------------------------------
-def _revalidate(req: falcon.Request, resp: falcon.Response, engine: Engine, scoped: bool) -> bool:
-    """Weak ETag tied to the index generation; True when the client's copy is current (304 sent)."""
-    key = f"{engine.generation()}\x00{req.path}\x00{req.query_string}"
-    tag = 'W/"' + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:24] + '"'
-    resp.set_header("ETag", tag)
-    resp.cache_control = ["private" if scoped else "public", "max-age=0", "must-revalidate"]
-    if _if_none_match(req, tag):
-        resp.status = falcon.HTTP_304
-        return True
-    return False
-
-
 class OpenSearchSuggestions:
     """GET /v1/suggest/opensearch?q=: `["q", ["completion", ...]]` as browsers' search boxes want it.
 
-    Completions come from titles and entity names over the whole index: a scoped key may use it,
-    but the engine's completion is not filtered by the key (see docs/embedding.md)."""
+    Completions come from titles and entity names; with a scoped key, only from the articles its
+    filters allow."""
 
-    public = True  # the key is checked here, so that scoped keys are accepted
+    cacheable = True
+    scoped_reads = True
+    key_in_query = True  # browsers fetch the suggestions URL from /opensearch.xml without headers
 
-    def __init__(self, engine: Engine, config: Config, access: SearchAccess) -> None:
+    def __init__(self, engine: Engine, config: Config) -> None:
         self.engine = engine
-        self.access = access
         self.query = schemas.SuggestQuery(limits=config)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        token, params = _token_and_params(req)
-        scope = self.access.scope(req, token)
-        try:
-            loaded = self.query.load(params)
-        except ValidationError as error:
-            raise invalid_params(error.messages) from None
-        if _revalidate(req, resp, self.engine, scope is not None):
-            return
-        words = self.engine.suggest(loaded["q"], limit=loaded["limit"])
+        params = load_query(self.query, req, ignore=(QUERY_KEY,))
+        scope = req.context.get("scope")  # set by KeyAuth
+        words = self.engine.suggest(params["q"], limit=params["limit"], filters=scope.filters if scope else None)
         resp.content_type = SUGGESTIONS_JSON
-        resp.data = json.dumps([loaded["q"], words], ensure_ascii=False).encode("utf-8")
+        resp.data = json.dumps([params["q"], words], ensure_ascii=False).encode("utf-8")
 
     on_head = on_get
+
+    def operations(self) -> dict[str, Operation]:
+        return {
+            "get": Operation(
+                "Completions in the OpenSearch suggestions form, `[query, [completion, ...]]`",
+                {
+                    "type": "array",
+                    "minItems": 2,
+                    "maxItems": 2,
+                    "description": "The query as sent, then the completions.",
+                    "items": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+                },
+                media_type=SUGGESTIONS_JSON,
+                query=self.query,
+                errors=(400, 401, 403, 503),
+                tags=("embed",),
+                params=(QUERY_KEY_PARAM,),
+                security=OPTIONAL_KEY,
+            )
+        }
 
 
 class AtomSearch:
     """GET /v1/search.atom: the parameters of /v1/search (the same schema), answered as Atom."""
 
-    public = True  # the key is checked here, so that scoped keys are accepted
+    cacheable = True
+    scoped_reads = True
+    key_in_query = True  # feed readers cannot send headers
 
-    def __init__(self, engine: Engine, config: Config, access: SearchAccess, clock: Clock | None = None) -> None:
+    def __init__(self, engine: Engine, config: Config, clock: Clock | None = None) -> None:
         self.engine = engine
         self.config = config
-        self.access = access
-        self.clock = clock or access.clock
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.query = schemas.SearchQuery(limits=config)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        token, params = _token_and_params(req)
-        scope = self.access.scope(req, token)
-        try:
-            request = self.query.load(params)
-        except ValidationError as error:
-            raise invalid_params(error.messages) from None
+        request = load_query(self.query, req, ignore=(QUERY_KEY,))
         request.facets = ()  # a feed shows no facets: skip counting them
-        if scope is not None:
-            try:
-                request = scope.apply(request)
-            except OutOfScope as error:
-                raise _out_of_scope(error) from None
-        if _revalidate(req, resp, self.engine, scope is not None):
-            return
+        request = apply_scope(req.context.get("scope"), request)  # the scope: set by KeyAuth
         results = self.engine.search(request)
         resp.content_type = f"{ATOM}; charset=utf-8"
         resp.data = atom_feed(results, req.prefix, req.path, _pairs(req), self.config.result_window, self.clock())
 
     on_head = on_get
+
+    def operations(self) -> dict[str, Operation]:
+        return {
+            "get": Operation(
+                "Search results as an Atom feed (RFC 4287) with OpenSearch response elements; parameters as /v1/search",
+                {"type": "string", "description": "An Atom feed."},
+                media_type=ATOM,
+                query=self.query,
+                errors=(400, 401, 403, 503),
+                tags=("embed",),
+                params=(QUERY_KEY_PARAM,),
+                security=OPTIONAL_KEY,
+            )
+        }
 
 
 def _pairs(req: falcon.Request) -> list[tuple[str, str]]:
@@ -360,7 +377,7 @@ def atom_feed(results: SearchResults, base: str, path: str, params: list[tuple[s
         return f"{base}{path}" + (f"?{query}" if query else "")
 
     def html_url() -> str:
-        query = urlencode([(k, v) for k, v in params if k not in ("key", "per_page", "sort", "facets", "facet_size", "recency_days", "highlight")])
+        query = urlencode([(k, v) for k, v in params if k not in (QUERY_KEY, "per_page", "sort", "facets", "facet_size", "recency_days", "highlight")])
         return f"{base}/embed" + (f"?{query}" if query else "")
 
     nsmap = {None: ATOM_NS, "opensearch": OPENSEARCH_NS}

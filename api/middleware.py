@@ -75,23 +75,26 @@ class ConditionalGet:
 
     The tag is weak (the body carries `took_ms`, which varies) and derives from the index
     generation plus the request's path and query, so any commit or rebuild changes every tag.
-    The check runs before the responder: a revalidation costs no search.
+    The check runs before the responder: a revalidation costs no search. Responses are `private`
+    when reads need a key or the request carries a scoped key (KeyAuth runs first), else `public`.
     """
 
     def __init__(self, engine, max_age: int = 0, private: bool = False) -> None:
         self.engine = engine
-        scope = "private" if private else "public"
-        self.cache_control = f"{scope}, max-age={max_age}, must-revalidate"
+        self.max_age = max_age
+        self.private = private
 
     def process_resource(self, req: falcon.Request, resp: falcon.Response, resource, params) -> None:
         if req.method not in ("GET", "HEAD") or not getattr(resource, "cacheable", False):
             return
-        # The credentials take part: a scoped key sees other results than an open read of the same URL.
+        # The credentials take part (the header here, `?key=` in the query string): a scoped key
+        # sees other results than an open read of the same URL.
         key = f"{self.engine.generation()}\x00{req.path}\x00{req.query_string}\x00{req.get_header('Authorization') or ''}"
         tag = 'W/"' + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:24] + '"'
+        private = self.private or getattr(req.context, "scope", None) is not None
         resp.set_header("ETag", tag)
-        resp.set_header("Cache-Control", self.cache_control)
-        if _matches(req.get_header("If-None-Match"), tag):
+        resp.set_header("Cache-Control", f"{'private' if private else 'public'}, max-age={self.max_age}, must-revalidate")
+        if etag_matches(req.get_header("If-None-Match"), tag):
             resp.status = falcon.HTTP_304
             resp.complete = True
 
@@ -107,11 +110,11 @@ def _opaque(tag: str) -> str:
     return tag[2:] if tag.startswith("W/") else tag
 
 
-def _matches(header: str | None, tag: str) -> bool:
-    """If-None-Match uses the weak comparison (RFC 9110 13.1.2)."""
+def etag_matches(header: str | None, *tags: str) -> bool:
+    """Whether If-None-Match names any of `tags`, by the weak comparison (RFC 9110 13.1.2)."""
     if not header:
         return False
     if header.strip() == "*":
         return True
-    ours = _opaque(tag)
-    return any(_opaque(candidate) == ours for candidate in header.split(","))
+    ours = {_opaque(tag) for tag in tags}
+    return any(_opaque(candidate) in ours for candidate in header.split(","))

@@ -53,9 +53,10 @@ def _operation(path: str, method: str, op) -> dict:
     ]
     if op.query is not None and op.query.fields:
         parameters.append({"in": "query", "schema": op.query})
+    parameters.extend(op.params)
     responses = {
-        str(op.status): _json(HTTPStatus(op.status).phrase, op.response),
-        **{str(status): _json(text, op.response) for status, text in op.statuses.items()},
+        str(op.status): _content(HTTPStatus(op.status).phrase, op.response, op.media_type),
+        **{str(status): _content(text, op.response, op.media_type) for status, text in op.statuses.items()},
     }
     if method in ("get", "head") and getattr(op, "status", 200) == 200:
         responses["304"] = {"description": "Not modified: the ETag in If-None-Match still holds"}
@@ -69,15 +70,17 @@ def _operation(path: str, method: str, op) -> dict:
         operation["parameters"] = parameters
     if op.body is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": op.body}}}
-    if 401 in op.errors:
+    if op.security is not None:
+        operation["security"] = list(op.security)
+    elif 401 in op.errors:
         operation["security"] = [{"bearer": []}]
     return operation
 
 
-def _json(description: str, schema) -> dict:
+def _content(description: str, schema, media_type: str) -> dict:
     if schema is None:
         return {"description": description}
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+    return {"description": description, "content": {media_type: {"schema": schema}}}
 
 
 class OpenAPIResource:

@@ -16,7 +16,8 @@ from marshmallow import Schema, ValidationError
 from search.article import Article, url_id
 from search.engine import Engine
 from search.errors import ArticleNotFound, UnknownFacet
-from search.keys import OutOfScope
+from search.keys import OutOfScope, Scope
+from search.request import SearchRequest
 from search.results import WriteReport
 
 from . import schemas
@@ -40,13 +41,32 @@ class Operation:
     statuses: dict[int, str] = field(default_factory=dict)  # other success statuses and their meaning
     tags: tuple[str, ...] = ()
     path: dict[str, dict] = field(default_factory=dict)  # OpenAPI schemas of path parameters, by name
+    media_type: str = "application/json"  # of the success response; `response` may then be an OpenAPI schema
+    params: tuple[dict, ...] = ()  # OpenAPI parameter objects besides `query`'s
+    security: tuple[dict, ...] | None = None  # None: a bearer key when 401 is among the errors
 
 
-def load_query(schema: Schema, req: falcon.Request):
+# Reads that take a key only when the server is configured so: the bearer header, or nothing.
+OPTIONAL_KEY = ({"bearer": []}, {})
+
+
+def load_query(schema: Schema, req: falcon.Request, ignore: tuple[str, ...] = ()):
+    """The query parameters loaded with `schema` (400 naming each bad one), leaving out `ignore`."""
+    params = {name: value for name, value in req.params.items() if name not in ignore} if ignore else req.params
     try:
-        return schema.load(req.params)
+        return schema.load(params)
     except ValidationError as error:
         raise invalid_params(error.messages) from None
+
+
+def apply_scope(scope: Scope | None, request: SearchRequest) -> SearchRequest:
+    """The request narrowed to a scoped key's filters (KeyAuth sets `req.context.scope`); 403 outside them."""
+    if scope is None:
+        return request
+    try:
+        return scope.apply(request)
+    except OutOfScope as error:
+        raise Problem(403, "Outside this key's scope", f"This key does not allow the `{error.name}` values asked for.", slug="out-of-scope") from None
 
 
 def dump(resp: falcon.Response, schema: Schema, value, status: int = 200) -> None:
@@ -67,16 +87,9 @@ class SearchResource:
     scoped_reads = True  # a scoped search key may read here, within its filters
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        request = load_query(self.query, req)
-        scope = getattr(req.context, "scope", None)
-        if scope is None:
-            dump(resp, self.results, self.engine.search(request))
-            return
-        try:
-            request = scope.apply(request)
-        except OutOfScope as error:
-            raise Problem(403, "Outside this key's scope", f"This key does not allow the `{error.name}` values asked for.", slug="out-of-scope") from None
-        dump(resp, self.results, scope.restrict(self.engine.search(request)))
+        scope = req.context.get("scope")  # set by KeyAuth
+        results = self.engine.search(apply_scope(scope, load_query(self.query, req)))
+        dump(resp, self.results, scope.restrict(results) if scope else results)
 
     on_head = on_get
 
@@ -86,8 +99,9 @@ class SearchResource:
                 "Search articles: ranked hits with highlights, facet counts and a spelling suggestion",
                 schemas.SearchResultsSchema,
                 query=self.query,
-                errors=(400, 503),
+                errors=(400, 401, 403, 503),
                 tags=("search",),
+                security=OPTIONAL_KEY,
             )
         }
 
@@ -181,13 +195,23 @@ class SuggestResource:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         params = load_query(self.query, req)
-        words = self.engine.suggest(params["q"], limit=params["limit"])
+        scope = req.context.get("scope")  # set by KeyAuth
+        words = self.engine.suggest(params["q"], limit=params["limit"], filters=scope.filters if scope else None)
         dump(resp, self.suggestions, {"q": params["q"], "suggestions": words})
 
     on_head = on_get
 
     def operations(self) -> dict[str, Operation]:
-        return {"get": Operation("Completions over titles and entity names", schemas.SuggestionsSchema, query=self.query, errors=(400, 503), tags=("search",))}
+        return {
+            "get": Operation(
+                "Completions over titles and entity names (with a scoped key, of the articles it allows)",
+                schemas.SuggestionsSchema,
+                query=self.query,
+                errors=(400, 401, 403, 503),
+                tags=("search",),
+                security=OPTIONAL_KEY,
+            )
+        }
 
 
 class FacetValuesResource:

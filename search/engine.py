@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping, Sequence
 
 from whoosh.index import Index
 from whoosh.query import Term
@@ -106,10 +106,18 @@ class Engine:
             raise ArticleNotFound(article_id)
         return similar_articles(searcher, view, docnum, limit)
 
-    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
-        """Completions for what a user is typing, over titles and entity names."""
+    def suggest(self, prefix: str, limit: int = 8, filters: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+        """Completions for what a user is typing, over titles and entity names.
+
+        With `filters` (as in SearchRequest.filters: source, person, org, place, author), only
+        completions that occur in at least one article the filters allow."""
         _, view = self._current()
-        return complete(view, prefix, limit)
+        if not filters:
+            return complete(view, prefix, limit)
+        for name in filters:
+            if name not in FACETS_BY_NAME:
+                raise UnknownFacet(name)
+        return complete(view, prefix, limit, within=view.filter_mask(filters))
 
     def facet_values(self, name: str, prefix: str = "", limit: int = 20) -> list[Bucket]:
         """Values of one facet over the whole index, optionally those starting with `prefix`."""

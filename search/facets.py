@@ -10,6 +10,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Mapping, Sequence
 
 import numpy as np
 from whoosh import query as wq
@@ -220,6 +221,17 @@ class IndexView:
 
     def _term_mask(self, field: str, text) -> np.ndarray:
         out = np.zeros(self.doc_count_all, dtype=bool)
+        for ids in self._postings(field, text):
+            out[ids] = True
+        return out
+
+    def term_docs(self, field: str, text) -> np.ndarray:
+        """The doc numbers (index-wide, deleted ones included) whose `field` holds the term `text`."""
+        parts = list(self._postings(field, text))
+        return np.concatenate(parts) if parts else _EMPTY
+
+    def _postings(self, field: str, text):
+        """Per segment with the term: its posting list as index-wide doc numbers, cached."""
         btext = text if isinstance(text, bytes) else str(text).encode("utf-8")
         for segreader, offset, segid in self.leaves:
             key = (segid, field, btext)
@@ -240,10 +252,17 @@ class IndexView:
                         _, dropped = cls._postings_cache.popitem(last=False)
                         cls._postings_size -= len(dropped) + 1
             if len(ids):
-                out[ids + offset] = True
-        return out
+                yield ids + offset
 
     # -- filters ---------------------------------------------------------------------------------
+    def filter_mask(self, filters: Mapping[str, Sequence[str]]) -> np.ndarray:
+        """Live docs that pass every filter (values of one facet OR-ed, facets AND-ed; empty lists ignored)."""
+        mask = self.live.copy()
+        for name, values in filters.items():
+            if values:
+                mask &= self.facet_mask(name, list(values))
+        return mask
+
     def facet_mask(self, name: str, values: list[str]) -> np.ndarray:
         """Docs carrying any of `values` for facet `name` (values of one facet are OR-ed)."""
         mask = np.zeros(self.doc_count_all, dtype=bool)

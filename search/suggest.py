@@ -4,11 +4,14 @@ from __future__ import annotations
 import bisect
 import re
 
+import numpy as np
+
 from .query import ParsedQuery, parse_query
 from .stopwords import STOP_WORDS
 
 SPELL_FIELD = "spell"
 _WORD = re.compile(r"\w+", re.UNICODE)
+MAX_SCAN = 20_000  # name keys looked at for one completion: bounds a short prefix with a narrow mask
 
 
 def did_you_mean(searcher, view, parsed: ParsedQuery, total: int) -> str | None:
@@ -53,37 +56,63 @@ def _distance(a: str, b: str) -> int:
 
 
 class Completer:
-    """Completion candidates: entity and source names (by document count) and title/body words
-    (by document frequency), looked up by the start of any word in them."""
+    """Completion candidates: entity and source names (by document count) and title words (by
+    document frequency), looked up by the start of any word in them.
+
+    Given `within`, a mask of the documents a caller may see (a scoped key's filters), only
+    candidates that occur in at least one of them are offered, weighted by their count there: a
+    name or word found only outside the mask never shows, not even in the order of the others."""
 
     def __init__(self, view) -> None:
         weights: dict[str, tuple[str, int]] = {}
+        members: dict[str, list[tuple[str, str]]] = {}  # casefolded name -> its (facet, value) pairs
         for name, column in view.columns.items():
             for bucket in view.values(name, "", len(column.terms)):
                 key = bucket.value.casefold()
+                members.setdefault(key, []).append((name, bucket.value))
                 if bucket.count > weights.get(key, ("", 0))[1]:
                     weights[key] = (bucket.value, bucket.count)
-        keys: list[tuple[str, str, int]] = []
-        for key, (display, weight) in weights.items():
+        keys: list[tuple[str, str]] = []
+        for key in weights:
             positions = [0] + [m.start() for m in re.finditer(r"(?<=\s)\S", key)]
             for p in positions:
-                keys.append((key[p:], display, weight))
+                keys.append((key[p:], key))
         keys.sort()
+        self._view = view
+        self._weights = weights
+        self._members = members
         self._keys = keys
         self._prefixes = [k[0] for k in keys]
         self._reader = view.searcher.reader()
 
-    def names(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+    def names(self, prefix: str, limit: int, within: np.ndarray | None = None) -> list[tuple[str, int]]:
+        counts = None
+        if within is not None:
+            docs = np.flatnonzero(within)
+            counts = {name: column.counts(docs) for name, column in self._view.columns.items()}
         prefix = prefix.casefold()
         i = bisect.bisect_left(self._prefixes, prefix)
         found: dict[str, int] = {}
-        while i < len(self._keys) and self._prefixes[i].startswith(prefix) and len(found) < 500:
-            _, display, weight = self._keys[i]
-            found[display] = max(weight, found.get(display, 0))
+        scanned = 0
+        while i < len(self._keys) and self._prefixes[i].startswith(prefix) and len(found) < 500 and scanned < MAX_SCAN:
+            key = self._keys[i][1]
             i += 1
+            scanned += 1
+            display, weight = self._weights[key] if counts is None else self._within(key, counts)
+            if weight:
+                found[display] = max(weight, found.get(display, 0))
         return sorted(found.items(), key=lambda kv: -kv[1])[:limit]
 
-    def words(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+    def _within(self, key: str, counts: dict[str, np.ndarray]) -> tuple[str, int]:
+        """The spelling of a name with the most documents in the mask, and that count (0: none)."""
+        best = ("", 0)
+        for name, value in self._members[key]:
+            count = int(counts[name][self._view.columns[name].index[value]])
+            if count > best[1]:
+                best = (value, count)
+        return best
+
+    def words(self, prefix: str, limit: int, within: np.ndarray | None = None) -> list[tuple[str, int]]:
         if SPELL_FIELD not in self._reader.indexed_field_names() or not prefix:
             return []
         out = []
@@ -93,23 +122,29 @@ class Completer:
             word = btext.decode("utf-8") if isinstance(btext, bytes) else btext
             if word.isdigit():
                 continue
-            out.append((word, self._reader.doc_frequency(SPELL_FIELD, word)))
+            if within is None:
+                df = self._reader.doc_frequency(SPELL_FIELD, word)
+            else:
+                df = int(within[self._view.term_docs(SPELL_FIELD, word)].sum())
+            if df:
+                out.append((word, df))
         out.sort(key=lambda kv: -kv[1])
         return out[:limit]
 
 
-def complete(view, text: str, limit: int = 8) -> list[str]:
+def complete(view, text: str, limit: int = 8, within: np.ndarray | None = None) -> list[str]:
+    """Completions of `text`; with `within` (a mask of documents), only from those documents."""
     text = " ".join(text.split())
     if not text:
         return []
     completer = view.completer()
     out: dict[str, int] = {}
-    for name, weight in completer.names(text, limit):
+    for name, weight in completer.names(text, limit, within):
         out.setdefault(name, weight * 3)  # a whole name beats a word of the same frequency
     head, _, last = text.rpartition(" ")
     # Single words complete from the vocabulary; a phrase completes to names, or failing that its last word.
     if last and (not head or not out):
-        for word, df in completer.words(last, limit):
+        for word, df in completer.words(last, limit, within):
             if word == last.lower() and not head:
                 continue
             out.setdefault((head + " " + word).strip(), df)

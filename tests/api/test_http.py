@@ -167,3 +167,24 @@ def test_openapi_document_is_valid_and_complete(client):
     assert set(paths["/v1/articles/{article_id}"]) == {"get", "put", "delete"}
     assert "requestBody" in paths["/v1/articles"]["post"]
     assert "Problem" in spec["components"]["schemas"]
+
+
+def test_openapi_documents_the_embedding_routes_with_their_media_types(client):
+    paths = client.simulate_get("/openapi.json").json["paths"]
+    media = {path: set(paths[path]["get"]["responses"]["200"]["content"]) for path in (
+        "/v1/search.atom", "/v1/suggest/opensearch", "/opensearch.xml", "/embed", "/widget.js")}
+    assert media == {
+        "/v1/search.atom": {"application/atom+xml"},
+        "/v1/suggest/opensearch": {"application/x-suggestions+json"},
+        "/opensearch.xml": {"application/opensearchdescription+xml"},
+        "/embed": {"text/html"},
+        "/widget.js": {"application/javascript"},
+    }
+    params = {path: {p["name"] for p in item["get"].get("parameters", [])} for path, item in paths.items() if "get" in item}
+    assert params["/v1/search.atom"] == params["/v1/search"] | {"key"}  # the parameters of /v1/search, and a key
+    assert params["/v1/suggest/opensearch"] == params["/v1/suggest"] | {"key"}
+    assert {path for path, names in params.items() if "key" in names} == {"/v1/search.atom", "/v1/suggest/opensearch", "/embed"}
+    for path in ("/v1/search", "/v1/suggest", "/v1/search.atom", "/v1/suggest/opensearch"):
+        operation = paths[path]["get"]
+        assert {"401", "403"} <= set(operation["responses"]), path
+        assert {} in operation["security"], path  # a key only when the server asks for one

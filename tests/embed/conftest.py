@@ -1,5 +1,5 @@
 """An index of the seeds plus a small council corpus (tests/embed/fixtures), and test clients over
-`create_app` with the embedding routes added as the composition root will add them."""
+`create_app` (which adds the embedding routes), with a key secret for scoped keys and a fixed clock."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -10,7 +10,6 @@ from falcon import testing
 
 from api.app import create_app
 from api.config import Config
-from api.embed import add_embed_routes
 from search.engine import Engine
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,13 +30,10 @@ def embed_index(tmp_path_factory) -> Path:
 
 
 def make_client(index: Path, **overrides) -> testing.TestClient:
-    settings = dict(index=index, cors_origins=(ALLOWED_ORIGIN,))
+    settings = dict(index=index, cors_origins=(ALLOWED_ORIGIN,), key_secret=SECRET)
     settings.update(overrides)
     config = Config(**settings)
-    engine = Engine(config.index)
-    app = create_app(config, engine=engine)
-    add_embed_routes(app, engine, config, key_secret=SECRET, clock=lambda: NOW)
-    return testing.TestClient(app)
+    return testing.TestClient(create_app(config, engine=Engine(config.index), clock=lambda: NOW))
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,10 @@
 """schemathesis over our own /openapi.json, against the WSGI app on a private copy of the seed index.
 
-Every operation, positive and negative cases, a bounded number of examples each. The checks: no 5xx,
-every response conforms to its documented status, content type and schema, and every error is
-problem+json. Writes carry a configured write key (and sometimes none or a wrong one)."""
+Every operation, positive and negative cases, a bounded number of examples each: the JSON API and the
+embedding routes (/v1/search.atom, /v1/suggest/opensearch, /opensearch.xml, /embed, /widget.js). The
+checks: no 5xx, every response conforms to its documented status, content type and schema, every
+error is problem+json, and the XML documents (which schemathesis does not parse) are well-formed.
+Writes carry a configured write key (and sometimes none or a wrong one)."""
 from __future__ import annotations
 
 import os
@@ -16,6 +18,7 @@ import pytest
 import schemathesis
 from falcon import testing
 from hypothesis import HealthCheck, settings
+from lxml import etree
 
 from schemathesis.config import SchemathesisConfig
 from schemathesis.generation import GenerationMode
@@ -83,8 +86,10 @@ def _checked(case) -> None:
         # segment file. (gunicorn workers are reseeded at fork by Python; this is a test artefact.)
         random.seed(os.urandom(16))
     response = case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
+    media = _header(response, "content-type").split(";")[0].strip()
+    if response.status_code == 200 and media.endswith("+xml") and case.method.upper() != "HEAD":
+        etree.fromstring(response.content)  # raises on a document that is not well-formed XML
     if response.status_code >= 400:
-        media = _header(response, "content-type").split(";")[0].strip()
         assert media == PROBLEM, (case.method, case.path, response.status_code, media)
         if case.method.upper() != "HEAD":
             problem = response.json()

@@ -147,6 +147,20 @@ def test_completion_over_titles_and_names(seed_engine):
     assert any(s.startswith("narcotic") for s in seed_engine.suggest("narc"))
 
 
+def test_completion_within_filters_comes_only_from_the_articles_they_allow(seed_engine):
+    # A person, a title word and a source name that occur only in the KSHB article.
+    for prefix, only_in_kshb in (("jazz", "Jazzlyn Strickland"), ("sko", "skool"), ("ksh", "KSHB")):
+        assert only_in_kshb in seed_engine.suggest(prefix), prefix
+        assert only_in_kshb in seed_engine.suggest(prefix, filters={"source": ["KSHB"]}), prefix
+        assert only_in_kshb not in seed_engine.suggest(prefix, filters={"source": ["KCTV"]}), prefix
+        assert only_in_kshb not in seed_engine.suggest(prefix, filters={"source": ["KCTV", "Liberty Alliance"]}), prefix
+    # What the filters allow still completes; filters of several facets are AND-ed.
+    assert "Rick Smith" in seed_engine.suggest("rick", filters={"source": ["KCTV"]})
+    assert seed_engine.suggest("rick", filters={"source": ["KCTV"], "person": ["Jazzlyn Strickland"]}) == []
+    with pytest.raises(UnknownFacet):
+        seed_engine.suggest("rick", filters={"colour": ["red"]})
+
+
 def test_facet_values_search(seed_engine):
     assert [b.value for b in seed_engine.facet_values("person", "thomp")] == ["Kari Thompson"]
     assert seed_engine.facet_values("source")[0].value == "KCTV"
