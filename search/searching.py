@@ -69,9 +69,11 @@ def run_search(searcher, view: IndexView, request: SearchRequest, now: float) ->
         facets[name] = view.buckets(name, docs, request.filters.get(name, []), request.facet_size)
 
     suggestion = None
-    # Only the words can be misspelt: when filters alone narrow a query to nothing, there is no suggestion.
+    # Only the words can be misspelt: when filters alone narrow a query to nothing, there is no
+    # suggestion. A correction must find more within the filters (a scoped key's among them) than the
+    # query did: one that finds nothing there does not help, and would show words from outside them.
     if total < FEW_HITS and parsed.words and int(qmask.sum()) < FEW_HITS:
-        suggestion = did_you_mean(searcher, view, parsed, int(qmask.sum()))
+        suggestion = did_you_mean(searcher, view, parsed, total, _combine(view.live, date_mask, filter_masks))
 
     return SearchResults(
         total=total,
@@ -83,10 +85,6 @@ def run_search(searcher, view: IndexView, request: SearchRequest, now: float) ->
         suggestion=suggestion,
         query=parsed.text,
     )
-
-
-def count(searcher, view: IndexView, q) -> int:
-    return int(_query_mask(searcher, view, q).sum())
 
 
 def _query_mask(searcher, view: IndexView, q) -> np.ndarray:

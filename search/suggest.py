@@ -14,10 +14,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_SCAN = 20_000  # name keys looked at for one completion: bounds a short prefix with a narrow mask
 
 
-def did_you_mean(searcher, view, parsed: ParsedQuery, total: int) -> str | None:
-    """A corrected query string with more hits than the original, or None."""
-    from .searching import count
-
+def did_you_mean(searcher, view, parsed: ParsedQuery, total: int, allowed) -> str | None:
+    """A corrected query string with more hits than the original's `total` among the documents
+    `allowed` (a mask: the search's filters), or None."""
     reader = searcher.reader()
     if SPELL_FIELD not in reader.indexed_field_names():
         return None
@@ -40,7 +39,7 @@ def did_you_mean(searcher, view, parsed: ParsedQuery, total: int) -> str | None:
     if not changed:
         return None
     corrected = parse_query(text)
-    if corrected.query is None or count(searcher, view, corrected.query) <= total:
+    if corrected.query is None or int((view.query_mask(corrected.query) & allowed).sum()) <= total:
         return None
     return text
 

@@ -42,6 +42,16 @@ def test_completions_stay_within_a_scoped_key(client, path, in_query):
     assert "Rick Smith" in completions(client, path, "rick", KCTV, in_query)  # a KCTV name still completes
 
 
+def test_did_you_mean_stays_within_a_scoped_key(client):
+    def suggestion(key: str | None) -> str | None:
+        response = client.simulate_get("/v1/search", params={"q": "skoool"}, headers=bearer(key) if key else {})
+        assert response.status_code == 200, response.text
+        return response.json["suggestion"]
+
+    assert suggestion(None) == suggestion(KSHB) == "skool"  # a word of the KSHB article's title
+    assert suggestion(KCTV) is None
+
+
 @pytest.mark.parametrize("path", ["/v1/search.atom", "/v1/suggest/opensearch"])
 def test_a_repeated_key_is_a_400_naming_key(client, path):
     response = client.simulate_get(path, query_string=f"q=council&key={KCTV}&key={KSHB}")

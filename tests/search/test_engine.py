@@ -141,6 +141,13 @@ def test_did_you_mean(seed_engine):
     assert seed_engine.search(SearchRequest(q="police")).suggestion is None
 
 
+def test_did_you_mean_offers_only_what_finds_articles_within_the_filters(seed_engine):
+    # "skool" is in the KSHB article's title only.
+    assert seed_engine.search(SearchRequest(q="skoool")).suggestion == "skool"
+    assert seed_engine.search(SearchRequest(q="skoool", filters={"source": ["KSHB"]})).suggestion == "skool"
+    assert seed_engine.search(SearchRequest(q="skoool", filters={"source": ["KCTV"]})).suggestion is None
+
+
 def test_completion_over_titles_and_names(seed_engine):
     assert "Rick Smith" in seed_engine.suggest("rick")
     assert "Rick Smith" in seed_engine.suggest("smi")
