@@ -99,18 +99,25 @@ def suffix_of(path: Path) -> str:
 
 def iter_files(paths: Iterable[str | os.PathLike], counts: ReadCounts | None = None) -> Iterator[tuple[Path, Path] | ReadFailure]:
     """(file, root) for each readable-looking file under `paths` (directories recursively, sorted,
-    hidden entries skipped); a ReadFailure for paths that do not exist or have a type we do not read."""
+    hidden entries skipped); a ReadFailure for paths that do not exist or have a type we do not read.
+
+    A directory's files stay inside it: a symbolic link in it that leads outside (an unpacked archive
+    pointing at ~/.ssh or /etc) is reported, not read, so it cannot end up searchable. Links to
+    directories are not followed. A file named on the command line is read wherever it is."""
     counts = counts if counts is not None else ReadCounts()
     for given in paths:
         path = Path(given)
         if path.is_dir():
+            inside = path.resolve()
             for dirpath, dirnames, filenames in os.walk(path, onerror=None):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for name in sorted(filenames):
                     if name.startswith("."):
                         continue
                     child = Path(dirpath) / name
-                    if suffix_of(child):
+                    if child.is_symlink() and not child.resolve().is_relative_to(inside):
+                        yield ReadFailure(_origin(child), f"symbolic link to a file outside {path}; not read")
+                    elif suffix_of(child):
                         yield child, path
                     else:
                         counts.skipped.append(str(child))

@@ -110,6 +110,28 @@ def test_directory_walk_counts_files_and_skips_unknown_types(tmp_path):
     assert failure.reason.startswith("unsupported file type")
 
 
+def test_links_out_of_a_corpus_directory_are_reported_not_read(tmp_path):
+    secret = tmp_path / "home" / "private.txt"
+    secret.parent.mkdir()
+    secret.write_text("Private notes\n\nThe safe's combination is 31-4-15.")
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "story.txt").write_text("Harbour reopens\n\nThe harbour reopened on Monday.")
+    (corpus / "leak.txt").symlink_to(secret)
+    (corpus / "sub" / "again.txt").symlink_to("../story.txt")  # inside the corpus: read
+    (corpus / "home").symlink_to(secret.parent, target_is_directory=True)  # a linked directory: not followed
+    items = read(corpus)
+    docs = [i for i in items if isinstance(i, RawDocument)]
+    failures = [i for i in items if isinstance(i, ReadFailure)]
+    assert sorted(d.origin for d in docs) == [str(corpus / "story.txt"), str(corpus / "sub" / "again.txt")]
+    assert not any("combination" in d.content for d in docs)
+    [failure] = failures
+    assert failure.origin == str(corpus / "leak.txt") and "outside" in failure.reason
+    # Named on the command line, a file is the operator's choice and is read wherever it points.
+    [named] = read(corpus / "leak.txt")
+    assert isinstance(named, RawDocument) and "combination" in named.content
+
+
 def test_unreadable_file_is_reported(tmp_path):
     if os.geteuid() == 0:
         pytest.skip("root reads files whatever their permissions")
