@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import time
+from urllib.parse import urlencode
 
 import pytest
 from falcon import testing
@@ -123,6 +124,52 @@ def test_any_query_through_the_api_is_200_or_400(api_client, text, path):
     assert response.status_code in (200, 400), (text, response.status_code, response.text[:300])
     if response.status_code == 400:
         assert response.headers["content-type"] == "application/problem+json"
+
+
+FILTER_VALUES = st.one_of(
+    st.text(max_size=80),
+    st.sampled_from(["KCTV", "KSHB", "Rick Smith", "Kansas City", "2020-07", "2020", "", ",", "*", "a*", '"', "(", "NOT"]),
+)
+DATE_VALUES = st.one_of(st.text(max_size=40), st.dates().map(str), st.datetimes().map(lambda d: d.isoformat()),
+                        st.sampled_from(["2020-07", "2020", "2020-13-45", "0000-00-00", "9999-12-31", "-1", "now"]))
+NUMBERS = st.one_of(st.text(max_size=12), st.integers(-10**12, 10**12).map(str))
+
+
+@st.composite
+def search_params(draw) -> list[tuple[str, str]]:
+    """A query string's parameters: filters (repeatable), dates, facets, sort and paging, any values."""
+    params: list[tuple[str, str]] = []
+    if draw(st.booleans()):
+        params.append(("q", draw(st.one_of(st.text(max_size=120), structured_queries()))))
+    for name in draw(st.lists(st.sampled_from(["source", "person", "org", "place", "author"]), max_size=4)):
+        params.append((name, draw(FILTER_VALUES)))
+    for name in draw(st.lists(st.sampled_from(["from", "to"]), max_size=2)):
+        params.append((name, draw(DATE_VALUES)))
+    if draw(st.booleans()):
+        facets = draw(st.lists(st.sampled_from(["source", "person", "org", "place", "author", "date", "colour", ""]), max_size=4))
+        params.append(("facets", ",".join(facets)))
+    for name in draw(st.lists(st.sampled_from(["page", "per_page"]), max_size=2)):
+        params.append((name, draw(NUMBERS)))
+    if draw(st.booleans()):
+        params.append(("sort", draw(st.one_of(st.sampled_from(["relevance", "newest", "oldest"]), st.text(max_size=10)))))
+    return params
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(search_params(), st.sampled_from(["/v1/search", "/v1/search.atom"]))
+def test_any_filters_through_the_api_are_200_or_400(api_client, params, path):
+    """Filters, dates, facets, sort and paging with any values: results within the filters, or a 400
+    problem naming a parameter that was sent."""
+    response = api_client.simulate_get(path, query_string=urlencode(params))
+    assert response.status_code in (200, 400), (params, response.status_code, response.text[:300])
+    if response.status_code == 400:
+        assert response.headers["content-type"] == "application/problem+json"
+        named = {p["name"].split("[", 1)[0] for p in response.json["invalid_params"]}  # `source[1]`: the second source
+        assert named and named <= {name for name, _ in params}, response.json
+    elif path == "/v1/search":
+        sources = [v for name, v in params if name == "source" and v.strip()]  # a blank value is no filter (HTML forms send them)
+        for hit in response.json["hits"]:
+            assert not sources or hit["source"] in sources, (params, hit["source"])
 
 
 @pytest.fixture(scope="module")
