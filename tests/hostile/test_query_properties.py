@@ -234,3 +234,37 @@ def test_term_ranges_are_bounded(vocabulary_index):
     engine, vocab = vocabulary_index
     for q in ("[a TO z]", "body:[a TO z]", "title:{a TO zzzz}"):
         _assert_bounded_tree(parse_query(q).query)
+
+
+@pytest.fixture(scope="module")
+def crowded_prefix_index(tmp_path_factory):
+    """20,000 distinct words that all start with "ab": more than SCAN_LIMIT behind one prefix."""
+    from search.article import Article
+    from search.store import IndexStore
+    from search.writer import write_articles
+
+    words = [f"ab{n:05d}x" for n in range(20_000)]
+    articles = [Article(id=f"c{n}", title=words[n * 100], body=" ".join(words[n * 100:(n + 1) * 100]), source="Crowd")
+                for n in range(200)]
+    path = tmp_path_factory.mktemp("crowded") / "index"
+    write_articles(IndexStore(path), articles, commit_every=10_000)
+    engine = Engine(path)
+    yield engine
+    engine.close()
+
+
+@pytest.mark.parametrize("q, most", [("ab*", SCAN_LIMIT), ("ab*x", SCAN_LIMIT), ("body:[ab TO ac]", SCAN_LIMIT),
+                                     ("ab?0*", 2_000), ("ab000*", 100)])
+def test_the_scan_limit_holds_when_a_prefix_has_more_terms_than_it(crowded_prefix_index, q, most):
+    leaves = _expansions(parse_query(q).query)  # one per field the query searches
+    searcher = crowded_prefix_index._current()[0]
+    lookups = []
+    for leaf in leaves:
+        reader = CountingReader(searcher.reader())
+        expanded = list(leaf._btexts(reader))
+        assert len(expanded) <= MAX_EXPANSIONS, (q, leaf, len(expanded))
+        assert reader.lookups <= SCAN_LIMIT, (q, leaf, reader.lookups)
+        lookups.append(reader.lookups)
+    # In the body field the limit, not the vocabulary, ends the scan; below it, every match is looked at.
+    assert max(lookups) == most, (q, lookups)
+    assert search(crowded_prefix_index, q).total > 0
