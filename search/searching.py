@@ -106,7 +106,10 @@ def _date_window(request: SearchRequest, parsed: ParsedQuery) -> tuple[datetime 
         lo = _day_start(request.date_from)
         start = lo if start is None else max(start, lo)
     if request.date_to is not None:  # inclusive day
-        hi = _day_start(request.date_to) + timedelta(days=1)
+        try:
+            hi = _day_start(request.date_to) + timedelta(days=1)
+        except OverflowError:  # to=9999-12-31, the last day there is: every dated article is before its end
+            hi = datetime.max.replace(tzinfo=timezone.utc)
         end = hi if end is None else min(end, hi)
     return start, end
 

@@ -1,5 +1,5 @@
 """The engine from a Python shell: queries, filters, facets, sorting, highlights, suggestions."""
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -72,6 +72,9 @@ def test_date_range_in_query_and_as_filter(seed_engine):
     assert ids(r) == [LIBERTY_003]
     r = seed_engine.search(SearchRequest(q="", date_to=date(2020, 7, 2)))
     assert ids(r) == [KCTV_001]  # the `to` day is inclusive; undated articles never match a date filter
+    dated = seed_engine.search(SearchRequest(q="", date_from=date(1900, 1, 1))).total
+    for last in (date(9999, 12, 31), datetime(9999, 12, 31, 23, 59, tzinfo=timezone.utc)):  # the day after overflows
+        assert seed_engine.search(SearchRequest(q="", date_to=last)).total == dated
 
 
 def test_unreadable_query_falls_back_to_words(seed_engine):
