@@ -1,7 +1,7 @@
 """The `newsearch` command: index, extract, search, stats, serve.
 
     newsearch index [--index DIR] [--rebuild] [--prune] [--workers N] [--source NAME] [--no-entities]
-                    [--commit-every N] [--progress-log FILE] PATH...
+                    [--commit-every N] [--progress-log FILE] [--buffer-mb MB] PATH...
     newsearch extract [--format json|jsonl] [--workers N] [--no-entities] [--source NAME] PATH...
     newsearch search [--index DIR] [--limit N] [--format text|json|trec] [--batch FILE] [QUERY]
     newsearch stats [--index DIR] [--format text|json]
@@ -40,6 +40,17 @@ def _positive(value: str) -> int:
     return number
 
 
+def _env_positive(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return _positive(value)
+    except (ValueError, argparse.ArgumentTypeError):
+        print(f"newsearch: {name}={value!r} is not a positive whole number", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsearch", description="Self-hosted full-text search for news articles.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -55,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--progress-log", default=None, metavar="FILE",
                    help="append the id of every article once it is durable in the index (written by a "
                         "commit, or found unchanged), one a line (after a crash, what is in FILE is in the index)")
+    p.add_argument("--buffer-mb", type=_positive, default=None, metavar="MB",
+                   help="memory for the index writer's posting buffer, shared by its processes "
+                        "(default $NEWSEARCH_BUFFER_MB or 1024); less spills to disk and indexes slower")
     _pipeline_options(p)
     p.set_defaults(run=cmd_index)
 
@@ -119,6 +133,7 @@ def cmd_index(args: argparse.Namespace) -> int:
             args.paths, args.index, rebuild=args.rebuild, prune=args.prune, workers=args.workers,
             entities=args.entities, source=args.source, progress=bar.update,
             commit_every=args.commit_every, on_commit=_progress_logger(log) if log else None,
+            buffer_mb=args.buffer_mb or _env_positive("NEWSEARCH_BUFFER_MB"),
         )
     finally:
         bar.close()

@@ -272,6 +272,7 @@ def index_paths(
     commit_every: int = 5000,
     on_commit: Callable[[list[str]], None] | None = None,
     share_lock: float | None = 2.0,
+    buffer_mb: int | None = None,
 ) -> IndexReport:
     """Read, process and index everything under `paths` through the engine's one writer.
 
@@ -311,7 +312,8 @@ def index_paths(
             if writer is None:  # opened on the first article: a run that reads nothing leaves the index alone
                 writer = BulkWriter(store, rebuild=rebuild, commit_every=commit_every,
                                     on_commit=held.extend if rebuild else on_commit, share_lock=share_lock,
-                                    procs=max(1, workers or os.cpu_count() or 1))
+                                    procs=max(1, workers or os.cpu_count() or 1),
+                                    **({"buffer_mb": buffer_mb} if buffer_mb else {}))
             writer.add(item)
         if writer is None and prune and not rebuild:
             report.note = "nothing was read, so nothing was pruned"

@@ -13,6 +13,12 @@ from .schema import to_document
 from .store import IndexStore
 
 MAX_SEGMENTS_AFTER_BULK = 3
+# Whoosh's in-memory posting buffer (its `limitmb`), split among the writer's processes. Past it
+# Whoosh spills sorted runs to disk and merges them at commit, which dominated bulk loads: on
+# Reuters (19,043 stories) a rebuild ran at 608 docs/s with 256 MB and 845 with 1,024 in one
+# process, 1,160 with 128 each and 1,569 with 256 each in two (bench/results/indexing.json has
+# the whole pipeline). It is a ceiling, not an allocation: a run uses what its documents need.
+BUFFER_MB = 1024
 
 
 class BulkWriter:
@@ -40,6 +46,7 @@ class BulkWriter:
         on_commit: Callable[[list[str]], None] | None = None,
         share_lock: float | None = None,
         procs: int = 1,
+        buffer_mb: int = BUFFER_MB,
     ) -> None:
         self.store = store
         self.rebuild = rebuild
@@ -48,6 +55,7 @@ class BulkWriter:
         # segments are not merged: merging costs more than the indexing saved, and a few segments
         # search nearly as fast (bench/latency).
         self.procs = procs if rebuild else 1
+        self.limitmb = max(16, buffer_mb // self.procs)
         self.commit_every = commit_every
         self.on_commit = on_commit
         self.report = WriteReport()
@@ -72,9 +80,9 @@ class BulkWriter:
     def _w(self):
         if self._writer is None:
             if self.procs > 1:
-                self._writer = self.ix.writer(limitmb=128, procs=self.procs, multisegment=True)
+                self._writer = self.ix.writer(limitmb=self.limitmb, procs=self.procs, multisegment=True)
             else:
-                self._writer = self.ix.writer(limitmb=256)
+                self._writer = self.ix.writer(limitmb=self.limitmb)
         return self._writer
 
     # -- sharing the lock between commits (share_lock) ------------------------------------------

@@ -128,10 +128,13 @@ def test_index_rebuild_and_prune_through_main(tmp_path, capsys):
     assert len(doc_ids(index)) == 4
 
 
-def test_usage_errors_exit_2():
+def test_usage_errors_exit_2(tmp_path):
     assert newsearch("index").returncode == 2  # no PATH
     assert newsearch("extract", "--format", "xml", "seeds/").returncode == 2
     assert newsearch("search", "--limit", "0", "police").returncode == 2
+    assert newsearch("index", "--index", tmp_path / "ix", "--buffer-mb", "0", "seeds/").returncode == 2
+    bad_env = newsearch("index", "--index", tmp_path / "ix", "seeds/", env={"NEWSEARCH_BUFFER_MB": "lots"})
+    assert bad_env.returncode == 2 and "NEWSEARCH_BUFFER_MB" in bad_env.stderr
 
 
 def test_search_prints_ranked_titles(seeds_index):

@@ -109,3 +109,18 @@ def test_on_commit_names_written_and_unchanged_articles_once_durable(tmp_path):
             w.add(article)
     ids = [a.id for a in articles]
     assert told == [ids[:4], ids[4:]]  # the unchanged three ride along with the first commit
+
+
+def test_the_posting_buffer_is_shared_by_the_writer_processes(tmp_path):
+    from search.store import IndexStore
+    from search.writer import BUFFER_MB
+
+    store = IndexStore(tmp_path / "ix")
+    with BulkWriter(store) as w:  # one process: all of it
+        assert w._w().pool.limit == BUFFER_MB * 1024 * 1024
+        w.add(load_articles()[0])
+    with BulkWriter(store, rebuild=True, procs=2, buffer_mb=96) as w:  # two: half each
+        assert w._w().subargs["limitmb"] == 48
+        for article in load_articles():
+            w.add(article)
+    assert Engine(tmp_path / "ix").search(SearchRequest()).total == 5
