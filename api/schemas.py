@@ -69,7 +69,9 @@ class Repeated(fields.List):
             for validator in self.validators:
                 if isinstance(validator, validate.Length) and validator.max is not None and len(value) > validator.max:
                     raise ValidationError(f"At most {validator.max} values.")
-            value = [v.strip() if isinstance(v, str) else v for v in value]
+            # str.strip() also removes the control characters \x1c-\x1f: strip only values without
+            # any, so that those reach the inner field and are refused as the schema documents.
+            value = [v.strip() if isinstance(v, str) and not _CONTROL.search(v) else v for v in value]
             value = [v for v in value if v != ""]
         return list(dict.fromkeys(super()._deserialize(value, attr, data, **kwargs)))
 

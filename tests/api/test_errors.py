@@ -34,6 +34,8 @@ PROBLEM = "application/problem+json"
         ("/v1/search", "q=" + "x" * 513, 400, "Invalid parameters", "q"),
         ("/v1/search", "q=police%00", 400, "Invalid parameters", "q"),
         ("/v1/search", "source=KCTV%07", 400, "Invalid parameters", "source[0]"),
+        ("/v1/search", "org=%1CKCTV", 400, "Invalid parameters", "org[0]"),  # str.strip() would eat \x1c
+        ("/v1/search.atom", "source=KCTV&place=%1F", 400, "Invalid parameters", "place[0]"),
         ("/v1/search", "recency_days=nan", 400, "Invalid parameters", "recency_days"),
         ("/v1/search", "recency_days=inf", 400, "Invalid parameters", "recency_days"),
         ("/v1/search", "recency_days=-1", 400, "Invalid parameters", "recency_days"),

@@ -209,3 +209,42 @@ def test_an_unreachable_api_shows_the_error_state(page, host):
     page.goto(f"{host}/down.html?q=council")
     expect(page.locator("#news-search .msg.err")).to_contain_text("Search is unavailable right now.")
     expect(page.locator("#news-search .msg.err button")).to_have_text("Try again")
+
+
+@pytest.fixture(scope="module")
+def xss_api(tmp_path_factory):
+    """gunicorn over an index of the whole XSS corpus (tests/fixtures/hostile/xss.jsonl) and nothing else."""
+    from pathlib import Path
+
+    from indexer.cli import main
+    from tests.gunicorn_process import GunicornProcess
+
+    corpus = Path(__file__).resolve().parents[1] / "fixtures" / "hostile" / "xss.jsonl"
+    index = tmp_path_factory.mktemp("xss-index") / "index"
+    assert main(["index", "--index", str(index), "--workers", "1", "--no-entities", str(corpus)]) == 0
+    with GunicornProcess(index, tmp_path_factory.mktemp("xss-gunicorn") / "gunicorn.log", workers=1,
+                         ready_timeout=30, stop_timeout=10, NEWSEARCH_LOG_LEVEL="warning") as gunicorn:
+        yield gunicorn.base
+
+
+def test_the_whole_xss_corpus_renders_as_text_and_never_runs(page, xss_api):
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{xss_api}/embed?q=zebra")
+    expect(page.locator(STATUS)).to_contain_text("10 results")
+    expect(page.locator(HITS)).to_have_count(10)  # every article of the corpus, on one page
+    text = " ".join(page.locator("#news-search ol.hits").all_inner_texts())
+    for payload in ("<script>alert('xss')</script>", "<img src=x onerror=alert(1)>", "<svg onload=alert(1)>",
+                    '"><script>alert(1)</script>'):
+        assert payload in text, payload  # shown as the article's own text
+    facets = " ".join(page.locator("#news-search .facets").all_inner_texts())
+    assert "KSHB <b>bold</b>" in facets  # a source name with markup is a facet label, as text
+    page.wait_for_timeout(300)  # let any injected handler (onload, onerror) fire, if one got in
+    assert dialogs == [] and not page.errors
+    shadow = "document.querySelector('#news-search').shadowRoot"
+    tags = page.evaluate(f"() => [...{shadow}.querySelectorAll('ol.hits *')].map(e => e.tagName.toLowerCase())")
+    assert set(tags) <= {"li", "h3", "a", "div", "time", "span", "p", "mark"}
+    hrefs = page.evaluate(f"() => [...{shadow}.querySelectorAll('a[href]')].map(a => a.href)")
+    assert hrefs and all(h.startswith(("https://", "http://")) for h in hrefs), hrefs
+    handlers = page.evaluate(f"() => [...{shadow}.querySelectorAll('*')].flatMap(e => [...e.attributes].map(a => a.name)).filter(n => n.startsWith('on'))")
+    assert handlers == []
