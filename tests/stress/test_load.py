@@ -143,8 +143,11 @@ def test_searches_during_rebuild_and_updates_never_fail_and_see_the_switch(tmp_p
     assert set(statuses) == {200}, statuses
     assert len(results) > 100
     assert switch_at, "the rebuild never switched"
+    # Never a half-built index: every "quokka" search saw none of the 4000 new articles or all of them.
+    quokka = Counter(total for _, q, _, total in results if q == "quokka")
+    assert set(quokka) <= {0, 4000} and quokka[4000], quokka
     late = [r for r in results if r[1] == "quokka" and r[0] > switch_at[0] + 1.0]
-    assert late and all(total > 0 for _, _, _, total in late), "a search a second after the switch missed the new index"
+    assert late and all(total == 4000 for _, _, _, total in late), "a search a second after the switch missed the new index"
     early = [r for r in results if r[1] == "quokka" and r[0] < switch_at[0] - 0.5]
     assert early and all(total == 0 for _, _, _, total in early)  # the old index, whole, until the switch
     after_update = [r for r in results if r[1] == "wombat" and r[0] > updated_at + 1.0]
