@@ -243,8 +243,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             request = SearchRequest(q=text, per_page=args.limit, facets=(), highlight=args.format == "json")
             results.append((qid, text, engine.search(request)))
     except IndexMissing:
-        print(f"newsearch search: no index at {os.path.abspath(args.index)} (run `newsearch index` first)", file=sys.stderr)
-        return NOTHING
+        return _no_index("search", args.index)
     finally:
         engine.close()
 
@@ -272,6 +271,11 @@ def cmd_search(args: argparse.Namespace) -> int:
     return OK
 
 
+def _no_index(command: str, index: str) -> int:
+    print(f"newsearch {command}: no index at {os.path.abspath(index)} (run `newsearch index` first)", file=sys.stderr)
+    return NOTHING
+
+
 # -- stats ----------------------------------------------------------------------------------------
 def cmd_stats(args: argparse.Namespace) -> int:
     from search.engine import Engine
@@ -281,8 +285,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     try:
         stats = engine.stats()
     except IndexMissing:
-        print(f"newsearch stats: no index at {os.path.abspath(args.index)} (run `newsearch index` first)", file=sys.stderr)
-        return NOTHING
+        return _no_index("stats", args.index)
     finally:
         engine.close()
     out = sys.stdout

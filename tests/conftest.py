@@ -16,6 +16,15 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEEDS = ROOT / "seeds"
 
 
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory) -> Path:
+    """An index of seeds/ built once with the real indexer; read-only (copy it with
+    tests.indexes.copy_index to write)."""
+    from tests.indexes import build_seed_index
+
+    return build_seed_index(tmp_path_factory.mktemp("seed-index") / "index")
+
+
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES

@@ -1,7 +1,6 @@
-"""An index of the seeds, built once with the real indexer, and Falcon test clients over it."""
+"""Falcon test clients over the seed index (tests/conftest.py), and private copies for writes."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -9,20 +8,11 @@ from falcon import testing
 
 from api.app import create_app
 from api.config import Config
+from tests.indexes import copy_index
 
-ROOT = Path(__file__).resolve().parents[2]
 WRITE_KEY = "test-write-key-0123456789"
 READ_KEY = "test-read-key-0123456789"
 ALLOWED_ORIGIN = "https://news.example.org"
-
-
-@pytest.fixture(scope="session")
-def seed_index(tmp_path_factory) -> Path:
-    from indexer.cli import main
-
-    path = tmp_path_factory.mktemp("seed-index") / "index"
-    assert main(["index", "--index", str(path), "--workers", "1", str(ROOT / "seeds")]) == 0
-    return path
 
 
 def make_config(index: Path, **overrides) -> Config:
@@ -40,9 +30,7 @@ def client(seed_index) -> testing.TestClient:
 @pytest.fixture
 def index_copy(seed_index, tmp_path) -> Path:
     """A private copy of the seed index for a test that writes."""
-    path = tmp_path / "index"
-    shutil.copytree(seed_index, path, symlinks=True, ignore=shutil.ignore_patterns("write.lock"))
-    return path
+    return copy_index(seed_index, tmp_path / "index")
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
-"""Hostile-input tests: a seed index of their own, built once with the real indexer (as tests/api does)."""
+"""Hostile-input tests: clients over the seed index (tests/conftest.py), private copies for writes."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -9,25 +8,12 @@ from falcon import testing
 
 from api.app import create_app
 from api.config import Config
+from tests.indexes import copy_index
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = ROOT / "tests" / "fixtures" / "hostile"
 WRITE_KEY = "hostile-write-key-5f1c2a9e77"
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture(scope="session")
-def hostile_seed_index(tmp_path_factory) -> Path:
-    from indexer.cli import main
-
-    path = tmp_path_factory.mktemp("hostile-seed") / "index"
-    assert main(["index", "--index", str(path), "--workers", "1", str(ROOT / "seeds")]) == 0
-    return path
-
-
-def copy_index(src: Path, dst: Path) -> Path:
-    shutil.copytree(src, dst, symlinks=True, ignore=shutil.ignore_patterns("write.lock"))
-    return dst
 
 
 def config_for(index: Path, **overrides) -> Config:
@@ -37,8 +23,8 @@ def config_for(index: Path, **overrides) -> Config:
 
 
 @pytest.fixture
-def private_index(hostile_seed_index, tmp_path) -> Path:
-    return copy_index(hostile_seed_index, tmp_path / "index")
+def private_index(seed_index, tmp_path) -> Path:
+    return copy_index(seed_index, tmp_path / "index")
 
 
 @pytest.fixture
@@ -47,8 +33,8 @@ def auth() -> dict:
 
 
 @pytest.fixture
-def read_client(hostile_seed_index) -> testing.TestClient:
-    return testing.TestClient(create_app(config_for(hostile_seed_index)))
+def read_client(seed_index) -> testing.TestClient:
+    return testing.TestClient(create_app(config_for(seed_index)))
 
 
 def assert_problem(response, status: int | tuple[int, ...]) -> dict:

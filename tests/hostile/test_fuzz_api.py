@@ -25,8 +25,9 @@ from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.app import create_app
+from tests.indexes import copy_index
 
-from .conftest import PROBLEM, WRITE_KEY, config_for, copy_index
+from .conftest import PROBLEM, WRITE_KEY, config_for
 
 READ_EXAMPLES = 250
 WRITE_EXAMPLES = 150
@@ -46,8 +47,8 @@ schema = schemathesis.openapi.from_wsgi("/openapi.json", APP, config=CONFIG)
 
 
 @pytest.fixture(scope="module", autouse=True)
-def fuzz_index(hostile_seed_index):
-    copy_index(hostile_seed_index, FUZZ_INDEX)
+def fuzz_index(seed_index):
+    copy_index(seed_index, FUZZ_INDEX)
     # Load the NER model now, not inside the first raw-article example (its deadline would trip).
     warm = testing.TestClient(APP).simulate_post(
         "/v1/articles", json={"id": "warm-up", "text": "Warm up\n\nPolice in Kansas City said."},

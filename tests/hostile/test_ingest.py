@@ -29,10 +29,10 @@ ATTRIBUTE_HTML = (
 
 
 @pytest.fixture(scope="module")
-def ingest(hostile_seed_index, tmp_path_factory) -> testing.TestClient:
-    from .conftest import copy_index
+def ingest(seed_index, tmp_path_factory) -> testing.TestClient:
+    from tests.indexes import copy_index
 
-    index = copy_index(hostile_seed_index, tmp_path_factory.mktemp("ingest") / "index")
+    index = copy_index(seed_index, tmp_path_factory.mktemp("ingest") / "index")
     client = testing.TestClient(create_app(config_for(index)))
     warm = client.simulate_post("/v1/articles", json={"id": "warm", "text": "Warm up\n\nThe ferry ran."}, headers=AUTH)
     assert warm.status_code == 201  # the NER model is loaded: timings below are the articles' own
@@ -90,7 +90,7 @@ def test_oversized_body_is_413_and_large_article_is_kept(ingest):
 
 
 @pytest.mark.timeout(3)
-def test_highlighting_a_long_article_is_bounded(hostile_seed_index):
+def test_highlighting_a_long_article_is_bounded(seed_index):
     # One article whose body matches the query 40,000 times: windows come from the first matches
     # only and find their matches by bisection, not by scanning every match for every window.
     from search.highlight import Highlighter

@@ -22,8 +22,8 @@ def limited(private_index) -> testing.TestClient:
 
 
 @pytest.fixture(scope="module")
-def limited_reads(hostile_seed_index) -> testing.TestClient:
-    return testing.TestClient(create_app(config_for(hostile_seed_index, **LIMITS)))
+def limited_reads(seed_index) -> testing.TestClient:
+    return testing.TestClient(create_app(config_for(seed_index, **LIMITS)))
 
 
 def test_limits_come_from_the_environment():
@@ -76,10 +76,10 @@ def test_body_size_edge(limited):
     assert_problem(limited.simulate_put("/v1/articles/sized", body=_body_of_size(4097), headers=AUTH), 413)
 
 
-def test_limits_of_one_app_do_not_leak_into_another(hostile_seed_index, limited_reads):
+def test_limits_of_one_app_do_not_leak_into_another(seed_index, limited_reads):
     # marshmallow shares a field's validator list between schema instances: an app with a larger
     # limit must not inherit a smaller one from another app built in the same process.
-    roomy = testing.TestClient(create_app(config_for(hostile_seed_index, max_query_length=100, max_per_page=50)))
+    roomy = testing.TestClient(create_app(config_for(seed_index, max_query_length=100, max_per_page=50)))
     assert roomy.simulate_get("/v1/search", params={"q": "p" * 100, "per_page": 50}).status_code == 200
     assert limited_reads.simulate_get("/v1/search", params={"q": "p" * 41}).status_code == 400
 

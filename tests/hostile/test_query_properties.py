@@ -59,8 +59,8 @@ def test_quoted_date_is_not_an_error(api_client):
 
 
 @pytest.fixture(scope="module")
-def seed_engine(hostile_seed_index):
-    engine = Engine(hostile_seed_index)
+def seed_engine(seed_index):
+    engine = Engine(seed_index)
     yield engine
     engine.close()
 
@@ -177,8 +177,8 @@ def test_any_filters_through_the_api_are_200_or_400(api_client, params, path):
 
 
 @pytest.fixture(scope="module")
-def api_client(hostile_seed_index):
-    return testing.TestClient(create_app(config_for(hostile_seed_index)))
+def api_client(seed_index):
+    return testing.TestClient(create_app(config_for(seed_index)))
 
 
 def _expansions(q):

@@ -255,11 +255,11 @@ def test_widget_and_embed_ignore_path_parameters(read_client):
     assert page.status_code == 200 and "root:" not in page.text
 
 
-def test_current_link_outside_the_root_is_not_an_index(tmp_path, hostile_seed_index):
-    from .conftest import copy_index
+def test_current_link_outside_the_root_is_not_an_index(tmp_path, seed_index):
+    from tests.indexes import copy_index
 
-    index = copy_index(hostile_seed_index, tmp_path / "index")
-    elsewhere = copy_index(hostile_seed_index, tmp_path / "elsewhere")
+    index = copy_index(seed_index, tmp_path / "index")
+    elsewhere = copy_index(seed_index, tmp_path / "elsewhere")
     gen = IndexStore(elsewhere).current_name()
     for target in (str(elsewhere / gen), f"../elsewhere/{gen}", "/etc"):
         link = index / "current"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from indexer.cli import main, read_batch, serve_command
-from search.store import IndexStore
+from tests.indexes import indexed_ids
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -22,15 +22,6 @@ def newsearch(*args: str, env: dict | None = None) -> subprocess.CompletedProces
         [sys.executable, "-m", "indexer", *map(str, args)],
         cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})},
     )
-
-
-def doc_ids(index: Path) -> set[str]:
-    ix = IndexStore(index).open()
-    try:
-        with ix.searcher() as s:
-            return {f["id"] for f in s.all_stored_fields()}
-    finally:
-        ix.close()
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +82,7 @@ def test_index_a_bad_batch_indexes_the_good_and_reports_the_bad(tmp_path):
     assert f"  {BATCH / 'empty.txt'}: empty file" in report
     assert f"  {BATCH / 'broken.html'}: no article text" in report
     assert f"  {BATCH / 'feed.jsonl'}:2: invalid JSON" in report
-    ids = doc_ids(index)
+    ids = indexed_ids(index)
     assert {"000_cd26570f11a59a8a", "003_db9d275e6a739cde", "latin1-199", "bbc-politics-001"} <= ids
     assert len(ids) == 5
     assert "\r" not in run.stderr  # no progress bar when stderr is not a terminal
@@ -111,7 +102,7 @@ def test_index_defaults_to_the_environment_and_fails_when_nothing_is_read(tmp_pa
     assert not (index / "current").exists()  # nothing read: the index is not touched
     ok = newsearch("index", "--no-entities", "--workers", "1", SEEDS / "004_a8b559b7e96d520f.txt",
                    env={"NEWSEARCH_INDEX": str(index)})
-    assert ok.returncode == 0 and doc_ids(index) == {"004_a8b559b7e96d520f"}
+    assert ok.returncode == 0 and indexed_ids(index) == {"004_a8b559b7e96d520f"}
 
 
 def test_index_rebuild_and_prune_through_main(tmp_path, capsys):
@@ -125,7 +116,7 @@ def test_index_rebuild_and_prune_through_main(tmp_path, capsys):
     assert "deleted: 1" in capsys.readouterr().out
     assert main(["index", "--index", str(index), "--rebuild", "--no-entities", "--workers", "1", str(corpus)]) == 0
     assert os.readlink(index / "current") != first
-    assert len(doc_ids(index)) == 4
+    assert len(indexed_ids(index)) == 4
 
 
 def test_usage_errors_exit_2(tmp_path):

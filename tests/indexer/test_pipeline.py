@@ -10,6 +10,7 @@ from indexer.pipeline import article_id, build_article, index_paths, run_pipelin
 from indexer.readers import RawDocument, ReadFailure, read_paths
 from search.article import Article, content_checksum
 from search.store import IndexStore
+from tests.indexes import indexed_ids
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 READERS = FIXTURES / "readers"
@@ -102,15 +103,6 @@ def test_a_pool_of_workers_gives_the_same_articles():
 
 
 # -- into the index ---------------------------------------------------------------------------------
-def indexed_ids(index_dir: Path) -> set[str]:
-    ix = IndexStore(index_dir).open()
-    try:
-        with ix.searcher() as s:
-            return {fields["id"] for fields in s.all_stored_fields()}
-    finally:
-        ix.close()
-
-
 @pytest.fixture
 def corpus(tmp_path) -> Path:
     folder = tmp_path / "corpus"
