@@ -12,13 +12,14 @@ from typing import Callable
 
 import falcon
 
-from search.engine import Engine
-from search.keys import verify_scoped_key
-from search.store import IndexMissing
+from search.backend import SearchBackend
+from search.engine import open_engine
+from search.errors import BackendUnavailable, IndexMissing, OutOfScope, UnknownFacet, WriteLockTimeout
 
 from .auth import KeyAuth, KeyRing
 from .config import Config
 from .embed import add_embed_routes
+from .keys import verify_scoped_key
 from .middleware import CORS, AccessLog, ConditionalGet, SecurityHeaders
 from .openapi import OpenAPIResource
 from .problems import Problem, handle_unexpected, serialize_problem
@@ -33,13 +34,15 @@ from .resources import (
     SimilarResource,
     StatsResource,
     SuggestResource,
+    index_busy,
     index_unavailable,
+    unknown_facet,
 )
 
 
 def create_app(
     config: Config | None = None,
-    engine: Engine | None = None,
+    engine: SearchBackend | None = None,
     prepare: Prepare | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> falcon.App:
@@ -47,7 +50,7 @@ def create_app(
     worker serves, so a preloading server never shares a searcher across a fork."""
     config = config or Config.from_env()
     clock = clock or (lambda: datetime.now(timezone.utc))
-    engine = engine or Engine(config.index, lock_timeout=config.write_lock_timeout)
+    engine = engine or open_engine(config.index, lock_timeout=config.write_lock_timeout)
     prepare = prepare or pipeline_prepare()
 
     app = falcon.App(
@@ -63,7 +66,12 @@ def create_app(
     app.resp_options.secure_cookies_by_default = True
     app.set_error_serializer(serialize_problem)
     app.add_error_handler(Exception, handle_unexpected)
+    # Backend errors (search/errors.py), whichever backend raised them: never a 500.
     app.add_error_handler(IndexMissing, _index_missing)
+    app.add_error_handler(BackendUnavailable, _backend_unavailable)
+    app.add_error_handler(WriteLockTimeout, _index_busy)
+    app.add_error_handler(OutOfScope, _out_of_scope)
+    app.add_error_handler(UnknownFacet, _unknown_facet)
 
     writes = ArticleWrites(engine, config, prepare)
     routes: list[tuple[str, object]] = [
@@ -98,6 +106,23 @@ def _not_found(req: falcon.Request, resp: falcon.Response, **kwargs) -> None:
 
 def _index_missing(req, resp, error, params) -> None:
     raise index_unavailable()
+
+
+def _backend_unavailable(req, resp, error, params) -> None:
+    raise Problem(503, "Search unavailable", "The search backend cannot answer now; retry shortly.",
+                  slug="backend-unavailable", headers={"Retry-After": "5"})
+
+
+def _index_busy(req, resp, error, params) -> None:
+    raise index_busy()
+
+
+def _out_of_scope(req, resp, error, params) -> None:
+    raise Problem(403, "Outside this key's scope", f"This key does not allow the `{error.name}` values asked for.", slug="out-of-scope")
+
+
+def _unknown_facet(req, resp, error, params) -> None:
+    raise unknown_facet(str(error.args[0]) if error.args else "")
 
 
 def pipeline_prepare(entities: bool = True) -> Prepare:

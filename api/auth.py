@@ -13,7 +13,7 @@ from typing import Callable
 
 import falcon
 
-from search.keys import Scope
+from .keys import Scope
 
 from .problems import Problem, invalid_params
 

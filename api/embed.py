@@ -42,7 +42,7 @@ from urllib.parse import quote, urlencode
 import falcon
 from lxml import etree
 
-from search.engine import Engine
+from search.backend import SearchBackend as Engine
 from search.results import Hit, SearchResults
 
 from . import schemas
@@ -292,7 +292,7 @@ class OpenSearchSuggestions:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         params = load_query(self.query, req, ignore=(QUERY_KEY,))
         scope = req.context.get("scope")  # set by KeyAuth
-        words = self.engine.suggest(params["q"], limit=params["limit"], filters=scope.filters if scope else None)
+        words = self.engine.suggest(params["q"], limit=params["limit"], base_filters=scope.filters if scope else None)
         resp.content_type = SUGGESTIONS_JSON
         resp.data = json.dumps([params["q"], words], ensure_ascii=False).encode("utf-8")
 

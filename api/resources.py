@@ -14,14 +14,15 @@ import falcon
 from marshmallow import Schema, ValidationError
 
 from search.article import Article, url_id
-from search.engine import Engine
-from search.errors import ArticleNotFound, UnknownFacet
-from search.keys import OutOfScope, Scope
+from search.backend import SearchBackend as Engine
+from search.errors import ArticleNotFound, UnknownFacet, WriteLockTimeout
+from search.fields import FIELDS
 from search.request import SearchRequest
 from search.results import WriteReport
 
 from . import schemas
 from .config import Config
+from .keys import Scope
 from .problems import Problem, flatten_errors, invalid_params
 
 # prepare(items) -> one Article, or the reason the item was rejected, per raw item (text/HTML)
@@ -60,13 +61,9 @@ def load_query(schema: Schema, req: falcon.Request, ignore: tuple[str, ...] = ()
 
 
 def apply_scope(scope: Scope | None, request: SearchRequest) -> SearchRequest:
-    """The request narrowed to a scoped key's filters (KeyAuth sets `req.context.scope`); 403 outside them."""
-    if scope is None:
-        return request
-    try:
-        return scope.apply(request)
-    except OutOfScope as error:
-        raise Problem(403, "Outside this key's scope", f"This key does not allow the `{error.name}` values asked for.", slug="out-of-scope") from None
+    """The request with a scoped key's filters (KeyAuth sets `req.context.scope`) as its base
+    filters, which the backend applies; OutOfScope (a 403) when it asks only for values outside them."""
+    return request if scope is None else scope.apply(request)
 
 
 def dump(resp: falcon.Response, schema: Schema, value, status: int = 200) -> None:
@@ -89,7 +86,7 @@ class SearchResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         scope = req.context.get("scope")  # set by KeyAuth
         results = self.engine.search(apply_scope(scope, load_query(self.query, req)))
-        dump(resp, self.results, scope.restrict(results) if scope else results)
+        dump(resp, self.results, results)
 
     on_head = on_get
 
@@ -196,7 +193,7 @@ class SuggestResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         params = load_query(self.query, req)
         scope = req.context.get("scope")  # set by KeyAuth
-        words = self.engine.suggest(params["q"], limit=params["limit"], filters=scope.filters if scope else None)
+        words = self.engine.suggest(params["q"], limit=params["limit"], base_filters=scope.filters if scope else None)
         dump(resp, self.suggestions, {"q": params["q"], "suggestions": words})
 
     on_head = on_get
@@ -380,18 +377,10 @@ class ArticleWrites:
 
     def guarded(self, write, *args):
         """Run an engine write; another writer holding the index too long becomes a 503, never a 500."""
-        from search.store import WriteLockTimeout
-
         try:
             return write(*args)
         except WriteLockTimeout:
-            raise Problem(
-                503,
-                "Index busy",
-                "Another writer holds the index; retry shortly.",
-                slug="index-busy",
-                headers={"Retry-After": "2"},
-            ) from None
+            raise index_busy() from None
 
     def write(self, items: list, *, batch: bool = False, path_id: str | None = None) -> tuple[WriteReport, list[dict]]:
         """Validate each item on its own, write the good ones; 400 when none is good."""
@@ -513,6 +502,10 @@ def article_not_found(article_id: str) -> Problem:
 
 def unknown_facet(name: str) -> Problem:
     return Problem(404, "Unknown facet", f"Facets are: {', '.join(schemas.FACET_NAMES)}.", slug="unknown-facet")
+
+
+def index_busy() -> Problem:
+    return Problem(503, "Index busy", "Another writer holds the index; retry shortly.", slug="index-busy", headers={"Retry-After": "2"})
 
 
 def index_unavailable() -> Problem:

@@ -15,11 +15,14 @@ import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from search.article import Article, content_checksum, content_id, url_id
 
 from .readers import RawDocument, ReadCounts, ReadFailure, read_paths
+
+if TYPE_CHECKING:
+    from search.backend import SearchBackend
 
 # Articles per task sent to a worker: big enough that inter-process overhead vanishes per article,
 # small enough that both workers stay busy on small batches. NER costs ~30 ms an article, cleaning
@@ -260,7 +263,7 @@ class IndexReport:
 
 def index_paths(
     paths: Iterable[str | os.PathLike],
-    index_dir: str | os.PathLike,
+    engine: "SearchBackend | str | os.PathLike",
     *,
     rebuild: bool = False,
     prune: bool = False,
@@ -271,23 +274,20 @@ def index_paths(
     progress: Callable[[int], None] | None = None,
     commit_every: int = 5000,
     on_commit: Callable[[list[str]], None] | None = None,
-    share_lock: float | None = 2.0,
-    buffer_mb: int | None = None,
 ) -> IndexReport:
     """Read, process and index everything under `paths` through the engine's one writer.
 
-    Work is committed every `commit_every` changes; `on_commit(ids)` is told which ids became
-    durable and live (with `rebuild`, only once the new index has been switched in). An incremental
-    run commits and lets other writers (the API) in every `share_lock` seconds, so that they never
-    wait longer than that for it; a rebuild holds the lock to the end (writes meanwhile would be lost
-    at the switch)."""
-    # The store and its bulk writer are what Engine.writer() hands out; using them directly keeps the
-    # query side (and its imports) out of an indexing run.
-    from search.store import IndexStore
-    from search.writer import BulkWriter
+    `engine` is a backend (search.backend.SearchBackend) or the location of one (an index
+    directory). Work is committed every `commit_every` changes; `on_commit(ids)` is told which ids
+    became durable and live (with `rebuild`, only once the new index has been switched in)."""
+    from search.backend import WriteOptions
+    from search.engine import open_engine
 
+    if isinstance(engine, (str, os.PathLike)):
+        # Incremental runs let other writers (the API) in every 2 s; a rebuild writes in one
+        # process per worker (search.whoosh_backend.WhooshBackend).
+        engine = open_engine(engine, share_lock=2.0, procs=max(1, workers or default_workers()))
     started = time.perf_counter()
-    store = IndexStore(index_dir)
     report = IndexReport()
     counts = ReadCounts()
     writer = None
@@ -310,10 +310,8 @@ def index_paths(
                 continue
             first_origin[item.id] = item.origin or ""
             if writer is None:  # opened on the first article: a run that reads nothing leaves the index alone
-                writer = BulkWriter(store, rebuild=rebuild, commit_every=commit_every,
-                                    on_commit=held.extend if rebuild else on_commit, share_lock=share_lock,
-                                    procs=max(1, workers or os.cpu_count() or 1),
-                                    **({"buffer_mb": buffer_mb} if buffer_mb else {}))
+                writer = engine.writer(WriteOptions(rebuild=rebuild, commit_every=commit_every,
+                                                    on_commit=held.extend if rebuild else on_commit))
             writer.add(item)
         if writer is None and prune and not rebuild:
             report.note = "nothing was read, so nothing was pruned"

@@ -68,14 +68,31 @@ def lead_paragraph(body: str, limit: int = 400) -> str:
     return para[: cut if cut > 0 else limit].rstrip(" ,;:") + "…"
 
 
+# The fields hashed first, in this order: the digest of an article with only these is what it was
+# before the record could grow (so existing indexes keep their checksums and nothing is rewritten).
+_CHECKSUM_SCALARS = ("id", "url", "title", "body", "source", "dateline", "author", "origin")
+_CHECKSUM_LISTS = ("people", "organizations", "places")
+
+
 def content_checksum(article: Article) -> str:
-    """A digest of everything the index stores for an article except the checksum itself."""
+    """A digest of everything the index stores for an article except the checksum itself: every
+    field of the record, a subclass's own included, so a change to any of them is an update."""
     h = hashlib.sha256()
-    for name in ("id", "url", "title", "body", "source", "dateline", "author", "origin"):
+    for name in _CHECKSUM_SCALARS:
         h.update(str(getattr(article, name) or "").encode("utf-8"))
         h.update(b"\x1f")
     h.update((article.published.isoformat() if article.published else "").encode())
-    for values in (article.people, article.organizations, article.places):
-        h.update("\x1e".join(values).encode("utf-8"))
+    for name in _CHECKSUM_LISTS:
+        h.update("\x1e".join(getattr(article, name)).encode("utf-8"))
         h.update(b"\x1f")
+    known = {*_CHECKSUM_SCALARS, *_CHECKSUM_LISTS, "published", "checksum", "summary"}
+    for f in dataclasses.fields(article):
+        if f.name in known:
+            continue
+        value = getattr(article, f.name)
+        text = "\x1e".join(value) if isinstance(value, (list, tuple)) else str(value if value is not None else "")
+        h.update(f"\x1d{f.name}=".encode("utf-8") + text.encode("utf-8", "surrogatepass"))
+    # A summary given on its own (not the body's lead) is content too.
+    if article.summary and article.summary != lead_paragraph(article.body):
+        h.update(b"\x1dsummary=" + article.summary.encode("utf-8", "surrogatepass"))
     return h.hexdigest()[:32]

@@ -27,8 +27,11 @@ from whoosh import query as wq
 from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser, OrGroup
 from whoosh.qparser.plugins import GtLtPlugin
 
+from .fields import FIELDS
 from .stopwords import STOP_WORDS
-from .schema import FIELD_WEIGHTS, QUERY_FIELDS, SCHEMA, TEXT_ANALYZER
+from .whoosh_backend.schema import TEXT_ANALYZER, schema_for
+
+QUERY_FIELDS, FIELD_WEIGHTS, SCHEMA = FIELDS.query_fields, FIELDS.weights, schema_for(FIELDS)
 
 MAX_EXPANSIONS = 64
 SCAN_LIMIT = 5000  # vocabulary entries an expansion looks at, at most

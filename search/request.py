@@ -24,3 +24,7 @@ class SearchRequest:
     # Recency boost: a Gaussian decay on age (Elasticsearch function_score gauss). None = off.
     recency_days: float | None = None
     highlight: bool = True
+    # Restrictions that come with the caller, not the query (a scoped key's): by facet name, the only
+    # values allowed. The backend applies them to the hits, the counts and the facet values listed,
+    # so nothing outside them is ever seen; `filters` then narrows within them.
+    base_filters: dict[str, tuple[str, ...]] = field(default_factory=dict)

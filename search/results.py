@@ -11,17 +11,21 @@ class Hit:
     title: str
     url: str | None
     published: datetime | None
-    source: str
     score: float
     summary: str = ""
     dateline: str | None = None
-    author: str | None = None
     title_highlight: str = ""  # the title, HTML-escaped, matches in <mark>
     snippets: list[str] = field(default_factory=list)  # up to three body fragments, escaped, <mark>ed
     matched_terms: list[str] = field(default_factory=list)
-    people: list[str] = field(default_factory=list)
-    organizations: list[str] = field(default_factory=list)
-    places: list[str] = field(default_factory=list)
+    # The article's facet values by record attribute, as the field declaration names them (source,
+    # author, people, organizations, places, ...); also readable as attributes: `hit.people`.
+    values: dict[str, object] = field(default_factory=dict)
+
+    def __getattr__(self, name: str):
+        values = self.__dict__.get("values")
+        if values is not None and name in values:
+            return values[name]
+        raise AttributeError(name)
 
     @property
     def snippet(self) -> str:
@@ -51,12 +55,9 @@ class SearchResults:
 class Stats:
     documents: int
     generation: str
-    sources: list[Bucket]
     first_published: datetime | None
     last_published: datetime | None
-    top_people: list[Bucket]
-    top_organizations: list[Bucket]
-    top_places: list[Bucket]
+    facets: dict[str, list[Bucket]] = field(default_factory=dict)  # top values, by facet name
 
 
 @dataclass

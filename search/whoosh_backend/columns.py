@@ -2,7 +2,8 @@
 reused across searcher refreshes, so counting a facet is a bincount over the matching doc numbers
 (no per-hit Python loop over stored fields, no Whoosh `groupedby`).
 
-Counts are disjunctive: a facet's counts ignore that facet's own selections (see `FacetCounter`).
+`IndexView` holds one searcher's columns, live-document mask and date column; the caches it fills
+(`Caches`: segment columns and term postings) belong to the backend that made it, not the process.
 """
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from datetime import datetime, timezone
 from typing import Mapping, Sequence
 
 import numpy as np
-from whoosh import query as wq
-from whoosh.util.times import long_to_datetime
+from whoosh.util.times import datetime_to_long, long_to_datetime
 
-from .results import Bucket
-from .schema import DATE_FACET, FACETS
+from ..fields import DATE_FACET, Fields
+from ..results import Bucket
+from .schema import keyword_field
 
 _MISSING_DATE = np.iinfo(np.int64).max
 _EMPTY = np.zeros(0, dtype=np.int64)
@@ -33,11 +34,11 @@ class SegmentColumns:
     published: np.ndarray  # int64 microseconds (Whoosh's long datetime), _MISSING_DATE when absent
 
 
-def _segment_columns(segreader) -> SegmentColumns:
+def _segment_columns(segreader, fields: Fields) -> SegmentColumns:
     n = segreader.doc_count_all()
     terms: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
-    for facet in FACETS:
-        field = facet.keyword_field
+    for facet in fields.facets:
+        field = keyword_field(facet)
         names: list[str] = []
         doc_lists: list[np.ndarray] = []
         if field in segreader.indexed_field_names():
@@ -98,23 +99,57 @@ class FacetColumn:
         return np.bincount(self.ords[offsets], minlength=len(self.terms))
 
 
+class Caches:
+    """What a backend keeps across searcher refreshes: segment columns by segment id (random, never
+    reused), and posting lists of recently used terms, bounded by their total length."""
+
+    def __init__(self, segments: int = 64, postings_budget: int = 20_000_000) -> None:
+        self.lock = threading.Lock()
+        self.segments: "OrderedDict[str, SegmentColumns]" = OrderedDict()
+        self.segments_size = segments
+        self.postings: "OrderedDict[tuple, np.ndarray]" = OrderedDict()
+        self.postings_held = 0
+        self.postings_budget = postings_budget
+
+    def segment(self, key: str, build) -> SegmentColumns:
+        with self.lock:
+            cols = self.segments.get(key)
+            if cols is not None:
+                self.segments.move_to_end(key)
+                return cols
+        cols = build()
+        with self.lock:
+            self.segments[key] = cols
+            while len(self.segments) > self.segments_size:
+                self.segments.popitem(last=False)
+        return cols
+
+    def posting(self, key: tuple, build) -> np.ndarray:
+        with self.lock:
+            ids = self.postings.get(key)
+            if ids is not None:
+                self.postings.move_to_end(key)
+                return ids
+        ids = build()
+        with self.lock:
+            self.postings[key] = ids
+            self.postings_held += len(ids) + 1
+            while self.postings_held > self.postings_budget and self.postings:
+                _, dropped = self.postings.popitem(last=False)
+                self.postings_held -= len(dropped) + 1
+        return ids
+
+
 class IndexView:
-    """Per-searcher caches: the live-doc mask, facet columns and the date column.
+    """One searcher's columns: the live-doc mask, facet columns and the date column.
 
-    Segment columns are cached by segment id across refreshes, so a commit of a few articles
-    costs only the new segment's columns."""
+    Segment columns come from the backend's `Caches`, so a commit of a few articles costs only the
+    new segment's columns."""
 
-    # Segment ids are random and never reused, so one process-wide cache serves every engine.
-    _segment_cache: "OrderedDict[str, SegmentColumns]" = OrderedDict()
-    _cache_lock = threading.Lock()
-    _cache_size = 64
-    # Posting lists of recently used terms (segment-local doc numbers), bounded by total postings.
-    _postings_cache: "OrderedDict[tuple, np.ndarray]" = OrderedDict()
-    _postings_size = 0
-    _postings_budget = 20_000_000
-
-    def __init__(self, searcher) -> None:
+    def __init__(self, searcher, fields: Fields, caches: Caches) -> None:
         self.searcher = searcher
+        self.fields = fields
+        self.caches = caches
         reader = searcher.reader()
         leaves = reader.leaf_readers()
         self.doc_count_all = reader.doc_count_all()
@@ -125,22 +160,13 @@ class IndexView:
             if segreader.doc_count_all() == 0 or not hasattr(segreader, "segment"):
                 continue
             key = segreader.segment().segment_id()
-            with self._cache_lock:
-                cols = self._segment_cache.get(key)
-                if cols is not None:
-                    self._segment_cache.move_to_end(key)
-            if cols is None:
-                cols = _segment_columns(segreader)
-                with self._cache_lock:
-                    self._segment_cache[key] = cols
-                    while len(self._segment_cache) > self._cache_size:
-                        self._segment_cache.popitem(last=False)
+            cols = caches.segment(key, lambda: _segment_columns(segreader, fields))
             parts.append((cols, offset))
             self.leaves.append((segreader, offset, key))
             if segreader.has_deletions():
                 deleted = np.fromiter(segreader.segment().deleted_docs(), dtype=np.int64)
                 self.live[deleted + offset] = False
-        self.columns = {facet.name: self._merge(facet.name, parts) for facet in FACETS}
+        self.columns = {facet.name: self._merge(facet.name, parts) for facet in fields.facets}
         self.published = (
             np.concatenate([c.published for c, _ in parts]) if parts else np.zeros(0, dtype=np.int64)
         )
@@ -174,83 +200,24 @@ class IndexView:
         ords = np.concatenate(ords_list) if ords_list else np.zeros(0, dtype=np.int32)
         return FacetColumn(terms, indptr, ords)
 
-    # -- matching ----------------------------------------------------------------------------------
-    def query_mask(self, q) -> np.ndarray:
-        """The live documents a Whoosh query matches, as a boolean mask.
-
-        Boolean structure (And, Or, Not, AndNot, expansions) is evaluated with numpy over posting
-        arrays cached per segment and term, so a repeated term costs nothing and no per-document
-        Python loop runs; phrases and other positional queries are left to Whoosh."""
-        return self._eval(q) & self.live
-
-    def _eval(self, q) -> np.ndarray:
-        if isinstance(q, wq.Term):
-            return self._term_mask(q.fieldname, q.text)
-        if isinstance(q, (wq.Or, wq.DisjunctionMax)):
-            out = np.zeros(self.doc_count_all, dtype=bool)
-            for sub in q.subqueries:
-                out |= self._eval(sub)
-            return out
-        if isinstance(q, wq.And):
-            out = np.ones(self.doc_count_all, dtype=bool)
-            for sub in q.subqueries:
-                out &= self._eval(sub)
-            return out
-        if isinstance(q, wq.AndNot):
-            return self._eval(q.a) & ~self._eval(q.b)
-        if isinstance(q, wq.AndMaybe):
-            return self._eval(q.a)
-        if isinstance(q, wq.Require):
-            return self._eval(q.a) & self._eval(q.b)
-        if isinstance(q, wq.Not):
-            return ~self._eval(q.query)
-        if isinstance(q, wq.Every):
-            return np.ones(self.doc_count_all, dtype=bool)
-        if isinstance(q, wq.NullQuery.__class__):
-            return np.zeros(self.doc_count_all, dtype=bool)
-        if isinstance(q, wq.MultiTerm) and not isinstance(q, wq.Phrase):
-            out = np.zeros(self.doc_count_all, dtype=bool)
-            reader = self.searcher.reader()
-            for btext in q._btexts(reader):
-                out |= self._term_mask(q.fieldname, btext)
-            return out
-        out = np.zeros(self.doc_count_all, dtype=bool)  # phrases, ranges: Whoosh's own matcher
-        docs = np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64)
-        out[docs] = True
-        return out
-
-    def _term_mask(self, field: str, text) -> np.ndarray:
-        out = np.zeros(self.doc_count_all, dtype=bool)
-        for ids in self._postings(field, text):
-            out[ids] = True
-        return out
-
+    # -- postings ---------------------------------------------------------------------------------
     def term_docs(self, field: str, text) -> np.ndarray:
         """The doc numbers (index-wide, deleted ones included) whose `field` holds the term `text`."""
         parts = list(self._postings(field, text))
         return np.concatenate(parts) if parts else _EMPTY
 
+    def term_mask(self, field: str, text) -> np.ndarray:
+        """The documents (deleted ones included) whose `field` holds the term, as a boolean mask."""
+        out = np.zeros(self.doc_count_all, dtype=bool)
+        for ids in self._postings(field, text):
+            out[ids] = True
+        return out
+
     def _postings(self, field: str, text):
         """Per segment with the term: its posting list as index-wide doc numbers, cached."""
         btext = text if isinstance(text, bytes) else str(text).encode("utf-8")
         for segreader, offset, segid in self.leaves:
-            key = (segid, field, btext)
-            cls = IndexView
-            with cls._cache_lock:
-                ids = cls._postings_cache.get(key)
-                if ids is not None:
-                    cls._postings_cache.move_to_end(key)
-            if ids is None:
-                if (field, btext) in segreader:
-                    ids = np.fromiter(segreader.postings(field, btext).all_ids(), dtype=np.int64)
-                else:
-                    ids = _EMPTY
-                with cls._cache_lock:
-                    cls._postings_cache[key] = ids
-                    cls._postings_size += len(ids) + 1
-                    while cls._postings_size > cls._postings_budget and cls._postings_cache:
-                        _, dropped = cls._postings_cache.popitem(last=False)
-                        cls._postings_size -= len(dropped) + 1
+            ids = self.caches.posting((segid, field, btext), lambda: _read_postings(segreader, field, btext))
             if len(ids):
                 yield ids + offset
 
@@ -340,9 +307,13 @@ class IndexView:
         return _from_long(int(stamps.min())), _from_long(int(stamps.max()))
 
 
-def _to_long(value: datetime) -> int:
-    from whoosh.util.times import datetime_to_long
+def _read_postings(segreader, field: str, btext: bytes) -> np.ndarray:
+    if (field, btext) in segreader:
+        return np.fromiter(segreader.postings(field, btext).all_ids(), dtype=np.int64)
+    return _EMPTY
 
+
+def _to_long(value: datetime) -> int:
     if value.tzinfo is not None:
         value = value.astimezone(timezone.utc).replace(tzinfo=None)
     return datetime_to_long(value)

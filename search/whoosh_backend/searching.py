@@ -12,14 +12,15 @@ from whoosh import query as wq
 from whoosh.lang.porter import stem
 from whoosh.matching import ListMatcher, NullMatcher, ReadTooFar
 
-from .facets import IndexView
-from .highlight import Highlighter
-from .query import ParsedQuery, analyzed_terms, parse_query
+from ..highlight import Highlighter
+from ..query import ParsedQuery, analyzed_terms, parse_query
+from ..request import SearchRequest
+from ..results import Bucket, Hit, SearchResults
+from ..stopwords import STOP_WORDS
+from .columns import IndexView
+from .matching import query_mask
 from .ranking import BM25
-from .request import SearchRequest
-from .results import Hit, SearchResults
-from .schema import from_stored
-from .stopwords import STOP_WORDS
+from .schema import from_stored, text_field
 from .suggest import did_you_mean
 
 # BM25 per field with Lucene's idf (search/ranking.py); titles are short, so normalise them less.
@@ -38,14 +39,17 @@ def run_search(searcher, view: IndexView, request: SearchRequest, now: float) ->
     filter_masks = {
         name: view.facet_mask(name, values) for name, values in request.filters.items() if values
     }
+    # Base filters (a scoped key's) narrow everything: the query's own match set, so every count,
+    # the disjunctive ones included, stays within them.
+    base = view.filter_mask(request.base_filters) if request.base_filters else None
 
-    qmask = _query_mask(searcher, view, parsed.query)
+    qmask = _query_mask(view, parsed.query, base)
     used = parsed
     if parsed.query is not None and parsed.plain and not _combine(qmask, date_mask, filter_masks).any():
         loose = parsed.any_words()
         if loose is not None:
             used = ParsedQuery(parsed.text, loose, parsed.date_start, parsed.date_end, parsed.words, True)
-            qmask = _query_mask(searcher, view, loose)
+            qmask = _query_mask(view, loose, base)
     final = _combine(qmask, date_mask, filter_masks)
     matches = np.flatnonzero(final)
     total = int(len(matches))
@@ -59,21 +63,24 @@ def run_search(searcher, view: IndexView, request: SearchRequest, now: float) ->
     page = ranked[first:wanted]
 
     highlighter = Highlighter.for_query(used.query, searcher.reader()) if request.highlight else None
-    hits = [_hit(searcher, docnum, score, highlighter) for docnum, score in page]
+    hits = [_hit(searcher, view, docnum, score, highlighter) for docnum, score in page]
 
     facets = {}
     for name in request.facets:
         # Disjunctive: a facet's counts ignore that facet's own selections.
         others = {k: v for k, v in filter_masks.items() if k != name}
         docs = matches if name not in filter_masks else np.flatnonzero(_combine(qmask, date_mask, others))
-        facets[name] = view.buckets(name, docs, request.filters.get(name, []), request.facet_size)
+        buckets = view.buckets(name, docs, request.filters.get(name, []), request.facet_size)
+        allowed = request.base_filters.get(name)
+        facets[name] = buckets if allowed is None else [b for b in buckets if b.value in allowed]
 
     suggestion = None
     # Only the words can be misspelt: when filters alone narrow a query to nothing, there is no
     # suggestion. A correction must find more within the filters (a scoped key's among them) than the
     # query did: one that finds nothing there does not help, and would show words from outside them.
     if total < FEW_HITS and parsed.words and int(qmask.sum()) < FEW_HITS:
-        suggestion = did_you_mean(searcher, view, parsed, total, _combine(view.live, date_mask, filter_masks))
+        allowed = view.live if base is None else base
+        suggestion = did_you_mean(searcher, view, parsed, total, _combine(allowed, date_mask, filter_masks))
 
     return SearchResults(
         total=total,
@@ -87,8 +94,9 @@ def run_search(searcher, view: IndexView, request: SearchRequest, now: float) ->
     )
 
 
-def _query_mask(searcher, view: IndexView, q) -> np.ndarray:
-    return view.live if q is None else view.query_mask(q)
+def _query_mask(view: IndexView, q, base: np.ndarray | None) -> np.ndarray:
+    mask = query_mask(view, q)
+    return mask if base is None else mask & base
 
 
 def _combine(qmask, date_mask, filter_masks) -> np.ndarray:
@@ -218,21 +226,17 @@ def _by_date(view, matches, newest: bool, limit: int):
     return [(int(d), 0.0) for d in matches[order][:limit]]
 
 
-def _hit(searcher, docnum: int, score: float, highlighter: Highlighter | None) -> Hit:
-    article = from_stored(searcher.stored_fields(docnum))
+def _hit(searcher, view: IndexView, docnum: int, score: float, highlighter: Highlighter | None) -> Hit:
+    article = from_stored(searcher.stored_fields(docnum), view.fields)
     hit = Hit(
         id=article.id,
         title=article.title,
         url=article.url,
         published=article.published,
-        source=article.source,
         score=round(score, 4),
         summary=article.summary,
         dateline=article.dateline,
-        author=article.author,
-        people=article.people,
-        organizations=article.organizations,
-        places=article.places,
+        values={f.attribute: getattr(article, f.attribute) for f in view.fields.facets},
     )
     if highlighter is not None:
         hit.title_highlight, in_title = highlighter.title(article.title)
@@ -258,13 +262,16 @@ def similar_articles(searcher, view, docnum: int, limit: int) -> list[Hit]:
     weighted.sort(reverse=True)
     # BM25 weighs each term by its idf already; the boost adds how much this article is about it.
     clauses = [wq.Term("body", t, boost=1 + math.log(tf[t])) for _, t in weighted[:25]]
-    article = from_stored(stored)
-    for field, names in (("person", article.people), ("org", article.organizations), ("place", article.places)):
-        for name in names:
+    article = from_stored(stored, view.fields)
+    for facet in view.fields.facets:
+        if not facet.multi:  # entities, not the source or the byline
+            continue
+        for name in view.fields.values(article, facet):
+            field = text_field(facet)
             words = [w for w in name.lower().split() if w]
             if words:
                 clauses.append(wq.Phrase(field, words) if len(words) > 1 else wq.Term(field, words[0]))
     if not clauses:
         return []
     results = searcher.search(wq.Or(clauses), limit=limit, mask={docnum})
-    return [_hit(searcher, hit.docnum, float(hit.score), None) for hit in results]
+    return [_hit(searcher, view, hit.docnum, float(hit.score), None) for hit in results]

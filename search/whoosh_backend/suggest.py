@@ -6,8 +6,9 @@ import re
 
 import numpy as np
 
-from .query import ParsedQuery, parse_query
-from .stopwords import STOP_WORDS
+from ..query import ParsedQuery, parse_query
+from ..stopwords import STOP_WORDS
+from .matching import query_mask
 
 SPELL_FIELD = "spell"
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -39,7 +40,7 @@ def did_you_mean(searcher, view, parsed: ParsedQuery, total: int, allowed) -> st
     if not changed:
         return None
     corrected = parse_query(text)
-    if corrected.query is None or int((view.query_mask(corrected.query) & allowed).sum()) <= total:
+    if corrected.query is None or int((query_mask(view, corrected.query) & allowed).sum()) <= total:
         return None
     return text
 

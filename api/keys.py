@@ -9,13 +9,14 @@ protects the data is that its restrictions cannot be changed without breaking th
 
     >>> key = create_scoped_key("s3cret-s3cret-s3cret", filters={"source": ["KCTV"]}, expires=None)
     >>> scope = verify_scoped_key("s3cret-s3cret-s3cret", key, datetime.now(timezone.utc))
-    >>> scope.apply(SearchRequest(q="police")).filters
-    {'source': ['KCTV']}
+    >>> scope.apply(SearchRequest(q="police")).base_filters
+    {'source': ('KCTV',)}
 
-Narrowing, never widening: `Scope.apply` intersects the request's filters with the key's. A
-request that asks only for values outside the key (source=KSHB with a KCTV key) raises
-`OutOfScope`, which the API answers with 403: an empty intersection cannot be passed on as
-"no filter", because the engine reads an empty filter list as "everything".
+Narrowing, never widening: the key's filters become the request's base filters, which the backend
+applies to the hits, every facet count and the facet values listed (search/request.py), as
+Meilisearch merges a tenant token's rules into the search. A request that asks only for values
+outside the key (source=KSHB with a KCTV key) raises `OutOfScope`, which the API answers with 403,
+rather than an empty page that would look like "no such articles".
 """
 from __future__ import annotations
 
@@ -28,11 +29,11 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 
-from .request import SearchRequest
-from .results import SearchResults
-from .schema import FACETS
+from search.errors import OutOfScope
+from search.fields import FIELDS
+from search.request import SearchRequest
 
-FILTER_NAMES = tuple(f.name for f in FACETS)  # source, person, org, place, author
+FILTER_NAMES = FIELDS.filter_names  # source, person, org, place, author
 VERSION = 1
 MIN_SECRET_BYTES = 16
 MAX_TOKEN_LENGTH = 4096
@@ -52,15 +53,6 @@ class InvalidRestrictions(ScopedKeyError):
     """A filter name the engine does not know, or an empty/blank value list."""
 
 
-class OutOfScope(PermissionError):
-    """The request asks only for filter values the key does not allow."""
-
-    def __init__(self, name: str, values: list[str]) -> None:
-        super().__init__(f"this key does not allow {name}={', '.join(values)}")
-        self.name = name
-        self.values = values
-
-
 @dataclass(frozen=True)
 class Scope:
     """The restrictions a verified key carries."""
@@ -69,29 +61,13 @@ class Scope:
     expires: datetime | None = None
 
     def apply(self, request: SearchRequest) -> SearchRequest:
-        """The request narrowed to the key's filters; raises OutOfScope when nothing would remain."""
-        filters = {name: list(values) for name, values in request.filters.items() if values}
+        """The request with the key's filters as its base filters; raises OutOfScope when it asks
+        only for values of a facet that the key does not allow."""
         for name, allowed in self.filters.items():
-            asked = filters.get(name)
-            if not asked:
-                filters[name] = list(allowed)
-                continue
-            kept = [value for value in asked if value in allowed]
-            if not kept:
-                raise OutOfScope(name, asked)
-            filters[name] = kept
-        return dataclasses.replace(request, filters=filters)
-
-    def restrict(self, results: SearchResults) -> SearchResults:
-        """Drop facet buckets outside the key's values.
-
-        Facet counts are disjunctive (a facet ignores its own selection), so without this the
-        `source` facet of a KCTV key would still count every other source's articles."""
-        facets = {
-            name: [b for b in buckets if name not in self.filters or b.value in self.filters[name]]
-            for name, buckets in results.facets.items()
-        }
-        return dataclasses.replace(results, facets=facets)
+            asked = request.filters.get(name)
+            if asked and not any(value in allowed for value in asked):
+                raise OutOfScope(name, list(asked))
+        return dataclasses.replace(request, base_filters=dict(self.filters))
 
     def expired(self, now: datetime) -> bool:
         return self.expires is not None and _aware(now) >= self.expires

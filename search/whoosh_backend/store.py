@@ -19,23 +19,20 @@ from typing import Iterator
 from whoosh import index as whoosh_index
 from whoosh.index import Index
 
-from .schema import SCHEMA
+from whoosh.fields import Schema
+
+from ..errors import IndexMissing, WriteLockTimeout
+from ..fields import FIELDS
+from .schema import schema_for
 
 CURRENT = "current"
 LOCK = "write.lock"
 
 
-class WriteLockTimeout(Exception):
-    """Another writer held the index for longer than the caller agreed to wait."""
-
-
-class IndexMissing(Exception):
-    """No index has been built at this path yet."""
-
-
 class IndexStore:
-    def __init__(self, root: str | os.PathLike) -> None:
+    def __init__(self, root: str | os.PathLike, schema: Schema | None = None) -> None:
         self.root = Path(root).absolute()
+        self.schema = schema if schema is not None else schema_for(FIELDS)
 
     # -- reading -------------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -64,11 +61,11 @@ class IndexStore:
         path = self.current_dir()
         if path is None:
             raise IndexMissing(f"no index at {self.root}")
-        return whoosh_index.open_dir(str(path), schema=SCHEMA)
+        return whoosh_index.open_dir(str(path), schema=self.schema)
 
     # -- writing -------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def write_lock(self, timeout: float = 30.0) -> Iterator[None]:
+    def write_lock(self, timeout: float) -> Iterator[None]:
         """Hold the root's write lock; wait at most `timeout` seconds for it."""
         self.root.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
@@ -93,7 +90,7 @@ class IndexStore:
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
         path = self.root / f"gen-{stamp}-{os.getpid()}-{time.monotonic_ns() % 10**9}"
         path.mkdir(parents=True)
-        whoosh_index.create_in(str(path), SCHEMA)
+        whoosh_index.create_in(str(path), self.schema)
         return path
 
     def _switch(self, path: Path) -> None:
@@ -114,11 +111,11 @@ class IndexStore:
         if path is None:
             path = self._new_generation()
             self._switch(path)
-        return whoosh_index.open_dir(str(path), schema=SCHEMA)
+        return whoosh_index.open_dir(str(path), schema=self.schema)
 
     def new_generation(self) -> Index:
         """A fresh, empty index beside the live one. Call with the write lock held; `switch_to` it when done."""
-        return whoosh_index.open_dir(str(self._new_generation()), schema=SCHEMA)
+        return whoosh_index.open_dir(str(self._new_generation()), schema=self.schema)
 
     def switch_to(self, ix: Index) -> None:
         """Make `ix` (from new_generation) the live index, then remove older generations."""

@@ -1,0 +1,105 @@
+"""What a caller can do with a search backend, whichever stores the articles: the protocols the API,
+the indexer and the command line are written against. Values in and out are the plain dataclasses
+of search/request.py, search/results.py and search/article.py; errors are those of search/errors.py.
+
+Two backends implement them: Whoosh (search/whoosh_backend, an index directory on this machine, the
+default) and, past one machine, OpenSearch. `search.engine.open_engine(location)` picks one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping, Protocol, Sequence, runtime_checkable
+
+from .article import Article
+from .fields import Fields
+from .request import SearchRequest
+from .results import Bucket, Hit, SearchResults, Stats, WriteReport
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    """How a bulk write runs, in terms every backend understands.
+
+    rebuild: write everything into a fresh index that replaces the live one, atomically, only when
+    the writer closes without error. commit_every: make the work durable after every N changes, so
+    a crash loses at most the uncommitted tail. on_commit(ids): told which ids are durable (written
+    by a commit, or found unchanged), and with `rebuild` only once the new index is live."""
+
+    rebuild: bool = False
+    commit_every: int = 5000
+    on_commit: Callable[[list[str]], None] | None = None
+
+
+@runtime_checkable
+class Writer(Protocol):
+    """One bulk write: add, update (by id; skipped when the checksum is unchanged), delete, prune."""
+
+    report: WriteReport
+
+    def add(self, article: Article) -> str:
+        """Add or update one article: 'added', 'updated' or 'unchanged'."""
+
+    def delete(self, article_id: str) -> bool:
+        """Delete one article; False when there is none with that id."""
+
+    def prune(self) -> list[str]:
+        """Delete every article this writer was not given (added or seen unchanged); their ids."""
+
+    def commit(self) -> None:
+        """Make what was written so far durable (and, but for a rebuild, visible)."""
+
+    def close(self) -> WriteReport:
+        """Commit, switch a rebuild in, release the index; the report says `committed`."""
+
+    def abort(self) -> None:
+        """Drop what was not committed (a whole rebuild) and release the index."""
+
+    def __enter__(self) -> "Writer": ...
+
+    def __exit__(self, exc_type, exc, tb) -> None: ...
+
+
+@runtime_checkable
+class SearchBackend(Protocol):
+    """Everything a caller can do with one index."""
+
+    fields: Fields
+
+    # -- reads -----------------------------------------------------------------------------------
+    def search(self, request: SearchRequest) -> SearchResults:
+        """Ranked hits with highlights, disjunctive facet counts and a spelling suggestion."""
+
+    def get(self, article_id: str) -> Article:
+        """The article with this id; ArticleNotFound when there is none."""
+
+    def similar(self, article_id: str, limit: int = 5) -> list[Hit]:
+        """Articles about what this one is about (ArticleNotFound when there is no such article)."""
+
+    def suggest(self, prefix: str, limit: int = 8, base_filters: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+        """Completions of what a user is typing, over titles and entity names; with `base_filters`
+        (a scoped key's), only completions found in an article they allow."""
+
+    def facet_values(self, name: str, prefix: str = "", limit: int = 20) -> list[Bucket]:
+        """Values of one facet over the whole index, by count; UnknownFacet for a name not declared."""
+
+    def stats(self) -> Stats:
+        """Document count, generation, date range and the top values of each facet."""
+
+    def generation(self) -> str:
+        """Changes whenever the index changes (a commit, a rebuild's switch): for ETags and caches."""
+
+    def is_ready(self) -> bool:
+        """True once the index can answer (it exists and opens)."""
+
+    # -- writes ----------------------------------------------------------------------------------
+    def writer(self, options: WriteOptions = WriteOptions()) -> Writer:
+        """A bulk writer (holds the index's write lock until closed)."""
+
+    def add(self, articles: Iterable[Article] | Article) -> WriteReport:
+        """Add or update articles (unchanged ones skipped); durable when the report says committed."""
+
+    def delete(self, article_id: str) -> WriteReport:
+        """Delete one article; ArticleNotFound when there is none."""
+
+    def close(self) -> None:
+        """Release what the backend holds open (searchers, connections)."""

@@ -1,0 +1,56 @@
+"""Match sets as boolean masks over a searcher's documents.
+
+Boolean structure (And, Or, Not, AndNot, expansions) is evaluated with numpy over posting arrays
+cached per segment and term (columns.Caches), so a repeated term costs nothing and no per-document
+Python loop runs; phrases and other positional queries are left to Whoosh's own matchers."""
+from __future__ import annotations
+
+import numpy as np
+from whoosh import query as wq
+
+from .columns import IndexView
+
+
+def query_mask(view: IndexView, q) -> np.ndarray:
+    """The live documents a (compiled) Whoosh query matches; every live document for None."""
+    if q is None:
+        return view.live
+    return _eval(view, q) & view.live
+
+
+def _eval(view: IndexView, q) -> np.ndarray:
+    n = view.doc_count_all
+    if isinstance(q, wq.Term):
+        return view.term_mask(q.fieldname, q.text)
+    if isinstance(q, (wq.Or, wq.DisjunctionMax)):
+        out = np.zeros(n, dtype=bool)
+        for sub in q.subqueries:
+            out |= _eval(view, sub)
+        return out
+    if isinstance(q, wq.And):
+        out = np.ones(n, dtype=bool)
+        for sub in q.subqueries:
+            out &= _eval(view, sub)
+        return out
+    if isinstance(q, wq.AndNot):
+        return _eval(view, q.a) & ~_eval(view, q.b)
+    if isinstance(q, wq.AndMaybe):
+        return _eval(view, q.a)
+    if isinstance(q, wq.Require):
+        return _eval(view, q.a) & _eval(view, q.b)
+    if isinstance(q, wq.Not):
+        return ~_eval(view, q.query)
+    if isinstance(q, wq.Every):
+        return np.ones(n, dtype=bool)
+    if isinstance(q, wq.NullQuery.__class__):
+        return np.zeros(n, dtype=bool)
+    if isinstance(q, wq.MultiTerm) and not isinstance(q, wq.Phrase):
+        out = np.zeros(n, dtype=bool)
+        reader = view.searcher.reader()
+        for btext in q._btexts(reader):
+            out |= view.term_mask(q.fieldname, btext)
+        return out
+    out = np.zeros(n, dtype=bool)  # phrases, ranges: Whoosh's own matcher
+    docs = np.fromiter(view.searcher.docs_for_query(q), dtype=np.int64)
+    out[docs] = True
+    return out
