@@ -1,11 +1,18 @@
-"""From a user's query string to a Whoosh query.
+"""From a user's query string to our query representation (no search library in it).
 
-Syntax (Lucene-style): words (all required), "phrases", OR, AND, NOT / -word, field:value
-(title, body, source, person, org, place, author), prefix*, word~ (fuzzy), and date ranges
-(published:[2020-07-01 TO 2020-07-31], published:2020-07). A string the parser cannot read falls
-back to its plain words; an empty query matches everything. Expansions are bounded: prefixes need
-two characters, fuzzy terms four, and any expansion keeps at most MAX_EXPANSIONS terms (the most
-frequent), so no query walks the whole vocabulary.
+Syntax (Lucene-style, read by luqum): words (all required), "phrases", OR, AND, NOT / -word,
+field:value (title, body, source, person, org, place, author, and the aliases in _FIELD_ALIASES),
+prefix*, wild?card, word~ (fuzzy), [a TO z] ranges, word^2 boosts, and date ranges
+(published:[2020-07-01 TO 2020-07-31], published:2020-07), which are taken out of the text and
+become the query's date window. A string the parser cannot read falls back to its plain words; an
+empty query matches everything. A field the syntax does not offer is no error: a record field
+(published:"x", id:abc) is a search for its value, any other name (nofield:x) is a word like the rest.
+
+Expansions are bounded: prefixes and wildcards need MIN_PREFIX literal characters before the first
+* or ?, fuzzy terms MIN_FUZZY characters (shorter ones are read as plain words), a fuzzy term's edit
+distance is at most 1, 2 from 7 characters; the backend keeps at most its MAX_EXPANSIONS terms per
+expansion (the most frequent), so no query walks the whole vocabulary. The backend applies the same
+minimum lengths again to the analysed terms (a stem can be shorter than its word).
 
 Two modes. A short query, or any query written with operators, is a keyword query: all words
 required, as documented. A longer query of plain text (LONG_QUERY content words or more, no quotes,
@@ -13,39 +20,44 @@ fields, AND/OR/NOT, -word, * or ~) is a natural-language question: its words are
 document ranks by how many of them it matches and how well (the sum of their BM25 scores), since
 nobody expects every word of a question in one article. Operators are only read in upper case, and
 not at all in a query typed entirely in capitals, where case says nothing about intent.
+
+Analysis is the backend's business, not the parser's: a `Term` holds the text as typed, and the
+backend lowercases, folds accents and stems it per field. `field=None` on a leaf means the default
+free-text fields (FIELDS.query_fields, weighted by FIELDS.weights). A term that analyses into several
+tokens (e-mail, U.S.) joins them like the query's words: all required in keyword mode, any in a
+natural query. Stop words (search.stopwords) are query-time analysis too: the backend drops them
+from free-text terms, phrases keep theirs, and a query (or a group) of only stop words keeps them.
 """
 from __future__ import annotations
 
-import heapq
+import dataclasses
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
+from typing import Optional, Union
 
-from whoosh import query as wq
-from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser, OrGroup
-from whoosh.qparser.plugins import GtLtPlugin
+from luqum import tree as lt
+from luqum.parser import lexer as _luqum_lexer, parser as _luqum_parser
 
 from .fields import FIELDS
 from .stopwords import STOP_WORDS
-from .whoosh_backend.schema import TEXT_ANALYZER, schema_for
 
-QUERY_FIELDS, FIELD_WEIGHTS, SCHEMA = FIELDS.query_fields, FIELDS.weights, schema_for(FIELDS)
+QUERY_FIELDS, FIELD_WEIGHTS = FIELDS.query_fields, FIELDS.weights
 
-MAX_EXPANSIONS = 64
-SCAN_LIMIT = 5000  # vocabulary entries an expansion looks at, at most
 MIN_PREFIX = 2
 MIN_FUZZY = 4
 STOP = STOP_WORDS
 _FIELD_ALIASES = {"people": "person", "organization": "org", "organisation": "org", "organizations": "org",
                   "places": "place", "location": "place", "publisher": "source", "headline": "title", "text": "body"}
 _DATE_FIELDS = ("published", "date")
+# Fields of the record that are not query fields (id, url, checksum, published...): `id:abc` searches abc.
+_RECORD_FIELDS = frozenset(f.name for f in dataclasses.fields(FIELDS.record)) | {"published"}
 _RANGE = re.compile(
     r"\b(?:published|date):([\[{])\s*(\S*?)\s+TO\s+(\S*?)\s*([\]}])", re.IGNORECASE
 )
 _SINGLE_DATE = re.compile(r"\b(?:published|date):(\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?)\b", re.IGNORECASE)
-_MINUS = re.compile(r'(^|[\s(])-(?=[\w"(])')
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _OPERATORS = re.compile(r'["*~:()]|\b(?:AND|OR|NOT)\b|(?:^|\s)-\w')
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -56,10 +68,107 @@ _EXPLICIT = re.compile(r'["*~]|\b(?:AND|OR|NOT)\b|(?:^|[\s(])-\w|\b(?:%s):' % "|
 LONG_QUERY = 4  # content (non-stop) words from which a plain query is read as natural language
 
 
+# -- the representation -----------------------------------------------------------------------
+# Leaves hold text as typed; `field=None`: the default free-text fields. Frozen, so comparable and hashable.
+@dataclass(frozen=True)
+class Term:
+    text: str
+    field: Optional[str] = None
+    boost: float = 1.0
+
+
+@dataclass(frozen=True)
+class Phrase:
+    words: tuple[str, ...]
+    field: Optional[str] = None
+    slop: int = 1  # 1: the words in order, next to each other
+    boost: float = 1.0
+
+
+@dataclass(frozen=True)
+class Prefix:
+    text: str  # without the "*"
+    field: Optional[str] = None
+    boost: float = 1.0
+
+
+@dataclass(frozen=True)
+class Wildcard:
+    pattern: str  # with * (any characters) and ? (one character)
+    field: Optional[str] = None
+    boost: float = 1.0
+
+
+@dataclass(frozen=True)
+class Fuzzy:
+    text: str
+    maxdist: int = 1
+    prefix: int = 1  # leading characters that must match exactly
+    field: Optional[str] = None
+    boost: float = 1.0
+
+
+@dataclass(frozen=True)
+class Range:
+    start: Optional[str]  # None: open
+    end: Optional[str]
+    start_incl: bool = True
+    end_incl: bool = True
+    field: Optional[str] = None
+    boost: float = 1.0
+
+
+@dataclass(frozen=True)
+class And:
+    children: tuple["Node", ...]
+    boost: float = 1.0
+
+
+@dataclass(frozen=True)
+class Or:
+    children: tuple["Node", ...]
+    boost: float = 1.0
+    scale: Optional[float] = None  # a coordination bonus for matching more children (None: plain sum)
+
+
+@dataclass(frozen=True)
+class Not:
+    child: "Node"
+
+
+@dataclass(frozen=True)
+class AndNot:
+    positive: "Node"
+    negative: "Node"
+
+
+@dataclass(frozen=True)
+class MatchAll:
+    pass
+
+
+Leaf = Union[Term, Phrase, Prefix, Wildcard, Fuzzy, Range]
+Node = Union[Leaf, And, Or, Not, AndNot, MatchAll]
+LEAVES = (Term, Phrase, Prefix, Wildcard, Fuzzy, Range)
+
+
+def positive_leaves(node: Node | None):
+    """Leaves that can match (not under a NOT)."""
+    if node is None or isinstance(node, (Not, MatchAll)):
+        return
+    if isinstance(node, AndNot):
+        yield from positive_leaves(node.positive)
+    elif isinstance(node, (And, Or)):
+        for child in node.children:
+            yield from positive_leaves(child)
+    else:
+        yield node
+
+
 @dataclass
 class ParsedQuery:
     text: str  # the normalised query string
-    query: wq.Query | None  # None: match every document
+    query: Node | None  # None: match every document
     date_start: datetime | None = None
     date_end: datetime | None = None
     words: list[str] = field(default_factory=list)  # the plain words, for suggestions and fallbacks
@@ -67,21 +176,13 @@ class ParsedQuery:
     fallback: bool = False  # the parser could not read it; these are its plain words
     natural: bool = False  # a natural-language question: words OR-ed, ranked by coverage (see above)
 
-    def any_words(self) -> wq.Query | None:
-        """The same words with OR (a match on more words ranks higher): the fallback for zero hits."""
+    def any_words(self) -> Node | None:
+        """The same words with OR (a match on more words ranks higher): the fallback for zero hits.
+        Its terms, like a natural query's, join their tokens with OR."""
         terms = [w for w in self.words if w.casefold() not in STOP] or self.words
         if len(terms) < 2:
             return None
-        return _bounded(_strip_stop(_parser(any_words=True).parse(" ".join(terms))))
-
-
-@lru_cache(maxsize=2)
-def _parser(any_words: bool = False):
-    group = OrGroup.factory(0.9) if any_words else AndGroup
-    parser = MultifieldParser(list(QUERY_FIELDS), SCHEMA, fieldboosts=FIELD_WEIGHTS, group=group)
-    parser.add_plugin(FuzzyTermPlugin())
-    parser.remove_plugin_class(GtLtPlugin)
-    return parser
+        return Or(tuple(Term(w) for w in terms))
 
 
 def normalize_query(text: str) -> str:
@@ -107,24 +208,19 @@ def parse_query(text: str) -> ParsedQuery:
     if not _WORD.search(rest):  # nothing searchable left (empty, or only punctuation): match everything
         return ParsedQuery(text, None, start, end, words, plain)
     natural = is_natural(rest)
-    # Field aliases and "-word" (Lucene's prohibit) become what Whoosh's parser reads.
-    rest = re.sub(r"\b(\w+):", lambda m: _FIELD_ALIASES.get(m.group(1).lower(), m.group(1).lower()) + ":"
-                  if m.group(1).lower() in _FIELD_ALIASES or m.group(1).lower() in QUERY_FIELDS else m.group(0), rest)
-    rest = _MINUS.sub(lambda m: m.group(1) + "NOT ", rest)
     try:
-        q = _parser(any_words=natural).parse(rest)
-        q = _bounded(_strip_stop(_searchable_fields(q)))
-        if q is wq.NullQuery or isinstance(q, wq.NullQuery.__class__) or _is_empty(q):
+        tree = _parse_lucene_leniently(_prepare(rest))
+        q = _Converter(natural).convert(tree)
+        if q is None:
             raise ValueError("nothing searchable")
         if _only_negative(q):
-            q = wq.AndNot(wq.Every(), q.query if isinstance(q, wq.Not) else q)
+            q = AndNot(MatchAll(), q.child if isinstance(q, Not) else q)
         return ParsedQuery(text, q, start, end, words, plain, natural=natural)
     except Exception:  # noqa: BLE001 - any parser failure falls back to the words, never an error
         if not words:
             return ParsedQuery(text, None, start, end, words, plain, fallback=True)
-        q = _bounded(_strip_stop(_parser(any_words=natural).parse(" ".join(words))))
-        return ParsedQuery(text, None if _is_empty(q) else q, start, end, words, plain, fallback=True,
-                           natural=natural)
+        return ParsedQuery(text, _group([Term(w) for w in words], natural), start, end, words, plain,
+                           fallback=True, natural=natural)
 
 
 def _all_caps(text: str) -> bool:
@@ -132,113 +228,250 @@ def _all_caps(text: str) -> bool:
     return len(_WORD.findall(text)) > 1 and bool(letters) and not any(c.islower() for c in letters)
 
 
-def _is_empty(q) -> bool:
-    return q is None or q is wq.NullQuery or (isinstance(q, wq.CompoundQuery) and not q.subqueries)
-
-
-def _only_negative(q) -> bool:
-    if isinstance(q, wq.Not):
+def _only_negative(q: Node) -> bool:
+    if isinstance(q, Not):
         return True
-    if isinstance(q, wq.And):
-        return all(isinstance(s, wq.Not) for s in q.subqueries)
+    if isinstance(q, And):
+        return all(isinstance(s, Not) for s in q.children)
     return False
 
 
-def _strip_stop(q):
-    """Drop stop words from free-text terms (phrases keep theirs; a query of only stop words keeps them)."""
-
-    def is_stop(node) -> bool:
-        if isinstance(node, wq.Term):
-            return node.fieldname in QUERY_FIELDS and str(node.text) in STOP
-        if isinstance(node, (wq.Or, wq.DisjunctionMax)):  # one word across fields
-            return bool(node.subqueries) and all(is_stop(s) for s in node.subqueries)
-        return False
-
-    def walk(node):
-        if isinstance(node, wq.And):
-            kept = [walk(s) for s in node.subqueries if not is_stop(s)]
-            if not kept:
-                return node
-            return wq.And(kept, boost=node.boost) if len(kept) > 1 else kept[0]
-        if isinstance(node, wq.Or) and not is_stop(node):
-            kept = [walk(s) for s in node.subqueries if not is_stop(s)] or node.subqueries
-            return node.__class__(kept, boost=node.boost, **({"scale": node.scale} if hasattr(node, "scale") and node.scale else {}))
-        return _apply(node, walk) if hasattr(node, "apply") else node
-
-    return walk(q).normalize()
+def _group(children: list[Node], natural: bool) -> Node:
+    return children[0] if len(children) == 1 else (Or(tuple(children)) if natural else And(tuple(children)))
 
 
-def _searchable_fields(q):
-    """A term on a field the syntax does not offer (published, id, checksum...) becomes its words
-    across the default fields: `published:"x"` is a search for x, never a Whoosh error."""
-    if isinstance(q, (wq.Term, wq.Phrase, wq.MultiTerm)) and q.fieldname not in QUERY_FIELDS:
-        if isinstance(q, wq.Phrase):
-            text = " ".join(str(w) for w in q.words)
+# -- luqum --------------------------------------------------------------------------------------
+# ply's parser keeps its state on the (module-level) parser object: one parse at a time.
+_LUQUM_LOCK = threading.Lock()
+_LUQUM_SPECIAL = re.compile(r'([\\+\-&|!(){}\[\]^"~*?:/ ])')
+# A single-quoted span is one word ('hello world'), as Whoosh's parser read it.
+_SINGLE_QUOTED = re.compile(r"(^|(?<=\W))'(?P<text>.*?)'(?=\s|\]|[)}]|$)")
+# "-" or "+" that is no operator (followed by a space, the end, or punctuation): a character to ignore.
+_STRAY_SIGN = re.compile(r'(^|(?<=[\s(]))([-+])(?![\w"(])')
+_STRAY_BACKSLASH = re.compile(r"\\(?=\s|$)")
+# "name:" with nothing after it is a word ("what happened: ..."), not a field.
+_DANGLING_COLON = re.compile(r":(?=\s|$)")
+
+
+def _prepare(text: str) -> str:
+    """The query text as luqum should read it: stray signs and single-quoted spans escaped."""
+    text = _STRAY_BACKSLASH.sub(r"\\\\", text)
+    text = _SINGLE_QUOTED.sub(lambda m: _LUQUM_SPECIAL.sub(r"\\\1", m.group("text")) if m.group("text").strip() else " ", text)
+    text = _DANGLING_COLON.sub(r"\\:", text)
+    return _STRAY_SIGN.sub(lambda m: "\\" + m.group(2), text)
+
+
+def _parse_lucene(text: str):
+    with _LUQUM_LOCK:
+        return _luqum_parser.parse(text, lexer=_luqum_lexer)
+
+
+def _parse_lucene_leniently(text: str):
+    """luqum's tree of `text`, or failing that of `text` repaired: unbalanced parentheses and
+    quotes dropped, operators with nothing to join dropped (a run of them keeps its last)."""
+    try:
+        return _parse_lucene(text)
+    except Exception:  # noqa: BLE001 - luqum raises several kinds; try the repaired text
+        repaired = _repair(text)
+        if repaired == text:
+            raise
+        return _parse_lucene(repaired)
+
+
+_OPERATOR_WORDS = ("AND", "OR", "NOT")
+
+
+def _repair(text: str) -> str:
+    # Quotes: an odd one out (the last) goes.
+    quotes = [m.start() for m in re.finditer(r'(?<!\\)"', text)]
+    if len(quotes) % 2:
+        text = text[: quotes[-1]] + " " + text[quotes[-1] + 1:]
+    # Parentheses outside quotes: a ")" with no "(" goes, and so does a "(" never closed.
+    chars, opened, inside = list(text), [], False
+    for i, c in enumerate(chars):
+        if c == '"' and (i == 0 or chars[i - 1] != "\\"):
+            inside = not inside
+        elif inside or (i and chars[i - 1] == "\\"):
+            continue
+        elif c == "(":
+            opened.append(i)
+        elif c == ")":
+            if opened:
+                opened.pop()
+            else:
+                chars[i] = " "
+    for i in opened:
+        chars[i] = " "
+    tokens = "".join(chars).split()
+    if len(tokens) == 1 and tokens[0] in _OPERATOR_WORDS:  # "OR" alone is the word or
+        return tokens[0].lower()
+    out: list[str] = []
+    for token in tokens:
+        if token in _OPERATOR_WORDS:
+            if out and out[-1] in _OPERATOR_WORDS:
+                out[-1] = token
+            elif out or token == "NOT":
+                out.append(token)
         else:
-            text = str(getattr(q, "text", "") or " ".join(str(v) for v in (getattr(q, "start", ""), getattr(q, "end", "")) if v))
-        words = _WORD.findall(text)
-        return _parser().parse(" ".join(words)) if words else wq.NullQuery
-    return _apply(q, _searchable_fields) if isinstance(q, wq.Query) else q
+            out.append(token)
+    while out and out[-1] in _OPERATOR_WORDS:
+        out.pop()
+    return " ".join(out)
 
 
-def _apply(node, fn):
-    """`node.apply(fn)`, keeping what Whoosh's apply forgets (a DisjunctionMax's tiebreak)."""
-    out = node.apply(fn)
-    if isinstance(node, wq.DisjunctionMax) and isinstance(out, wq.DisjunctionMax):
-        out.tiebreak = node.tiebreak
-    return out
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 
 
-class BoundedPrefix(wq.Prefix):
-    def _btexts(self, ixreader):
-        return _most_frequent(ixreader, self.fieldname, super()._btexts(ixreader))
+def _unescape(text: str) -> str:
+    return _ESCAPE.sub(r"\1", text)
 
 
-class BoundedWildcard(wq.Wildcard):
-    def _btexts(self, ixreader):
-        return _most_frequent(ixreader, self.fieldname, super()._btexts(ixreader))
+def _has_wildcard(raw: str) -> bool:
+    """An unescaped * or ? in a luqum word."""
+    return bool(re.search(r"(?<!\\)(?:\\\\)*[*?]", raw))
 
 
-class BoundedFuzzy(wq.FuzzyTerm):
-    def _btexts(self, ixreader):
-        return _most_frequent(ixreader, self.fieldname, super()._btexts(ixreader))
+class _Converter:
+    """A luqum tree to our nodes. Empty leaves (no word characters) vanish; so do groups left empty."""
+
+    def __init__(self, natural: bool) -> None:
+        self.natural = natural
+
+    def convert(self, node, fieldname: str | None = None) -> Node | None:
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is None:
+            raise ValueError(f"unsupported syntax {type(node).__name__}")
+        return method(node, fieldname)
+
+    # operations
+    def _children(self, node, fieldname):
+        out = [self.convert(c, fieldname) for c in node.children]
+        return [c for c in out if c is not None]
+
+    def _implicit(self, node, fieldname):
+        kids = self._children(node, fieldname)
+        if not kids:
+            return None
+        return kids[0] if len(kids) == 1 else (Or(tuple(kids)) if self.natural else And(tuple(kids)))
+
+    _UnknownOperation = _implicit
+
+    def _AndOperation(self, node, fieldname):
+        kids = self._children(node, fieldname)
+        return (kids[0] if len(kids) == 1 else And(tuple(kids))) if kids else None
+
+    def _OrOperation(self, node, fieldname):
+        kids = self._children(node, fieldname)
+        return (kids[0] if len(kids) == 1 else Or(tuple(kids))) if kids else None
+
+    def _Group(self, node, fieldname):
+        inner = self.convert(node.expr, fieldname)
+        # A group of one: (x) is x. Otherwise the group is its operation's node.
+        return inner
+
+    _FieldGroup = _Group
+
+    def _Not(self, node, fieldname):
+        inner = self.convert(node.a, fieldname)
+        return Not(inner) if inner is not None else None
+
+    _Prohibit = _Not
+
+    def _Plus(self, node, fieldname):
+        return self.convert(node.a, fieldname)
+
+    def _Boost(self, node, fieldname):
+        inner = self.convert(node.expr, fieldname)
+        if inner is None or not hasattr(inner, "boost"):
+            return inner
+        return dataclasses.replace(inner, boost=inner.boost * float(node.force if node.force is not None else 1))
+
+    def _SearchField(self, node, fieldname):
+        name = node.name.lower()
+        name = _FIELD_ALIASES.get(name, name)
+        if name in QUERY_FIELDS:
+            return self.convert(node.expr, name)
+        if name in _RECORD_FIELDS:  # id:abc, published:"x y": a search for the value's words
+            words = _WORD.findall(str(node.expr))
+            return _group([Term(w, fieldname) for w in words], False) if words else None
+        # Any other name is a word of the text: nofield:x is the term "nofield:x".
+        expr = node.expr
+        if isinstance(expr, lt.Word):
+            return self._word(node.name + ":" + expr.value, fieldname, raw=node.name + ":" + expr.value)
+        if isinstance(expr, lt.Phrase):
+            return self._phrase_text(node.name + " " + expr.value[1:-1], fieldname, 1)
+        inner = self.convert(expr, fieldname)
+        head = Term(node.name, fieldname)
+        return head if inner is None else _join(head, inner, self.natural)
+
+    # leaves
+    def _Word(self, node, fieldname):
+        return self._word(_unescape(node.value), fieldname, raw=node.value)
+
+    def _word(self, text: str, fieldname, raw: str) -> Node | None:
+        if not _WORD.search(text):
+            return None
+        if _has_wildcard(raw):
+            # Expansions shorter than MIN_PREFIX stay what they are here: the backend reads them as
+            # plain terms once analysed (a stem can be shorter than its word).
+            if text.endswith("*") and len(text) > 1 and not re.search(r"[*?]", text[:-1]):
+                return Prefix(text[:-1], fieldname)
+            return Wildcard(text, fieldname)
+        return Term(text, fieldname)
+
+    def _Phrase(self, node, fieldname):
+        return self._phrase_text(_unescape(node.value[1:-1]), fieldname, 1)
+
+    def _phrase_text(self, text: str, fieldname, slop: int):
+        words = tuple(text.split())
+        if not _WORD.search(text):
+            return None
+        return Phrase(words, fieldname, slop)
+
+    def _Proximity(self, node, fieldname):
+        phrase = self.convert(node.term, fieldname)
+        if isinstance(phrase, Phrase):
+            return dataclasses.replace(phrase, slop=max(1, int(node.degree)))
+        return phrase
+
+    def _Fuzzy(self, node, fieldname):
+        term = self.convert(node.term, fieldname)
+        if not isinstance(term, Term):
+            return term
+        degree = node.degree
+        requested = 1 if node._implicit_degree or degree != degree.to_integral_value() else int(degree)
+        # At most 1 edit, 2 from 7 characters; shorter than MIN_FUZZY, the backend reads the plain term.
+        return Fuzzy(term.text, min(requested, 2 if len(term.text) >= 7 else 1), 1, fieldname, term.boost)
+
+    def _Regex(self, node, fieldname):
+        # No regular expressions: /slip flow/ is the words slip and flow.
+        terms = [t for t in (self._word(w, fieldname, raw=w) for w in node.value.split()) if t is not None]
+        if not terms:
+            return None
+        return terms[0] if len(terms) == 1 else (Or(tuple(terms)) if self.natural else And(tuple(terms)))
+
+    def _Range(self, node, fieldname):
+        low, high = self._bound(node.low), self._bound(node.high)
+        return Range(low, high, bool(node.include_low), bool(node.include_high), fieldname)
+
+    def _From(self, node, fieldname):
+        return Range(self._bound(node.a), None, bool(node.include), True, fieldname)
+
+    def _To(self, node, fieldname):
+        return Range(None, self._bound(node.a), True, bool(node.include), fieldname)
+
+    @staticmethod
+    def _bound(node) -> str | None:
+        value = getattr(node, "value", None)
+        if value is None:
+            return None
+        if isinstance(node, lt.Phrase):
+            value = value[1:-1]
+        return _unescape(str(value))
 
 
-class BoundedTermRange(wq.TermRange):
-    def _btexts(self, ixreader):
-        return _most_frequent(ixreader, self.fieldname, super()._btexts(ixreader))
-
-
-def _most_frequent(ixreader, fieldname, btexts, scan_limit: int = SCAN_LIMIT):
-    candidates = []
-    for i, btext in enumerate(btexts):
-        if i >= scan_limit:
-            break
-        candidates.append((ixreader.doc_frequency(fieldname, btext), btext))
-    return [b for _, b in heapq.nlargest(MAX_EXPANSIONS, candidates)]
-
-
-def _bounded(q):
-    """Replace expansions with bounded ones; expansions too short to be useful become plain terms."""
-    if isinstance(q, wq.Prefix):
-        if len(q.text) < MIN_PREFIX:
-            return wq.Term(q.fieldname, q.text, boost=q.boost)
-        return BoundedPrefix(q.fieldname, q.text, boost=q.boost)
-    if isinstance(q, wq.Wildcard):
-        literal = re.split(r"[*?]", q.text, maxsplit=1)[0]
-        if len(literal) < MIN_PREFIX:
-            stripped = re.sub(r"[*?]", "", q.text)
-            return wq.Term(q.fieldname, stripped, boost=q.boost) if stripped else wq.NullQuery
-        return BoundedWildcard(q.fieldname, q.text, boost=q.boost)
-    if isinstance(q, wq.FuzzyTerm):
-        if len(q.text) < MIN_FUZZY:
-            return wq.Term(q.fieldname, q.text, boost=q.boost)
-        return BoundedFuzzy(q.fieldname, q.text, boost=q.boost, maxdist=min(q.maxdist, 2 if len(q.text) >= 7 else 1),
-                            prefixlength=max(q.prefixlength, 1))
-    if isinstance(q, wq.TermRange) and not isinstance(q, BoundedTermRange):
-        # `[a TO z]` would otherwise walk the field's whole vocabulary.
-        return BoundedTermRange(q.fieldname, q.start, q.end, q.startexcl, q.endexcl, boost=q.boost)
-    return _apply(q, _bounded) if isinstance(q, wq.Query) else q
+def _join(a: Node, b: Node, natural: bool) -> Node:
+    return Or((a, b)) if natural else And((a, b))
 
 
 # -- dates --------------------------------------------------------------------------------------
@@ -281,8 +514,3 @@ def _date_bounds(value: str) -> tuple[datetime, datetime] | None:
 
 def _utc(d: date) -> datetime:
     return datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
-
-
-def analyzed_terms(text: str) -> list[str]:
-    """The index terms a text produces in title/body (lowercased, accent-folded, stemmed)."""
-    return [t.text for t in TEXT_ANALYZER(text)]

@@ -9,6 +9,7 @@ import numpy as np
 from whoosh import query as wq
 
 from .columns import IndexView
+from .compile import expand_btexts, is_expansion
 
 
 def query_mask(view: IndexView, q) -> np.ndarray:
@@ -44,10 +45,10 @@ def _eval(view: IndexView, q) -> np.ndarray:
         return np.ones(n, dtype=bool)
     if isinstance(q, wq.NullQuery.__class__):
         return np.zeros(n, dtype=bool)
-    if isinstance(q, wq.MultiTerm) and not isinstance(q, wq.Phrase):
+    if is_expansion(q):
         out = np.zeros(n, dtype=bool)
         reader = view.searcher.reader()
-        for btext in q._btexts(reader):
+        for btext in expand_btexts(q, reader):
             out |= view.term_mask(q.fieldname, btext)
         return out
     out = np.zeros(n, dtype=bool)  # phrases, ranges: Whoosh's own matcher

@@ -52,9 +52,16 @@ def build_schema(fields: Fields) -> wf.Schema:
     return schema
 
 
-@lru_cache(maxsize=8)
+_SCHEMAS: dict[int, tuple[Fields, wf.Schema]] = {}
+
+
 def schema_for(fields: Fields) -> wf.Schema:
-    return build_schema(fields)
+    """The schema of a declaration, built once per declaration object (a Fields is not hashable:
+    its facets' labels are dicts)."""
+    cached = _SCHEMAS.get(id(fields))
+    if cached is None or cached[0] is not fields:
+        cached = _SCHEMAS[id(fields)] = (fields, build_schema(fields))
+    return cached[1]
 
 
 def analyzer_for(fieldname: str):
@@ -67,6 +74,11 @@ def text_key(word: str) -> str:
     """What one word of text becomes in the title/body terms, by the schema's own analyzer."""
     tokens = [t.text for t in TEXT_ANALYZER(word)]
     return tokens[0] if tokens else word.lower()
+
+
+def analyzed_terms(text: str) -> list[str]:
+    """The index terms a text produces in title/body (lowercased, accent-folded, stemmed)."""
+    return [t.text for t in TEXT_ANALYZER(text)]
 
 
 def _values(article: Article, facet: Facet, fields: Fields) -> list[str]:

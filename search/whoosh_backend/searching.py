@@ -13,14 +13,15 @@ from whoosh.lang.porter import stem
 from whoosh.matching import ListMatcher, NullMatcher, ReadTooFar
 
 from ..highlight import Highlighter
-from ..query import ParsedQuery, analyzed_terms, parse_query
+from ..query import ParsedQuery, parse_query
 from ..request import SearchRequest
 from ..results import Bucket, Hit, SearchResults
 from ..stopwords import STOP_WORDS
 from .columns import IndexView
+from .compile import compile_node, compile_query, matched_keys
 from .matching import query_mask
 from .ranking import BM25
-from .schema import from_stored, text_field
+from .schema import analyzed_terms, from_stored, text_field, text_key
 from .suggest import did_you_mean
 
 # BM25 per field with Lucene's idf (search/ranking.py); titles are short, so normalise them less.
@@ -34,6 +35,7 @@ STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS) | STOP_WORDS
 def run_search(searcher, view: IndexView, request: SearchRequest, now: float) -> SearchResults:
     started = time.perf_counter()
     parsed = parse_query(request.q)
+    query = compile_query(parsed)  # compiled once: None matches every document
     start, end = _date_window(request, parsed)
     date_mask = view.date_mask(start, end) if (start or end) else None
     filter_masks = {
@@ -43,12 +45,11 @@ def run_search(searcher, view: IndexView, request: SearchRequest, now: float) ->
     # the disjunctive ones included, stays within them.
     base = view.filter_mask(request.base_filters) if request.base_filters else None
 
-    qmask = _query_mask(view, parsed.query, base)
-    used = parsed
-    if parsed.query is not None and parsed.plain and not _combine(qmask, date_mask, filter_masks).any():
-        loose = parsed.any_words()
+    qmask = _query_mask(view, query, base)
+    if query is not None and parsed.plain and not _combine(qmask, date_mask, filter_masks).any():
+        loose = compile_node(parsed.any_words(), natural=True)
         if loose is not None:
-            used = ParsedQuery(parsed.text, loose, parsed.date_start, parsed.date_end, parsed.words, True)
+            query = loose
             qmask = _query_mask(view, loose, base)
     final = _combine(qmask, date_mask, filter_masks)
     matches = np.flatnonzero(final)
@@ -56,13 +57,16 @@ def run_search(searcher, view: IndexView, request: SearchRequest, now: float) ->
 
     first = (request.page - 1) * request.per_page
     wanted = first + request.per_page
-    if request.sort == "relevance" and used.query is not None:
-        ranked = _by_relevance(searcher, view, used, qmask, final, wanted, request, now)
+    if request.sort == "relevance" and query is not None:
+        ranked = _by_relevance(searcher, query, qmask, final, wanted, request, now, view)
     else:
         ranked = _by_date(view, matches, newest=(request.sort != "oldest"), limit=wanted)
     page = ranked[first:wanted]
 
-    highlighter = Highlighter.for_query(used.query, searcher.reader()) if request.highlight else None
+    highlighter = None
+    if request.highlight:
+        keys = matched_keys(query, searcher.reader()) if query is not None else frozenset()
+        highlighter = Highlighter(keys, term_key=text_key)
     hits = [_hit(searcher, view, docnum, score, highlighter) for docnum, score in page]
 
     facets = {}
@@ -128,12 +132,11 @@ def _day_start(d: date) -> datetime:
     return datetime.combine(d, dtime(0), tzinfo=timezone.utc)
 
 
-def _by_relevance(searcher, view, parsed, qmask, final, wanted, request, now):
+def _by_relevance(searcher, query, qmask, final, wanted, request, now, view):
     window = max(wanted, RESCORE_WINDOW) if request.recency_days else wanted
     # Whoosh takes filters as Python sets: hand it the smaller side, or nothing when the filters
     # remove none of the query's matches.
     options = {}
-    query = parsed.query
     excluded = qmask & ~final
     n_excluded = int(excluded.sum())
     if n_excluded:

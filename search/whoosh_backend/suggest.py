@@ -8,6 +8,7 @@ import numpy as np
 
 from ..query import ParsedQuery, parse_query
 from ..stopwords import STOP_WORDS
+from .compile import compile_query
 from .matching import query_mask
 
 SPELL_FIELD = "spell"
@@ -39,8 +40,8 @@ def did_you_mean(searcher, view, parsed: ParsedQuery, total: int, allowed) -> st
         changed = True
     if not changed:
         return None
-    corrected = parse_query(text)
-    if corrected.query is None or int((query_mask(view, corrected.query) & allowed).sum()) <= total:
+    corrected = compile_query(parse_query(text))
+    if corrected is None or int((query_mask(view, corrected) & allowed).sum()) <= total:
         return None
     return text
 
