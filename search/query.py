@@ -213,8 +213,8 @@ def parse_query(text: str) -> ParsedQuery:
         q = _Converter(natural).convert(tree)
         if q is None:
             raise ValueError("nothing searchable")
-        if _only_negative(q):
-            q = AndNot(MatchAll(), q.child if isinstance(q, Not) else q)
+        if _only_negative(q):  # -x -y: every document but those with x or y
+            q = _everything_but(q)
         return ParsedQuery(text, q, start, end, words, plain, natural=natural)
     except Exception:  # noqa: BLE001 - any parser failure falls back to the words, never an error
         if not words:
@@ -236,6 +236,13 @@ def _only_negative(q: Node) -> bool:
     return False
 
 
+def _everything_but(q: Not | And) -> AndNot:
+    if isinstance(q, Not):
+        return AndNot(MatchAll(), q.child)
+    excluded = tuple(dict.fromkeys(c.child for c in q.children))
+    return AndNot(MatchAll(), excluded[0] if len(excluded) == 1 else Or(excluded))
+
+
 def _group(children: list[Node], natural: bool) -> Node:
     return children[0] if len(children) == 1 else (Or(tuple(children)) if natural else And(tuple(children)))
 
@@ -248,16 +255,24 @@ _LUQUM_SPECIAL = re.compile(r'([\\+\-&|!(){}\[\]^"~*?:/ ])')
 _SINGLE_QUOTED = re.compile(r"(^|(?<=\W))'(?P<text>.*?)'(?=\s|\]|[)}]|$)")
 # "-" or "+" that is no operator (followed by a space, the end, or punctuation): a character to ignore.
 _STRAY_SIGN = re.compile(r'(^|(?<=[\s(]))([-+])(?![\w"(])')
-_STRAY_BACKSLASH = re.compile(r"\\(?=\s|$)")
+# "-word" is "NOT word" (luqum's own reading of a minus binds it to the word before: a OR b -c
+# would be a OR (b -c)); "+word" is the word.
+_MINUS = re.compile(r'(^|[\s(])-(?=[\w"(])')
+_PLUS = re.compile(r'(^|[\s(])\+(?=[\w"(])')
 # "name:" with nothing after it is a word ("what happened: ..."), not a field.
 _DANGLING_COLON = re.compile(r":(?=\s|$)")
 
 
 def _prepare(text: str) -> str:
     """The query text as luqum should read it: stray signs and single-quoted spans escaped."""
-    text = _STRAY_BACKSLASH.sub(r"\\\\", text)
+    # No escapes in our syntax (there were none in Whoosh's): a backslash is a character, and so
+    # are < and > (no open-ended ranges) and a + inside a word.
+    text = re.sub(r"([\\<>])", r"\\\1", text)
     text = _SINGLE_QUOTED.sub(lambda m: _LUQUM_SPECIAL.sub(r"\\\1", m.group("text")) if m.group("text").strip() else " ", text)
     text = _DANGLING_COLON.sub(r"\\:", text)
+    text = _MINUS.sub(lambda m: m.group(1) + "NOT ", text)
+    text = _PLUS.sub(lambda m: m.group(1), text)
+    text = re.sub(r"(?<=[^\s(])\+", r"\\+", text)
     return _STRAY_SIGN.sub(lambda m: "\\" + m.group(2), text)
 
 
@@ -282,6 +297,10 @@ _OPERATOR_WORDS = ("AND", "OR", "NOT")
 
 
 def _repair(text: str) -> str:
+    # Empty groups: nothing to search.
+    previous = None
+    while previous != text:
+        previous, text = text, re.sub(r"(?<!\\)\(\s*\)", " ", text)
     # Quotes: an odd one out (the last) goes.
     quotes = [m.start() for m in re.finditer(r'(?<!\\)"', text)]
     if len(quotes) % 2:
@@ -373,6 +392,8 @@ class _Converter:
 
     def _Not(self, node, fieldname):
         inner = self.convert(node.a, fieldname)
+        if isinstance(inner, Not):  # NOT -x is x
+            return inner.child
         return Not(inner) if inner is not None else None
 
     _Prohibit = _Not

@@ -151,8 +151,8 @@ class Compiler:
         out = _bounded(self._strip_stop(built.normalize()))
         if _is_empty(out):
             return None
-        if _only_negative(out):
-            out = wq.AndNot(wq.Every(), out.query if isinstance(out, wq.Not) else out)
+        if _only_negative(out):  # stop words gone, only exclusions left: every document but those
+            out = wq.AndNot(wq.Every(), out.query if isinstance(out, wq.Not) else wq.Or([s.query for s in out.subqueries]))
         return out
 
     # -- building: the parser's tree, before normalizing
