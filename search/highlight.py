@@ -1,16 +1,16 @@
 """Highlights: fragments of text around the matched terms, each match in <mark>, everything else
-HTML-escaped. Article text is never trusted: `<script>` in a body comes back as `&lt;script&gt;`."""
+HTML-escaped. Article text is never trusted: `<script>` in a body comes back as `&lt;script&gt;`.
+
+The backend says what counts as a match: the set of term keys its query matched (expansions
+resolved) and `term_key`, what a word of text is as a key (for Whoosh: the schema's title/body
+analyzer, lowercased, accent-folded, stemmed)."""
 from __future__ import annotations
 
 import bisect
 import html
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-
-from whoosh import query as wq
-from whoosh.lang.porter import stem
-from whoosh.support.charset import accent_map
+from typing import Callable
 
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -18,28 +18,13 @@ FRAGMENT_CHARS = 180  # characters in a fragment, around its matches
 MAX_WINDOWS = 200  # candidate fragments considered per body
 
 
-@lru_cache(maxsize=200_000)
-def term_key(word: str) -> str:
-    """What a word of text is in the index's title/body terms: lowercased, accent-folded, stemmed."""
-    return stem(word.lower().translate(accent_map))
-
-
 @dataclass
 class Highlighter:
-    keys: frozenset[str]  # term keys (stemmed) that count as a match
-
-    @classmethod
-    def for_query(cls, q: wq.Query | None, reader) -> "Highlighter":
-        keys: set[str] = set()
-        if q is not None:
-            for leaf in _positive_leaves(q):
-                for text in _leaf_texts(leaf, reader):
-                    # Name fields hold unstemmed words; title/body hold stems. Key everything as a stem.
-                    keys.add(term_key(text) if leaf.fieldname not in ("title", "body") else text)
-        return cls(frozenset(keys))
+    keys: frozenset[str]  # term keys that count as a match
+    term_key: Callable[[str], str] = str.lower  # a word of text -> its key (the backend's analyzer)
 
     def _matches(self, text: str) -> list[tuple[int, int, str]]:
-        keys = self.keys
+        keys, term_key = self.keys, self.term_key
         if not keys:
             return []
         if text.isascii():
@@ -129,38 +114,3 @@ def _lead(body: str, chars: int = 240) -> str:
         return html.escape(" ".join(body.split()), quote=False)
     cut = body.rfind(" ", 0, chars)
     return html.escape(" ".join(body[: cut if cut > 0 else chars].split()), quote=False) + " …"
-
-
-def _positive_leaves(q):
-    """Leaf queries that can match (not under a NOT)."""
-    if isinstance(q, wq.Not):
-        return
-    if isinstance(q, wq.AndNot):
-        yield from _positive_leaves(q.a)
-        return
-    if isinstance(q, (wq.AndMaybe, wq.Require)):
-        yield from _positive_leaves(q.a)
-        yield from _positive_leaves(q.b)
-        return
-    if isinstance(q, wq.CompoundQuery):
-        for sub in q.subqueries:
-            yield from _positive_leaves(sub)
-        return
-    if isinstance(q, wq.WrappingQuery):
-        yield from _positive_leaves(q.child)
-        return
-    yield q
-
-
-def _leaf_texts(leaf, reader) -> list[str]:
-    if isinstance(leaf, wq.Phrase):
-        return [str(w) for w in leaf.words]
-    if isinstance(leaf, wq.MultiTerm):
-        try:
-            return [b.decode("utf-8") if isinstance(b, bytes) else b for b in leaf._btexts(reader)]
-        except Exception:  # noqa: BLE001 - a field missing from this index expands to nothing
-            return []
-    if isinstance(leaf, wq.Term):
-        return [str(leaf.text)]
-    return []
-

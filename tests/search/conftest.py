@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 
 from search.article import Article
-from search.engine import Engine
+from search.backend import SearchBackend
+from search.engine import open_engine
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "search"
 
@@ -15,16 +16,16 @@ def load_articles(name: str = "seed_articles.jsonl") -> list[Article]:
 
 
 @pytest.fixture(scope="module")
-def seed_engine(tmp_path_factory) -> Engine:
-    engine = Engine(tmp_path_factory.mktemp("index"), refresh_interval=0)
+def seed_engine(tmp_path_factory) -> SearchBackend:
+    engine = open_engine(tmp_path_factory.mktemp("index"), refresh_interval=0)
     engine.add(load_articles())
     yield engine
     engine.close()
 
 
 @pytest.fixture
-def fresh_engine(tmp_path) -> Engine:
-    engine = Engine(tmp_path / "index", refresh_interval=0)
+def fresh_engine(tmp_path) -> SearchBackend:
+    engine = open_engine(tmp_path / "index", refresh_interval=0)
     engine.add(load_articles())
     yield engine
     engine.close()

@@ -2,7 +2,8 @@
 "and", "or", "not" typed as words are words."""
 import pytest
 
-from search.engine import Engine
+from search.backend import SearchBackend
+from search.engine import open_engine
 from search.query import parse_query
 from search.request import SearchRequest
 
@@ -10,8 +11,8 @@ from .conftest import load_articles
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory) -> Engine:
-    engine = Engine(tmp_path_factory.mktemp("relevance-index"), refresh_interval=0)
+def engine(tmp_path_factory) -> SearchBackend:
+    engine = open_engine(tmp_path_factory.mktemp("relevance-index"), refresh_interval=0)
     engine.add(load_articles("relevance_articles.jsonl"))
     yield engine
     engine.close()
