@@ -48,6 +48,12 @@ QUERY_FIELDS, FIELD_WEIGHTS = FIELDS.query_fields, FIELDS.weights
 
 MIN_PREFIX = 2
 MIN_FUZZY = 4
+
+
+def fuzzy_maxdist(term: str, asked: int) -> int:
+    """The edit distance a fuzzy term gets: as asked, but at most 1, and 2 from 7 characters."""
+    return min(asked, 2 if len(term) >= 7 else 1)
+
 STOP = STOP_WORDS
 _FIELD_ALIASES = {"people": "person", "organization": "org", "organisation": "org", "organizations": "org",
                   "places": "place", "location": "place", "publisher": "source", "headline": "title", "text": "body"}
@@ -102,7 +108,7 @@ class Wildcard:
 @dataclass(frozen=True)
 class Fuzzy:
     text: str
-    maxdist: int = 1
+    maxdist: int = 1  # as asked (word~2); what a backend allows: fuzzy_maxdist()
     prefix: int = 1  # leading characters that must match exactly
     field: Optional[str] = None
     boost: float = 1.0
@@ -266,13 +272,15 @@ _DANGLING_COLON = re.compile(r":(?=\s|$)")
 def _prepare(text: str) -> str:
     """The query text as luqum should read it: stray signs and single-quoted spans escaped."""
     # No escapes in our syntax (there were none in Whoosh's): a backslash is a character, and so
-    # are < and > (no open-ended ranges) and a + inside a word.
-    text = re.sub(r"([\\<>])", r"\\\1", text)
+    # are < and > (no open-ended ranges), / (no regular expressions: /slip flow/ is two words, and
+    # so is and/or one) and a + inside a word.
+    text = re.sub(r"([\\<>/])", r"\\\1", text)
     text = _SINGLE_QUOTED.sub(lambda m: _LUQUM_SPECIAL.sub(r"\\\1", m.group("text")) if m.group("text").strip() else " ", text)
+    text = re.sub(r"(?<!\\)'", r"\\'", text)  # an apostrophe is a character (luqum rejects one starting a word)
     text = _DANGLING_COLON.sub(r"\\:", text)
     text = _MINUS.sub(lambda m: m.group(1) + "NOT ", text)
     text = _PLUS.sub(lambda m: m.group(1), text)
-    text = re.sub(r"(?<=[^\s(])\+", r"\\+", text)
+    text = re.sub(r"(?<=[^\s(\\])([-+])", r"\\\1", text)  # inside a word (e-mail): a character
     return _STRAY_SIGN.sub(lambda m: "\\" + m.group(2), text)
 
 
@@ -460,16 +468,9 @@ class _Converter:
         if not isinstance(term, Term):
             return term
         degree = node.degree
-        requested = 1 if node._implicit_degree or degree != degree.to_integral_value() else int(degree)
-        # At most 1 edit, 2 from 7 characters; shorter than MIN_FUZZY, the backend reads the plain term.
-        return Fuzzy(term.text, min(requested, 2 if len(term.text) >= 7 else 1), 1, fieldname, term.boost)
-
-    def _Regex(self, node, fieldname):
-        # No regular expressions: /slip flow/ is the words slip and flow.
-        terms = [t for t in (self._word(w, fieldname, raw=w) for w in node.value.split()) if t is not None]
-        if not terms:
-            return None
-        return terms[0] if len(terms) == 1 else (Or(tuple(terms)) if self.natural else And(tuple(terms)))
+        asked = 1 if node._implicit_degree or degree != degree.to_integral_value() else int(degree)
+        # As asked: the backend applies fuzzy_maxdist and MIN_FUZZY to the analysed term.
+        return Fuzzy(term.text, asked, 1, fieldname, term.boost)
 
     def _Range(self, node, fieldname):
         low, high = self._bound(node.low), self._bound(node.high)

@@ -21,7 +21,7 @@ from whoosh.qparser.common import get_single_text
 
 from .. import query as q
 from ..fields import FIELDS
-from ..query import MIN_FUZZY, MIN_PREFIX, ParsedQuery, STOP
+from ..query import MIN_FUZZY, MIN_PREFIX, STOP, ParsedQuery, fuzzy_maxdist
 from .schema import schema_for, text_key
 
 MAX_EXPANSIONS = 64
@@ -78,11 +78,6 @@ def expand(leaf, reader) -> list[str]:
     if isinstance(leaf, wq.Term):
         return [str(leaf.text)]
     return []
-
-
-def expand_btexts(leaf, reader) -> list:
-    """An expansion's bounded terms as the index holds them (for posting lookups)."""
-    return list(leaf._btexts(reader))
 
 
 def positive_leaves(query):
@@ -268,7 +263,7 @@ def _bounded(query):
         if len(query.text) < MIN_FUZZY:
             return wq.Term(query.fieldname, query.text, boost=query.boost)
         return BoundedFuzzy(query.fieldname, query.text, boost=query.boost,
-                            maxdist=min(query.maxdist, 2 if len(query.text) >= 7 else 1),
+                            maxdist=fuzzy_maxdist(query.text, query.maxdist),
                             prefixlength=max(query.prefixlength, 1))
     if isinstance(query, wq.TermRange) and not isinstance(query, BoundedTermRange):
         # `[a TO z]` would otherwise walk the field's whole vocabulary.

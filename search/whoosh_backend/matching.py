@@ -9,7 +9,7 @@ import numpy as np
 from whoosh import query as wq
 
 from .columns import IndexView
-from .compile import expand_btexts, is_expansion
+from .compile import expand, is_expansion
 
 
 def query_mask(view: IndexView, q) -> np.ndarray:
@@ -48,8 +48,8 @@ def _eval(view: IndexView, q) -> np.ndarray:
     if is_expansion(q):
         out = np.zeros(n, dtype=bool)
         reader = view.searcher.reader()
-        for btext in expand_btexts(q, reader):
-            out |= view.term_mask(q.fieldname, btext)
+        for text in expand(q, reader):
+            out |= view.term_mask(q.fieldname, text)
         return out
     out = np.zeros(n, dtype=bool)  # phrases, ranges: Whoosh's own matcher
     docs = np.fromiter(view.searcher.docs_for_query(q), dtype=np.int64)

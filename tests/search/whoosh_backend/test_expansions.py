@@ -18,7 +18,7 @@ from search.engine import open_engine
 from search.query import parse_query
 from search.request import SearchRequest
 from search.whoosh_backend.compile import (MAX_EXPANSIONS, SCAN_LIMIT, BoundedFuzzy, BoundedPrefix, BoundedTermRange,
-                                           BoundedWildcard, compile_query, expand_btexts)
+                                           BoundedWildcard, compile_query, expand)
 from tests.query_strategies import structured_queries
 
 VOCABULARY = 6000
@@ -123,7 +123,7 @@ def test_expansions_are_bounded_over_a_large_vocabulary(vocabulary_index, q):
     searcher = engine.current()[0]
     for leaf in _expansions(query):
         reader = CountingReader(searcher.reader())
-        expanded = expand_btexts(leaf, reader)
+        expanded = expand(leaf, reader)
         assert len(expanded) <= MAX_EXPANSIONS, (q, leaf, len(expanded))
         assert reader.lookups <= SCAN_LIMIT, (q, leaf, reader.lookups)
     search(engine, q)
@@ -153,7 +153,7 @@ def test_the_scan_limit_holds_when_a_prefix_has_more_terms_than_it(crowded_prefi
     lookups = []
     for leaf in leaves:
         reader = CountingReader(searcher.reader())
-        expanded = expand_btexts(leaf, reader)
+        expanded = expand(leaf, reader)
         assert len(expanded) <= MAX_EXPANSIONS, (q, leaf, len(expanded))
         assert reader.lookups <= SCAN_LIMIT, (q, leaf, reader.lookups)
         lookups.append(reader.lookups)
