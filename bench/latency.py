@@ -23,6 +23,7 @@ import numpy as np
 
 from search.engine import Engine
 from search.query import parse_query
+from search.whoosh_backend.compile import compile_query
 from search.request import SearchRequest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,8 +91,7 @@ def measure(index: Path, queries: list[str], repeats: int) -> dict:
     docs = searcher.doc_count()
 
     def bare(q: str) -> None:
-        parsed = parse_query(q).query
-        results = searcher.search(parsed, limit=10)
+        results = searcher.search(compile_query(parse_query(q)), limit=10)
         [hit.fields() for hit in results]
 
     runs: dict[str, callable] = {"bare": bare}

@@ -13,7 +13,8 @@ from ..article import Article
 from ..fields import Facet, Fields
 
 # No stop filter: stop words keep their positions so phrases like "will than" stay exact.
-# Stop words are dropped from free-text queries at query time instead (search/query.py).
+# Stop words are dropped from free-text queries at query time instead (search/whoosh_backend/compile.py,
+# as search/query.py describes).
 TEXT_ANALYZER = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StemFilter(cachesize=50000)
 NAME_ANALYZER = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
