@@ -10,9 +10,11 @@ empty query matches everything. A field the syntax does not offer is no error: a
 
 Expansions are bounded: prefixes and wildcards need MIN_PREFIX literal characters before the first
 * or ?, fuzzy terms MIN_FUZZY characters (shorter ones are read as plain words), a fuzzy term's edit
-distance is at most 1, 2 from 7 characters; the backend keeps at most its MAX_EXPANSIONS terms per
-expansion (the most frequent), so no query walks the whole vocabulary. The backend applies the same
-minimum lengths again to the analysed terms (a stem can be shorter than its word).
+distance is at most 1, 2 from 7 characters (fuzzy_maxdist), and a backend keeps at most a fixed
+number of terms per expansion (the most frequent), so no query walks the whole vocabulary. These
+lengths are the analysed term's (a stem can be shorter than its word): the parser keeps expansions
+as typed and the backend applies the rules after analysis. A ? or * in a word without letters is
+punctuation ("what is it ?"); a query of exclusions only (-x -y) matches every document with none of them.
 
 Two modes. A short query, or any query written with operators, is a keyword query: all words
 required, as documented. A longer query of plain text (LONG_QUERY content words or more, no quotes,
@@ -134,7 +136,9 @@ class And:
 class Or:
     children: tuple["Node", ...]
     boost: float = 1.0
-    scale: Optional[float] = None  # a coordination bonus for matching more children (None: plain sum)
+    # A coordination bonus for matching more children (Whoosh's Or scale); None: the plain sum of the
+    # children's scores, which is what natural-language questions rank by.
+    scale: Optional[float] = None
 
 
 @dataclass(frozen=True)
