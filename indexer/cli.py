@@ -133,7 +133,6 @@ def cmd_index(args: argparse.Namespace) -> int:
             args.paths, args.index, rebuild=args.rebuild, prune=args.prune, workers=args.workers,
             entities=args.entities, source=args.source, progress=bar.update,
             commit_every=args.commit_every, on_commit=_progress_logger(log) if log else None,
-            buffer_mb=args.buffer_mb or _env_positive("NEWSEARCH_BUFFER_MB"),
         )
     finally:
         bar.close()
@@ -216,9 +215,9 @@ def read_batch(handle: TextIO) -> list[tuple[str, str]]:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from search.engine import Engine
+    from search.engine import open_engine as Engine
     from search.request import SearchRequest
-    from search.store import IndexMissing
+    from search.errors import IndexMissing
 
     if args.batch:
         try:
@@ -278,8 +277,8 @@ def _no_index(command: str, index: str) -> int:
 
 # -- stats ----------------------------------------------------------------------------------------
 def cmd_stats(args: argparse.Namespace) -> int:
-    from search.engine import Engine
-    from search.store import IndexMissing
+    from search.engine import open_engine as Engine
+    from search.errors import IndexMissing
 
     engine = Engine(args.index)
     try:

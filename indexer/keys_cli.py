@@ -12,7 +12,7 @@ import os
 import sys
 from datetime import date, datetime, timezone
 
-from search.keys import FILTER_NAMES, ScopedKeyError, create_scoped_key
+from api.keys import FILTER_NAMES, ScopedKeyError, create_scoped_key
 
 DEFAULT_SECRET_ENV = "NEWSEARCH_KEY_SECRET"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from search.store import IndexStore
+from search.whoosh_backend.store import IndexStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
