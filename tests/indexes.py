@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def build_seed_index(path: Path) -> Path:
     """`newsearch index` over seeds/ (entities on, one worker) into `path`."""
-    from indexer.cli import main
+    from cli.main import main
 
     assert main(["index", "--index", str(path), "--workers", "1", str(ROOT / "seeds")]) == 0
     return path

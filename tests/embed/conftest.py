@@ -22,7 +22,7 @@ NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
 
 @pytest.fixture(scope="session")
 def embed_index(tmp_path_factory) -> Path:
-    from indexer.cli import main
+    from cli.main import main
 
     path = tmp_path_factory.mktemp("embed-index") / "index"
     assert main(["index", "--index", str(path), "--workers", "1", str(ROOT / "seeds"), str(FIXTURES)]) == 0

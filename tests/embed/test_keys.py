@@ -1,7 +1,6 @@
-"""Scoped search keys (api/keys.py) and `newsearch keys create` (indexer/keys_cli.py)."""
+"""Scoped search keys (api/keys.py); `newsearch keys create` is tested in tests/cli/test_keys.py."""
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 from datetime import date, datetime, timedelta, timezone
@@ -9,7 +8,6 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 import api.keys as keys
-from indexer.keys_cli import add_keys_command
 from api.keys import InvalidRestrictions, OutOfScope, WeakSecret, create_scoped_key, verify_scoped_key
 from search.engine import open_engine
 from search.request import SearchRequest
@@ -144,39 +142,3 @@ def test_weak_secrets_and_unknown_filters_are_refused():
         create_scoped_key(SECRET, filters={"url": ["x"]}, expires=None)
     with pytest.raises(InvalidRestrictions):
         create_scoped_key(SECRET, filters={"source": [" "]}, expires=None)
-
-
-# -- newsearch keys create --------------------------------------------------------------------------
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="newsearch")
-    add_keys_command(p.add_subparsers(dest="command", required=True))
-    return p
-
-
-def test_cli_prints_a_key_that_verifies(capsys):
-    args = parser().parse_args(["keys", "create", "--filter", "source=KCTV", "--filter", "source=KSHB", "--expires", "2027-01-01"])
-    assert args.run(args, environ={"NEWSEARCH_KEY_SECRET": SECRET}, now=NOW) == 0
-    out, err = capsys.readouterr()
-    scope = verify_scoped_key(SECRET, out.strip(), NOW)
-    assert scope.filters == {"source": ("KCTV", "KSHB")}
-    assert scope.expires == datetime(2027, 1, 1, tzinfo=timezone.utc)
-    assert SECRET not in out + err
-
-
-def test_cli_reads_the_secret_from_the_named_variable(capsys):
-    args = parser().parse_args(["keys", "create", "--filter", "place=Kansas City", "--secret-env", "PARTNER_SECRET"])
-    assert args.run(args, environ={"PARTNER_SECRET": SECRET}, now=NOW) == 0
-    assert verify_scoped_key(SECRET, capsys.readouterr().out.strip(), NOW).filters == {"place": ("Kansas City",)}
-
-
-def test_cli_refuses_without_a_secret_or_with_a_past_expiry(capsys):
-    args = parser().parse_args(["keys", "create", "--filter", "source=KCTV"])
-    assert args.run(args, environ={}, now=NOW) == 2
-    args = parser().parse_args(["keys", "create", "--filter", "source=KCTV", "--expires", "2020-01-01"])
-    assert args.run(args, environ={"NEWSEARCH_KEY_SECRET": SECRET}, now=NOW) == 2
-    assert capsys.readouterr().out == ""
-
-
-def test_cli_rejects_an_unknown_filter_name(capsys):
-    with pytest.raises(SystemExit):
-        parser().parse_args(["keys", "create", "--filter", "url=x"])

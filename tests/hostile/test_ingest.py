@@ -10,7 +10,7 @@ import pytest
 from falcon import testing
 
 from api.app import create_app
-from indexer.cli import main as cli
+from cli.main import main as cli
 from search.engine import open_engine
 from search.request import SearchRequest
 

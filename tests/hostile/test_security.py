@@ -221,7 +221,7 @@ def test_origins_and_urls_are_never_opened(private_index, auth, tmp_path):
         assert_problem(client.simulate_post("/v1/articles", json={"id": "u", "url": url, **ARTICLE}, headers=auth), 400)
         assert_problem(client.simulate_post("/v1/articles", json={"id": "u", "url": url, "text": "T\n\nBody text."}, headers=auth), 400)
     # Through the indexer, a `url` or `origin` field in JSONL is data: the file it names is not read.
-    from indexer.cli import main
+    from cli.main import main
 
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text('{"id": "o1", "title": "Origin", "body": "Body text here.", "url": "file:///etc/passwd", "origin": "/etc/passwd"}\n')

@@ -1,4 +1,5 @@
 """The `newsearch` command, run as a user runs it: a subprocess with real files and a real index."""
+import ast
 import json
 import os
 import shutil
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.cli import main, read_batch, serve_command
+from cli.main import build_parser, main, read_batch, serve_command
 from tests.indexes import indexed_ids
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,7 +20,7 @@ SEEDS = ROOT / "seeds"
 
 def newsearch(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "indexer", *map(str, args)],
+        [sys.executable, "-m", "cli", *map(str, args)],
         cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})},
     )
 
@@ -189,8 +190,45 @@ def test_serve_runs_gunicorn_on_the_api_by_name(tmp_path):
     assert env["NEWSEARCH_INDEX"] == str(tmp_path / "index")
 
 
-def test_the_indexer_never_imports_the_api():
-    code = "import sys, indexer.cli, indexer.pipeline; indexer.cli.gunicorn_config(); print(sorted(m for m in sys.modules if m.split('.')[0] == 'api'))"
+def _imported(code: str) -> set[str]:
+    """The modules a fresh interpreter has imported after running `code`."""
+    code += "; import sys, json; print(json.dumps(sorted(sys.modules)))"
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "[]"
+    return set(json.loads(run.stdout.splitlines()[-1]))
+
+
+def _imports_of(package: str) -> dict[str, set[str]]:
+    """Every module of ours that a package's source imports (at any depth in the file), by file."""
+    found = {}
+    for path in sorted((ROOT / package).rglob("*.py")):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+        found[str(path.relative_to(ROOT))] = names & {"api", "cli", "indexer", "search"}
+    return found
+
+
+@pytest.mark.parametrize("package, forbidden", [
+    ("search", {"api", "indexer", "cli"}),
+    ("indexer", {"api", "cli"}),
+    ("api", {"cli"}),
+])
+def test_imports_point_one_way(package, forbidden):
+    """search <- indexer <- api <- cli: nothing imports a package above it."""
+    offenders = {path: names & forbidden for path, names in _imports_of(package).items() if names & forbidden}
+    assert offenders == {}
+
+
+def test_the_indexer_never_imports_the_api_nor_the_cli():
+    imported = _imported("import indexer, indexer.pipeline, indexer.readers, indexer.metadata")
+    assert not {m.split(".")[0] for m in imported} & {"api", "cli"}
+
+
+def test_the_cli_starts_the_api_by_name_without_loading_the_web_stack():
+    # `newsearch index` and `keys create` need api.keys at most; gunicorn imports api.wsgi:app itself.
+    imported = _imported("import cli.main; cli.main.gunicorn_config(); cli.main.build_parser()")
+    assert "api.app" not in imported and "falcon" not in imported
