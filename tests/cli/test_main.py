@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from cli.main import build_parser, main, read_batch, serve_command
+from cli.main import build_parser, main, open_backend, read_batch, serve_command
+from search import settings
+from search.fields import FIELDS
+from search.settings import SettingError
 from tests.indexes import indexed_ids
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -138,6 +141,8 @@ def test_search_prints_ranked_titles(seeds_index):
     as_json = json.loads(newsearch("search", "--index", seeds_index, "--format", "json", "--limit", "2", "police").stdout)
     assert as_json["query"] == "police" and 1 <= len(as_json["hits"]) <= 2
     assert {"id", "title", "score", "source"} <= set(as_json["hits"][0])
+    # Facet values sit at the top level of a hit, one key per declared facet, as before the declaration.
+    assert {f.attribute for f in FIELDS.facets} <= set(as_json["hits"][0]) and "values" not in as_json["hits"][0]
 
 
 def test_search_batch_prints_trec_run_lines(seeds_index, tmp_path):
@@ -171,6 +176,9 @@ def test_stats(seeds_index):
     assert stats["first_published"].startswith("2020-07-02")
     assert stats["last_published"].startswith("2021-09-16")
     assert "Rick Smith" in {b["value"] for b in stats["top_people"]}
+    # Each declared facet with top values, by its name (the keys above are kept for older scripts).
+    assert stats["facets"]["source"] == stats["sources"] and stats["facets"]["person"] == stats["top_people"]
+    assert set(stats["facets"]) == {f.name for f in FIELDS.facets if f.top}
     text = newsearch("stats", "--index", seeds_index).stdout
     assert "documents: 5" in text and "published: 2020-07-02 .. 2021-09-16" in text
 
@@ -188,6 +196,80 @@ def test_serve_runs_gunicorn_on_the_api_by_name(tmp_path):
     argv, env = serve_command(str(tmp_path / "index"), "127.0.0.1:8123")
     assert argv[1:] == ["-m", "gunicorn", "-c", str(ROOT / "api" / "gunicorn.conf.py"), "--bind", "127.0.0.1:8123", "api.wsgi:app"]
     assert env["NEWSEARCH_INDEX"] == str(tmp_path / "index")
+
+
+def test_serve_binds_to_newsearch_bind_unless_told_otherwise(tmp_path):
+    if not (ROOT / "api" / "gunicorn.conf.py").exists():
+        pytest.skip("api/gunicorn.conf.py has not landed yet")
+    index = str(tmp_path / "index")
+    assert build_parser().parse_args(["serve"]).bind is None  # no default of its own to hide the variable
+
+    def bound(bind, environ):
+        argv, _ = serve_command(index, bind, environ=environ)
+        return argv[argv.index("--bind") + 1]
+
+    assert bound(None, {"NEWSEARCH_BIND": "0.0.0.0:8080"}) == "0.0.0.0:8080"
+    assert bound(None, {}) == "127.0.0.1:8000"
+    assert bound("127.0.0.1:9999", {"NEWSEARCH_BIND": "0.0.0.0:8080"}) == "127.0.0.1:9999"
+    with pytest.raises(SettingError, match="NEWSEARCH_BIND"):
+        serve_command(index, None, environ={"NEWSEARCH_BIND": "8000"})
+
+
+def test_serve_tells_the_server_the_location_it_resolved(tmp_path):
+    if not (ROOT / "api" / "gunicorn.conf.py").exists():
+        pytest.skip("api/gunicorn.conf.py has not landed yet")
+    # --index wins over a $NEWSEARCH_BACKEND in the environment: the server must not see the latter.
+    _, env = serve_command(str(tmp_path / "index"), None, environ={"NEWSEARCH_BACKEND": "/elsewhere", "KEEP": "1"})
+    assert env["NEWSEARCH_INDEX"] == str(tmp_path / "index") and "NEWSEARCH_BACKEND" not in env and env["KEEP"] == "1"
+    cluster = "opensearch+https://os.example:9200/news"
+    _, env = serve_command(cluster, None, environ={})
+    assert env["NEWSEARCH_BACKEND"] == cluster
+
+
+def test_serve_without_bind_uses_the_environment(tmp_path):
+    """The whole command up to the exec: `NEWSEARCH_BIND=... newsearch serve` listens there."""
+    code = ("import os, sys, cli.main as m; "
+            "os.execve = lambda path, argv, env: print(argv[argv.index('--bind') + 1]); "
+            "sys.exit(m.main(sys.argv[1:]))")
+    run = subprocess.run([sys.executable, "-c", code, "serve", "--index", str(tmp_path / "ix")], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "NEWSEARCH_BIND": "127.0.0.1:8765"})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "127.0.0.1:8765"
+    bad = subprocess.run([sys.executable, "-m", "cli", "serve", "--index", str(tmp_path / "ix")], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60, env={**os.environ, "NEWSEARCH_BIND": "nowhere"})
+    assert bad.returncode == 2 and "NEWSEARCH_BIND must be HOST:PORT" in bad.stderr
+
+
+def test_the_cli_tunes_the_backend_from_the_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSEARCH_WRITE_LOCK_TIMEOUT", "2.5")
+    monkeypatch.setenv("NEWSEARCH_BUFFER_MB", "64")
+    reader = open_backend(str(tmp_path / "ix"))
+    writer = open_backend(str(tmp_path / "ix"), writing=True, workers=3)
+    given = open_backend(str(tmp_path / "ix"), writing=True, workers=1, buffer_mb=128)
+    assert reader.lock_timeout == writer.lock_timeout == 2.5
+    assert (writer.buffer_mb, writer.procs, writer.share_lock) == (64, 3, 2.0)
+    assert (given.buffer_mb, given.procs) == (128, 1)  # --buffer-mb wins over the variable
+    monkeypatch.delenv("NEWSEARCH_WRITE_LOCK_TIMEOUT")
+    assert open_backend(str(tmp_path / "ix")).lock_timeout == 10.0  # the one default, as the API's
+
+
+def test_index_location_comes_from_newsearch_backend_then_newsearch_index(tmp_path):
+    index, other = tmp_path / "index", tmp_path / "other"
+    env = {"NEWSEARCH_INDEX": str(index), "NEWSEARCH_BACKEND": str(other)}
+    run = newsearch("index", "--no-entities", "--workers", "1", SEEDS / "004_a8b559b7e96d520f.txt", env=env)
+    assert run.returncode == 0, run.stderr
+    assert indexed_ids(other) == {"004_a8b559b7e96d520f"} and not index.exists()
+    run = newsearch("stats", "--backend", other, env={"NEWSEARCH_WRITE_LOCK_TIMEOUT": "soon"})
+    assert run.returncode == 2 and "NEWSEARCH_WRITE_LOCK_TIMEOUT must be a number" in run.stderr
+    cluster = newsearch("stats", "--backend", "opensearch+https://user:secret@os.invalid:9200/news")
+    assert cluster.returncode == 1 and "secret" not in cluster.stderr and "os.invalid" in cluster.stderr
+
+
+def test_settings_prints_the_table():
+    run = newsearch("settings")
+    assert run.returncode == 0
+    assert run.stdout == settings.markdown()
 
 
 def _imported(code: str) -> set[str]:
