@@ -28,7 +28,9 @@ TARGET_RATIO = 0.8
 
 
 def _workers() -> int:
-    return (os.cpu_count() or 1) + 1  # gunicorn.conf.py's default
+    from search.settings import default
+
+    return default("NEWSEARCH_WORKERS")  # what gunicorn.conf.py runs when NEWSEARCH_WORKERS is unset
 
 
 def _paths(queries: list[str], sources: list[str]) -> list[str]:
