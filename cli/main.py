@@ -110,7 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
 def _location_options(p: argparse.ArgumentParser, index_help: str, backend_help: str) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--index", default=None, metavar="DIR", help=index_help)
-    where.add_argument("--backend", dest="index", default=None, metavar="LOCATION", help=backend_help)
+    where.add_argument("--backend", dest="index", type=_backend, default=None, metavar="LOCATION", help=backend_help)
+
+
+def _backend(text: str) -> str:
+    """--backend checked as $NEWSEARCH_BACKEND is (search.settings.backend)."""
+    try:
+        return settings.backend(text.strip())
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _pipeline_options(p: argparse.ArgumentParser) -> None:

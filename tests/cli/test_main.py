@@ -128,6 +128,8 @@ def test_usage_errors_exit_2(tmp_path):
     assert newsearch("extract", "--format", "xml", "seeds/").returncode == 2
     assert newsearch("search", "--limit", "0", "police").returncode == 2
     assert newsearch("index", "--index", tmp_path / "ix", "--buffer-mb", "0", "seeds/").returncode == 2
+    assert newsearch("stats", "--backend", "https://search.example:9200/news").returncode == 2
+    assert newsearch("stats", "--index", tmp_path / "a", "--backend", tmp_path / "b").returncode == 2
     bad_env = newsearch("index", "--index", tmp_path / "ix", "seeds/", env={"NEWSEARCH_BUFFER_MB": "lots"})
     assert bad_env.returncode == 2 and "NEWSEARCH_BUFFER_MB" in bad_env.stderr
 
