@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Mapping, TextIO
 
 from search import settings
+from search.errors import BackendUnavailable
 from search.fields import FIELDS
 
 from .keys import add_keys_command
@@ -133,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         args.index = _setting("NEWSEARCH_BACKEND") or _setting("NEWSEARCH_INDEX")
     try:
         return args.run(args)
+    except BackendUnavailable as error:  # a cluster down or not supported: say which, without its credentials
+        return _unavailable(args.command, args.index, error)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -161,7 +164,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from indexer.pipeline import index_paths
-    from search.errors import BackendUnavailable, WriteLockTimeout
+    from search.errors import WriteLockTimeout
 
     engine = open_backend(args.index, writing=True, workers=args.workers, buffer_mb=args.buffer_mb)
     bar = tqdm(unit=" articles", file=sys.stderr, disable=not sys.stderr.isatty(), dynamic_ncols=True)
@@ -172,7 +175,7 @@ def cmd_index(args: argparse.Namespace) -> int:
             entities=args.entities, source=args.source, progress=bar.update,
             commit_every=args.commit_every, on_commit=_progress_logger(log) if log else None,
         )
-    except (WriteLockTimeout, BackendUnavailable) as error:
+    except WriteLockTimeout as error:
         print(f"newsearch index: {_where(args.index)}: {error}", file=sys.stderr)
         return NOTHING
     finally:
@@ -264,7 +267,7 @@ def read_batch(handle: TextIO) -> list[tuple[str, str]]:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from search.errors import BackendUnavailable, IndexMissing
+    from search.errors import IndexMissing
     from search.request import SearchRequest
 
     if args.batch:
@@ -291,8 +294,6 @@ def cmd_search(args: argparse.Namespace) -> int:
             results.append((qid, text, engine.search(request)))
     except IndexMissing:
         return _no_index("search", args.index)
-    except BackendUnavailable as error:
-        return _unavailable("search", args.index, error)
     finally:
         engine.close()
 
@@ -353,15 +354,13 @@ def stats_record(stats) -> dict:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from search.errors import BackendUnavailable, IndexMissing
+    from search.errors import IndexMissing
 
     engine = open_backend(args.index)
     try:
         stats = engine.stats()
     except IndexMissing:
         return _no_index("stats", args.index)
-    except BackendUnavailable as error:
-        return _unavailable("stats", args.index, error)
     finally:
         engine.close()
     out = sys.stdout

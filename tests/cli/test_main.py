@@ -266,6 +266,7 @@ def test_index_location_comes_from_newsearch_backend_then_newsearch_index(tmp_pa
     assert run.returncode == 2 and "NEWSEARCH_WRITE_LOCK_TIMEOUT must be a number" in run.stderr
     cluster = newsearch("stats", "--backend", "opensearch+https://user:secret@os.invalid:9200/news")
     assert cluster.returncode == 1 and "secret" not in cluster.stderr and "os.invalid" in cluster.stderr
+    assert "Traceback" not in cluster.stderr and cluster.stderr.startswith("newsearch stats: os.invalid:9200/news: ")
 
 
 def test_settings_prints_the_table():
