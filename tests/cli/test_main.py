@@ -1,5 +1,4 @@
 """The `newsearch` command, run as a user runs it: a subprocess with real files and a real index."""
-import ast
 import json
 import os
 import shutil
@@ -281,31 +280,6 @@ def _imported(code: str) -> set[str]:
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     return set(json.loads(run.stdout.splitlines()[-1]))
-
-
-def _imports_of(package: str) -> dict[str, set[str]]:
-    """Every module of ours that a package's source imports (at any depth in the file), by file."""
-    found = {}
-    for path in sorted((ROOT / package).rglob("*.py")):
-        names = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                names |= {alias.name.split(".")[0] for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names.add(node.module.split(".")[0])
-        found[str(path.relative_to(ROOT))] = names & {"api", "cli", "indexer", "search"}
-    return found
-
-
-@pytest.mark.parametrize("package, forbidden", [
-    ("search", {"api", "indexer", "cli"}),
-    ("indexer", {"api", "cli"}),
-    ("api", {"cli"}),
-])
-def test_imports_point_one_way(package, forbidden):
-    """search <- indexer <- api <- cli: nothing imports a package above it."""
-    offenders = {path: names & forbidden for path, names in _imports_of(package).items() if names & forbidden}
-    assert offenders == {}
 
 
 def test_the_indexer_never_imports_the_api_nor_the_cli():
