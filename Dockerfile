@@ -21,6 +21,7 @@ COPY pyproject.toml setup.cfg README.md ./
 COPY search/ search/
 COPY indexer/ indexer/
 COPY api/ api/
+COPY cli/ cli/
 COPY seeds/ seeds/
 RUN python -m pip install --no-deps --no-build-isolation . \
     && useradd --system --uid 10001 --user-group --home-dir /app --no-create-home --shell /usr/sbin/nologin newsearch \
@@ -37,7 +38,7 @@ RUN newsearch index --index "$NEWSEARCH_INDEX" --workers 1 seeds/
 
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
-    CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ['NEWSEARCH_BIND'].rsplit(':', 1)[1] + '/health', timeout=4)"
+    CMD python -c "import urllib.request; from search.settings import value; urllib.request.urlopen('http://127.0.0.1:' + value('NEWSEARCH_BIND').rsplit(':', 1)[1] + '/health', timeout=4)"
 
 # With NEWSEARCH_CORPUS set (a mounted directory), index it incrementally before serving.
 CMD ["sh", "-c", "if [ -n \"$NEWSEARCH_CORPUS\" ]; then newsearch index --index \"$NEWSEARCH_INDEX\" \"$NEWSEARCH_CORPUS\" || exit 1; fi; exec gunicorn -c api/gunicorn.conf.py api.wsgi:app"]

@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
-NEWSEARCH_INDEX ?= ./data/index
-BIND ?= 127.0.0.1:8000
-export NEWSEARCH_INDEX
+# Settings (NEWSEARCH_INDEX, NEWSEARCH_BIND, ...) and their defaults are search/settings.py's table:
+# `make serve NEWSEARCH_INDEX=/srv/index NEWSEARCH_BIND=0.0.0.0:8000` passes them on; BIND=... is
+# kept as a shorthand for --bind.
+SETTING = $(PY) -m search.settings --get
 
 .PHONY: serve test test-stress bench install install-dev browser wrk index lock clean
 
@@ -31,11 +32,11 @@ install-dev: $(VENV)/.installed-dev
 
 # Index the shipped sample corpus when no index exists yet, then serve it with gunicorn.
 serve: install
-	test -d "$(NEWSEARCH_INDEX)" || $(VENV)/bin/newsearch index --index "$(NEWSEARCH_INDEX)" seeds/
-	$(VENV)/bin/newsearch serve --index "$(NEWSEARCH_INDEX)" --bind $(BIND)
+	index="$$($(SETTING) NEWSEARCH_INDEX)" && { test -d "$$index" || $(VENV)/bin/newsearch index seeds/; }
+	$(VENV)/bin/newsearch serve $(if $(BIND),--bind $(BIND))
 
 index: install
-	$(VENV)/bin/newsearch index --index "$(NEWSEARCH_INDEX)" seeds/
+	$(VENV)/bin/newsearch index seeds/
 
 # Debian's Chromium for the widget tests (Playwright drives it; no browser is downloaded), and
 # libatomic1, which Playwright's bundled node needs and a minimal Debian lacks.

@@ -50,7 +50,7 @@ def create_app(
     worker serves, so a preloading server never shares a searcher across a fork."""
     config = config or Config.from_env()
     clock = clock or (lambda: datetime.now(timezone.utc))
-    engine = engine or open_engine(config.index, lock_timeout=config.write_lock_timeout)
+    engine = engine or open_engine(config.location, lock_timeout=config.write_lock_timeout)
     prepare = prepare or pipeline_prepare()
 
     app = falcon.App(

@@ -43,6 +43,7 @@ import falcon
 from lxml import etree
 
 from search.backend import SearchBackend as Engine
+from search.fields import FIELDS, Fields
 from search.results import Hit, SearchResults
 
 from . import schemas
@@ -71,10 +72,10 @@ def add_embed_routes(app: falcon.App, engine: Engine, config: Config, clock: Clo
 
     Returns the (path, resource) pairs added, for /openapi.json. `clock` gives the feed's "now"
     (the date of undated entries and of an empty feed)."""
-    widget = WidgetResource()
+    widget = WidgetResource(engine.fields)
     routes: list[tuple[str, object]] = [
         ("/widget.js", widget),
-        ("/embed", EmbedPage(config, widget.tag)),
+        ("/embed", EmbedPage(config, widget.tag, engine.fields.filter_names)),
         ("/opensearch.xml", OpenSearchDescription()),
         ("/v1/suggest/opensearch", OpenSearchSuggestions(engine, config)),
         ("/v1/search.atom", AtomSearch(engine, config, clock)),
@@ -100,13 +101,28 @@ def _strong_tag(data: bytes) -> str:
     return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
 
 
+_FIELDS_BLOCK = re.compile(r"/\*fields\*/.*?/\*fields\*/", re.S)
+
+
+def widget_fields(declaration: Fields) -> str:
+    """The facets and their labels in every widget language, as the widget reads them (JSON)."""
+    payload = {"filters": list(declaration.filter_names), "labels": {lang: declaration.labels(lang) for lang in EMBED_LANGS}}
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def widget_source(source: str, declaration: Fields) -> str:
+    """widget.js with the declaration's facets written between its /*fields*/ markers."""
+    block = f"/*fields*/{widget_fields(declaration)}/*fields*/"
+    return _FIELDS_BLOCK.sub(lambda _: block, source, count=1)
+
+
 class WidgetResource:
     """GET /widget.js: read once at start-up, sent gzipped when accepted, revalidated by ETag."""
 
     public = True
 
-    def __init__(self, path: Path = STATIC / "widget.js") -> None:
-        self.body = path.read_bytes()
+    def __init__(self, declaration: Fields = FIELDS, path: Path = STATIC / "widget.js") -> None:
+        self.body = widget_source(path.read_text(encoding="utf-8"), declaration).encode("utf-8")
         self.gzipped = gzip.compress(self.body, compresslevel=9, mtime=0)
         self.tag = _strong_tag(self.body)
         self.version = self.tag.strip('"')[:16]
@@ -155,7 +171,9 @@ class EmbedPage:
 
     public = True
 
-    def __init__(self, config: Config, widget_tag: str, path: Path = STATIC / "embed.html") -> None:
+    def __init__(self, config: Config, widget_tag: str, filter_names: tuple[str, ...] = FIELDS.filter_names,
+                 path: Path = STATIC / "embed.html") -> None:
+        self.filter_names = filter_names
         self.template = path.read_text("utf-8")
         self.widget_version = widget_tag.strip('"')[:16]
         ancestors = " ".join(config.cors_origins) if config.cors_origins else "'none'"
@@ -215,7 +233,7 @@ class EmbedPage:
                     *(
                         {"in": "query", "name": name, "required": False, "description": f"`{name}` filter values.",
                          "schema": {"type": "array", "items": {"type": "string"}}}
-                        for name in schemas.FILTER_NAMES
+                        for name in self.filter_names
                     ),
                 ),
                 tags=("embed",),
@@ -330,7 +348,7 @@ class AtomSearch:
         self.engine = engine
         self.config = config
         self.clock = clock or (lambda: datetime.now(timezone.utc))
-        self.query = schemas.SearchQuery(limits=config)
+        self.query = schemas.for_fields(engine.fields).SearchQuery(limits=config)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         request = load_query(self.query, req, ignore=(QUERY_KEY,))

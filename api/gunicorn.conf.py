@@ -1,11 +1,14 @@
 """gunicorn settings: `gunicorn -c api/gunicorn.conf.py api.wsgi:app` (what `newsearch serve` runs).
 
-Environment: NEWSEARCH_BIND (default 127.0.0.1:8000), NEWSEARCH_WORKERS (default below),
-NEWSEARCH_TIMEOUT (default 30 s); the app's own settings are in api/config.py.
+Environment: NEWSEARCH_BIND, NEWSEARCH_WORKERS, NEWSEARCH_TIMEOUT and NEWSEARCH_LOG_LEVEL, read
+(and checked) through the settings table in search/settings.py, which has their defaults; the app's
+own settings are in api/config.py, from the same table.
 """
-import os
+from search.settings import values
 
-bind = os.environ.get("NEWSEARCH_BIND", "127.0.0.1:8000")
+_env = values("server")  # a bad value stops the server here, naming the variable
+
+bind = _env["NEWSEARCH_BIND"]
 
 # Sync workers: a search is milliseconds of CPU in Whoosh, so threads or async would only add
 # overhead (measured in DEPENDENCIES.md: sync beats gthread on this kind of load). One worker per
@@ -13,11 +16,11 @@ bind = os.environ.get("NEWSEARCH_BIND", "127.0.0.1:8000")
 # (waiting on a slow client, fsync on a write, the write lock). More than that only adds context
 # switches and one more searcher with its own facet arrays in memory per worker.
 worker_class = "sync"
-workers = int(os.environ.get("NEWSEARCH_WORKERS") or (os.cpu_count() or 1) + 1)
+workers = _env["NEWSEARCH_WORKERS"]  # default: cores + 1
 
 # A request that takes longer than this is a stuck worker: it is killed and replaced. Writes wait
-# at most NEWSEARCH_WRITE_LOCK_TIMEOUT (10 s) for another writer, well inside it.
-timeout = int(os.environ.get("NEWSEARCH_TIMEOUT") or 30)
+# at most NEWSEARCH_WRITE_LOCK_TIMEOUT (10 s) for another writer, well inside it (30 s by default).
+timeout = _env["NEWSEARCH_TIMEOUT"]
 graceful_timeout = 30  # on HUP/TERM, finish in-flight requests for up to this long
 keepalive = 5
 
@@ -42,7 +45,7 @@ accesslog = "-"  # stdout
 # %(L)s: request time in seconds. Path without the query string and no headers: no key ever reaches it.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 errorlog = "-"
-loglevel = os.environ.get("NEWSEARCH_LOG_LEVEL", "info")
+loglevel = _env["NEWSEARCH_LOG_LEVEL"]
 proc_name = "newsearch"
 
 

@@ -78,8 +78,9 @@ class SearchResource:
 
     def __init__(self, engine: Engine, config: Config) -> None:
         self.engine = engine
-        self.query = schemas.SearchQuery(limits=config)
-        self.results = schemas.SearchResultsSchema()
+        self.schemas = schemas.for_fields(engine.fields)
+        self.query = self.schemas.SearchQuery(limits=config)
+        self.results = self.schemas.SearchResultsSchema()
 
     scoped_reads = True  # a scoped search key may read here, within its filters
 
@@ -94,7 +95,7 @@ class SearchResource:
         return {
             "get": Operation(
                 "Search articles: ranked hits with highlights, facet counts and a spelling suggestion",
-                schemas.SearchResultsSchema,
+                self.schemas.SearchResultsSchema,
                 query=self.query,
                 errors=(400, 401, 403, 503),
                 tags=("search",),
@@ -109,7 +110,8 @@ class ArticleResource:
     def __init__(self, engine: Engine, writes: "ArticleWrites") -> None:
         self.engine = engine
         self.writes = writes
-        self.article = schemas.ArticleSchema()
+        self.schemas = schemas.for_fields(engine.fields)
+        self.article = self.schemas.ArticleSchema()
         self.result = schemas.WriteResultSchema()
         self.no_params = schemas.NoParams()
 
@@ -141,14 +143,14 @@ class ArticleResource:
 
     def operations(self) -> dict[str, Operation]:
         return {
-            "get": Operation("One article, whole", schemas.ArticleSchema, query=self.no_params, errors=(400, 404, 503), tags=("articles",)),
+            "get": Operation("One article, whole", self.schemas.ArticleSchema, query=self.no_params, errors=(400, 404, 503), tags=("articles",)),
             "put": Operation(
                 "Create or replace the article with this id (ready fields, or raw text/HTML)",
                 schemas.WriteResultSchema,
                 status=200,
                 statuses={201: "Created"},
                 query=self.no_params,
-                body={"oneOf": [schemas.ArticleReplacement, schemas.RawReplacement]},
+                body={"oneOf": [self.schemas.ArticleReplacement, schemas.RawReplacement]},
                 errors=(400, 401, 403, 413, 415, 503),
                 tags=("articles",),
             ),
@@ -163,8 +165,9 @@ class SimilarResource:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.schemas = schemas.for_fields(engine.fields)
         self.query = schemas.SimilarQuery()
-        self.similar = schemas.SimilarSchema()
+        self.similar = self.schemas.SimilarSchema()
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
         params = load_query(self.query, req)
@@ -177,7 +180,7 @@ class SimilarResource:
     on_head = on_get
 
     def operations(self) -> dict[str, Operation]:
-        return {"get": Operation("Articles similar to this one", schemas.SimilarSchema, query=self.query, errors=(400, 404, 503), tags=("articles",))}
+        return {"get": Operation("Articles similar to this one", self.schemas.SimilarSchema, query=self.query, errors=(400, 404, 503), tags=("articles",))}
 
 
 class SuggestResource:
@@ -221,12 +224,12 @@ class FacetValuesResource:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
         params = load_query(self.query, req)
-        if name not in schemas.FACET_NAMES:
-            raise unknown_facet(name)
+        if name not in self.engine.fields.facet_names:
+            raise unknown_facet(name, self.engine.fields.facet_names)
         try:
             buckets = self.engine.facet_values(name, prefix=params["q"], limit=params["limit"])
         except UnknownFacet:
-            raise unknown_facet(name) from None
+            raise unknown_facet(name, self.engine.fields.facet_names) from None
         dump(resp, self.values, {"name": name, "q": params["q"], "values": buckets})
 
     on_head = on_get
@@ -234,12 +237,12 @@ class FacetValuesResource:
     def operations(self) -> dict[str, Operation]:
         return {
             "get": Operation(
-                f"Values of one facet ({', '.join(schemas.FACET_NAMES)}) over the whole index",
+                f"Values of one facet ({', '.join(self.engine.fields.facet_names)}) over the whole index",
                 schemas.FacetValuesSchema,
                 query=self.query,
                 errors=(400, 404, 503),
                 tags=("search",),
-                path={"name": {"type": "string", "enum": list(schemas.FACET_NAMES)}},
+                path={"name": {"type": "string", "enum": list(self.engine.fields.facet_names)}},
             )
         }
 
@@ -314,7 +317,7 @@ class ArticlesResource:
         dump(resp, self.result, _result(report, errors), 201 if report.added else 200)
 
     def operations(self) -> dict[str, Operation]:
-        item = {"oneOf": [schemas.ArticleFields, schemas.RawArticle]}
+        item = {"oneOf": [schemas.for_fields(self.writes.engine.fields).ArticleFields, schemas.RawArticle]}
         batch = {
             "type": "object",
             "required": ["articles"],
@@ -401,11 +404,11 @@ class ArticleWrites:
                     errors[index] = (_str_or_none(item.get("id")), error.messages)
             else:
                 try:
-                    fields_ = schemas.ArticleFields(path_id=path_id).load(item)
+                    fields_ = schemas.for_fields(self.engine.fields).ArticleFields(path_id=path_id).load(item)
                 except ValidationError as error:
                     errors[index] = (_str_or_none(item.get("id")), error.messages)
                     continue
-                articles[index] = _article_from_fields(fields_, path_id)
+                articles[index] = _article_from_fields(self.engine.fields, fields_, path_id)
         if raw:
             for (index, item), outcome in zip(raw, self._prepare([item for _, item in raw])):
                 if isinstance(outcome, Article):
@@ -440,22 +443,19 @@ def _str_or_none(value) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _article_from_fields(data: dict, path_id: str | None) -> Article:
+def _article_from_fields(declaration, data: dict, path_id: str | None) -> Article:
     article_id = path_id or data.get("id") or url_id(data["url"])
-    return Article(
+    values = {f.attribute: list(dict.fromkeys(data[f.attribute])) if f.multi else data[f.attribute] for f in declaration.facets}
+    return declaration.record(
         id=article_id,
         title=data["title"],
         body=data["body"],
         url=data["url"],
         summary=data["summary"],
         published=data["published"],
-        source=data["source"],
         dateline=data["dateline"],
-        author=data["author"],
-        people=list(dict.fromkeys(data["people"])),
-        organizations=list(dict.fromkeys(data["organizations"])),
-        places=list(dict.fromkeys(data["places"])),
         origin=data["url"],
+        **values,
     )
 
 
@@ -500,8 +500,8 @@ def article_not_found(article_id: str) -> Problem:
     return Problem(404, "Article not found", f"No article has the id {article_id!r}.", slug="article-not-found")
 
 
-def unknown_facet(name: str) -> Problem:
-    return Problem(404, "Unknown facet", f"Facets are: {', '.join(schemas.FACET_NAMES)}.", slug="unknown-facet")
+def unknown_facet(name: str, names: tuple[str, ...] = schemas.FACET_NAMES) -> Problem:
+    return Problem(404, "Unknown facet", f"Facets are: {', '.join(names)}.", slug="unknown-facet")
 
 
 def index_busy() -> Problem:

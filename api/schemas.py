@@ -8,16 +8,20 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime, timezone
+from functools import lru_cache
+from types import SimpleNamespace
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from search.fields import FIELDS, Fields
 from search.request import DEFAULT_FACETS, SORTS, SearchRequest
-from search.schema import DATE_FACET, FACETS
 
 from .config import Config
 
-FILTER_NAMES = tuple(f.name for f in FACETS)  # source, person, org, place, author
-FACET_NAMES = FILTER_NAMES + (DATE_FACET,)
+# The facets (filters and counts) follow from the field declaration, search/fields.py: for another
+# declaration, `for_fields(fields)` builds the schemas that depend on it.
+FILTER_NAMES = FIELDS.filter_names  # source, person, org, place, author
+FACET_NAMES = FIELDS.facet_names
 MAX_FILTER_VALUES = 50  # values of one repeatable filter in one request
 MAX_ID_LENGTH = 256
 MAX_NAME_LENGTH = 300  # one entity / source / author name
@@ -153,22 +157,21 @@ class NoParams(Schema):
     """Routes that take no query parameters: any parameter is an unknown one."""
 
 
-class SearchQuery(Schema):
+class _SearchQuery(Schema):
+    """/v1/search's parameters; `for_fields` adds one repeatable filter per declared facet."""
+
+    declaration: Fields = FIELDS
+
     q = Text(load_default="", metadata={"description": "Query: words, \"phrases\", OR, -word, field:value, prefix*, fuzzy~."})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1), metadata={"description": "1-based page."})
     per_page = fields.Integer(load_default=10, validate=validate.Range(min=1))
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
-    source = _names(metadata={"description": "Publisher; repeat to OR values."})
-    person = _names()
-    org = _names()
-    place = _names()
-    author = _names()
     date_from = DateParam(data_key="from", load_default=None, metadata={"description": "Published on or after (YYYY-MM-DD)."})
     date_to = DateParam(data_key="to", load_default=None, metadata={"description": "Published on or before (YYYY-MM-DD)."})
     facets = Repeated(
         # "" is listed because blanks are dropped (`facets=` asks for none): the document must not
         # call a request invalid that the API rightly accepts.
-        fields.String(validate=validate.OneOf((*FACET_NAMES, ""))),
+        fields.String(),
         split=",",
         load_default=lambda: list(DEFAULT_FACETS),
         metadata={"description": "Comma-separated facet names; empty for none."},
@@ -186,6 +189,7 @@ class SearchQuery(Schema):
         self.limits = limits
         _limit_text(self.fields["q"], limits.max_query_length)
         _add_validator(self.fields["per_page"], validate.Range(max=limits.max_per_page))
+        _add_validator(self.fields["facets"].inner, validate.OneOf((*self.declaration.facet_names, "")))
 
     @validates_schema
     def _window(self, data: dict, **kwargs) -> None:
@@ -204,7 +208,7 @@ class SearchQuery(Schema):
             page=data["page"],
             per_page=data["per_page"],
             sort=data["sort"],
-            filters={name: data[name] for name in FILTER_NAMES if data[name]},
+            filters={name: data[name] for name in self.declaration.filter_names if data[name]},
             date_from=data["date_from"],
             date_to=data["date_to"],
             facets=tuple(data["facets"]),
@@ -256,8 +260,8 @@ def _id(**kwargs) -> Text:
     )
 
 
-class ArticleFields(Schema):
-    """An article with its fields ready: written as given."""
+class _ArticleFields(Schema):
+    """An article with its fields ready: written as given (its facets' fields added by `for_fields`)."""
 
     # In /openapi.json (see api/openapi.py): what `_identified` checks, for POST. PUT documents
     # ArticleReplacement, whose id is the path's.
@@ -268,13 +272,8 @@ class ArticleFields(Schema):
     body = Text(required=True, validate=validate.Length(min=1))
     url = _web_url(load_default=None)
     published = Published(load_default=None)
-    source = Text(load_default="unknown", validate=validate.Length(min=1, max=MAX_NAME_LENGTH))
     summary = Text(load_default="", validate=validate.Length(max=5000))
     dateline = Text(load_default=None, validate=validate.Length(max=MAX_NAME_LENGTH))
-    author = Text(load_default=None, validate=validate.Length(max=MAX_NAME_LENGTH))
-    people = fields.List(Text(validate=validate.Length(min=1, max=MAX_NAME_LENGTH)), load_default=list, validate=validate.Length(max=500))
-    organizations = fields.List(Text(validate=validate.Length(min=1, max=MAX_NAME_LENGTH)), load_default=list, validate=validate.Length(max=500))
-    places = fields.List(Text(validate=validate.Length(min=1, max=MAX_NAME_LENGTH)), load_default=list, validate=validate.Length(max=500))
 
     @validates_schema
     def _identified(self, data: dict, **kwargs) -> None:
@@ -305,15 +304,6 @@ class RawArticle(Schema):
             raise ValidationError("Give exactly one of `text` and `html`.", field_name="text")
 
 
-class ArticleReplacement(ArticleFields):
-    """PUT /v1/articles/{id} with ready fields: the id is the path's (a body `id` must equal it)."""
-
-    openapi_extra: dict = {}
-
-    class Meta:
-        exclude = ("id",)
-
-
 class RawReplacement(RawArticle):
     """PUT /v1/articles/{id} with raw text or HTML: the id is the path's."""
 
@@ -334,54 +324,42 @@ class BucketSchema(Schema):
     selected = fields.Boolean()
 
 
-class HitSchema(Schema):
+class _HitSchema(Schema):
     id = fields.String()
     title = fields.String()
     title_highlight = fields.String(metadata={"description": "The title, HTML-escaped, matches in <mark>."})
     url = fields.String(allow_none=True)
     published = fields.DateTime(allow_none=True)
-    source = fields.String()
     score = fields.Float()
     summary = fields.String()
     dateline = fields.String(allow_none=True)
-    author = fields.String(allow_none=True)
     snippet = fields.String(metadata={"description": "The snippets joined: HTML-escaped, matches in <mark>."})
     snippets = fields.List(fields.String())
     matched_terms = fields.List(fields.String())
-    people = fields.List(fields.String())
-    organizations = fields.List(fields.String())
-    places = fields.List(fields.String())
 
 
-class SearchResultsSchema(Schema):
+class _SearchResultsSchema(Schema):
     query = fields.String(metadata={"description": "The query as the engine understood it."})
     total = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()
     took_ms = fields.Float()
-    hits = fields.List(fields.Nested(HitSchema))
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(BucketSchema)))
     suggestion = fields.String(allow_none=True, metadata={"description": "A corrected query, or null."})
 
 
-class ArticleSchema(Schema):
+class _ArticleSchema(Schema):
     id = fields.String()
     title = fields.String()
     body = fields.String()
     url = fields.String(allow_none=True)
     summary = fields.String()
     published = fields.DateTime(allow_none=True)
-    source = fields.String()
     dateline = fields.String(allow_none=True)
-    author = fields.String(allow_none=True)
-    people = fields.List(fields.String())
-    organizations = fields.List(fields.String())
-    places = fields.List(fields.String())
 
 
-class SimilarSchema(Schema):
+class _SimilarSchema(Schema):
     id = fields.String()
-    hits = fields.List(fields.Nested(HitSchema))
 
 
 class SuggestionsSchema(Schema):
@@ -398,12 +376,12 @@ class FacetValuesSchema(Schema):
 class StatsSchema(Schema):
     documents = fields.Integer()
     generation = fields.String()
-    sources = fields.List(fields.Nested(BucketSchema))
     first_published = fields.DateTime(allow_none=True)
     last_published = fields.DateTime(allow_none=True)
-    top_people = fields.List(fields.Nested(BucketSchema))
-    top_organizations = fields.List(fields.Nested(BucketSchema))
-    top_places = fields.List(fields.Nested(BucketSchema))
+    facets = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.Nested(BucketSchema)),
+        metadata={"description": "The most frequent values of each facet, by facet name."},
+    )
 
 
 class HealthSchema(Schema):
@@ -442,3 +420,51 @@ class ProblemSchema(Schema):
     detail = fields.String()
     invalid_params = fields.List(fields.Nested(InvalidParamSchema))
     errors = fields.List(fields.Nested(ItemErrorSchema))
+
+
+# -- what follows from the field declaration ------------------------------------------------------
+def _facet_value_field(facet, *, dump: bool):
+    if dump:
+        return fields.List(fields.String()) if facet.multi else fields.String(allow_none=True)
+    if facet.multi:
+        return fields.List(Text(validate=validate.Length(min=1, max=MAX_NAME_LENGTH)), load_default=list, validate=validate.Length(max=500))
+    if facet.default is not None:
+        return Text(load_default=facet.default, validate=validate.Length(min=1, max=MAX_NAME_LENGTH))
+    return Text(load_default=None, validate=validate.Length(max=MAX_NAME_LENGTH))
+
+
+@lru_cache(maxsize=8)
+def for_fields(declaration: Fields) -> SimpleNamespace:
+    """The schemas whose fields follow from a field declaration: one filter parameter per facet,
+    each facet's values on hits, articles and ready-field writes."""
+    filters = {
+        f.name: _names(metadata={"description": f"{f.label}: only articles with this value; repeat to OR values."})
+        for f in declaration.facets
+    }
+    search_query = type("SearchQuery", (_SearchQuery,), {"declaration": declaration, **filters})
+    values_dump = {f.attribute: _facet_value_field(f, dump=True) for f in declaration.facets}
+    hit = type("HitSchema", (_HitSchema,), dict(values_dump))
+    results = type("SearchResultsSchema", (_SearchResultsSchema,), {"hits": fields.List(fields.Nested(hit))})
+    article = type("ArticleSchema", (_ArticleSchema,), dict(values_dump))
+    similar = type("SimilarSchema", (_SimilarSchema,), {"hits": fields.List(fields.Nested(hit))})
+    values_load = {f.attribute: _facet_value_field(f, dump=False) for f in declaration.facets}
+    article_fields = type("ArticleFields", (_ArticleFields,), dict(values_load))
+    replacement = type("ArticleReplacement", (article_fields,), {
+        "__doc__": "PUT /v1/articles/{id} with ready fields: the id is the path's (a body `id` must equal it).",
+        "openapi_extra": {},
+        "Meta": type("Meta", (), {"exclude": ("id",)}),
+    })
+    return SimpleNamespace(
+        declaration=declaration, SearchQuery=search_query, HitSchema=hit, SearchResultsSchema=results,
+        ArticleSchema=article, SimilarSchema=similar, ArticleFields=article_fields, ArticleReplacement=replacement,
+    )
+
+
+_DEFAULT = for_fields(FIELDS)
+SearchQuery = _DEFAULT.SearchQuery
+HitSchema = _DEFAULT.HitSchema
+SearchResultsSchema = _DEFAULT.SearchResultsSchema
+ArticleSchema = _DEFAULT.ArticleSchema
+SimilarSchema = _DEFAULT.SimilarSchema
+ArticleFields = _DEFAULT.ArticleFields
+ArticleReplacement = _DEFAULT.ArticleReplacement

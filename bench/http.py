@@ -28,7 +28,9 @@ TARGET_RATIO = 0.8
 
 
 def _workers() -> int:
-    return (os.cpu_count() or 1) + 1  # gunicorn.conf.py's default
+    from search.settings import default
+
+    return default("NEWSEARCH_WORKERS")  # what gunicorn.conf.py runs when NEWSEARCH_WORKERS is unset
 
 
 def _paths(queries: list[str], sources: list[str]) -> list[str]:
@@ -70,10 +72,10 @@ def _ms(match) -> float:
 
 
 def _in_process_worker(index: str, queries: list[tuple[str, list[str]]], seconds: float, out) -> None:
-    from search.engine import Engine
+    from search.engine import open_engine
     from search.request import SearchRequest
 
-    engine = Engine(index, refresh_interval=3600)
+    engine = open_engine(index, refresh_interval=3600)
     for q, src in queries:  # warm up: open the searcher, load facet columns
         engine.search(SearchRequest(q=q, filters={"source": src} if src else {}))
     done, deadline, i = 0, time.perf_counter() + seconds, 0
@@ -103,7 +105,7 @@ def _in_process(index: Path, paths: list[str], processes: int, seconds: float) -
 
 def run(data_dir: Path | None = None, seconds: int = 10, connections: int = 16) -> dict:
     from bench.latency import DATA, rss_index
-    from search.engine import Engine
+    from search.engine import open_engine
 
     if shutil.which("wrk") is None:
         return {"skipped": "wrk is not installed (apt-get install wrk)"}
@@ -111,7 +113,7 @@ def run(data_dir: Path | None = None, seconds: int = 10, connections: int = 16) 
     if index is None:
         return {"skipped": "no RSS data"}
     queries = [q.strip() for q in (QUERIES / "rss.txt").read_text().splitlines() if q.strip()]
-    sources = [b.value for b in Engine(index).facet_values("source", limit=5)]
+    sources = [b.value for b in open_engine(index).facet_values("source", limit=5)]
     paths = _paths(queries, sources)
     workers = _workers()
     result = {"processes": workers, "seconds": seconds, "connections": connections, "requests_in_mix": len(paths)}

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from search.engine import Engine
+from search.backend import WriteOptions
+from search.engine import open_engine
 from search.query import parse_query
 from search.whoosh_backend.compile import compile_query
 from search.request import SearchRequest
@@ -40,7 +41,7 @@ def rss_index(data: Path, rebuild: bool = False) -> Path | None:
     if not source.exists():
         return None
     index = CACHE / "rss-index"
-    if rebuild or not Engine(index).is_ready():
+    if rebuild or not open_engine(index).is_ready():
         from indexer.pipeline import index_paths
 
         print(f"indexing {source} (no entities) ...", flush=True)
@@ -53,12 +54,12 @@ def reuters_index(data: Path, rebuild: bool = False) -> Path | None:
     if not source.exists():
         return None
     index = CACHE / "reuters-index"
-    if rebuild or not Engine(index).is_ready():
+    if rebuild or not open_engine(index).is_ready():
         from bench.indexing import reuters_stories
         from search.article import Article
 
         print(f"indexing {source} (curated tags as entities) ...", flush=True)
-        with Engine(index).writer(rebuild=True) as writer:
+        with open_engine(index).writer(WriteOptions(rebuild=True)) as writer:
             for record in reuters_stories(source):
                 writer.add(Article.from_dict(record))
     return index
@@ -86,8 +87,8 @@ def _pcts(samples: list[float]) -> dict:
 
 
 def measure(index: Path, queries: list[str], repeats: int) -> dict:
-    engine = Engine(index, refresh_interval=3600)
-    searcher, _ = engine._current()
+    engine = open_engine(index, refresh_interval=3600)
+    searcher, _ = engine.current()
     docs = searcher.doc_count()
 
     def bare(q: str) -> None:

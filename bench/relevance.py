@@ -129,10 +129,10 @@ def cached_index(name: str, docs_jsonl: Path, rebuild: bool = False) -> Path:
 # -- runs ---------------------------------------------------------------------------------------
 def engine_run(index_dir: Path, queries) -> dict[str, list[tuple[str, float]]]:
     """The engine's ranking for each query, as `/v1/search` would produce it (no facets, no highlights)."""
-    from search.engine import Engine
+    from search.engine import open_engine
     from search.request import SearchRequest
 
-    engine = Engine(index_dir, refresh_interval=0)
+    engine = open_engine(index_dir, refresh_interval=0)
     try:
         run = {}
         for qid, text in queries:

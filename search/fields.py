@@ -12,7 +12,7 @@ subclass, named as the declaration's `record`) and the code that fills it.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Mapping
 
@@ -28,7 +28,7 @@ class Facet:
     name: str  # API name: the filter parameter, the facet key in responses (source, person, ...)
     attribute: str  # the Article attribute (a string, or a list of strings when `multi`)
     multi: bool
-    labels: Mapping[str, str]  # what the widget shows, by language ("en" always present)
+    labels: Mapping[str, str] = field(compare=False)  # what the widget shows, by language ("en" always present)
     weight: float = 1.0  # BM25F weight of its names in free-text search
     default: str | None = None  # the value a record holds when nothing says (source: "unknown")
     top: int = 10  # values listed in the index statistics

@@ -4,14 +4,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from search.store import IndexStore
+from search.whoosh_backend.store import IndexStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def build_seed_index(path: Path) -> Path:
     """`newsearch index` over seeds/ (entities on, one worker) into `path`."""
-    from indexer.cli import main
+    from cli.main import main
 
     assert main(["index", "--index", str(path), "--workers", "1", str(ROOT / "seeds")]) == 0
     return path

@@ -11,41 +11,42 @@
 (function () {
   "use strict";
 
-  var FILTERS = ["source", "person", "org", "place", "author"];
+  // The facets and their labels, from the server's field declaration (search/fields.py): the
+  // server writes them between the markers when it serves this file.
+  var FIELDS = /*fields*/{"filters":["source","person","org","place","author"],"labels":{"en":{"source":"Source","person":"People","org":"Organisations","place":"Places","author":"Authors","date":"Date"},"es":{"source":"Fuente","person":"Personas","org":"Organizaciones","place":"Lugares","author":"Autores","date":"Fecha"},"fr":{"source":"Source","person":"Personnes","org":"Organisations","place":"Lieux","author":"Auteurs","date":"Date"},"de":{"source":"Quelle","person":"Personen","org":"Organisationen","place":"Orte","author":"Autoren","date":"Datum"}}}/*fields*/;
+  var FILTERS = FIELDS.filters;
   var LABELS = {
     en: {
       label: "Search news", placeholder: "Search news…", search: "Search", suggestions: "Suggestions",
       results: ["{n} result for “{q}”", "{n} results for “{q}”"], latest: ["{n} article", "{n} articles"],
       none: "No results for “{q}”.", empty: "Type a query and press Enter.", error: "Search is unavailable right now.",
       retry: "Try again", dym: "Did you mean", prev: "Previous", next: "Next", page: "Page {p} of {n}", pages: "Pages",
-      filters: "Filters", loading: "Searching…",
-      facet: { source: "Source", person: "People", org: "Organisations", place: "Places", author: "Authors", date: "Date" }
+      filters: "Filters", loading: "Searching…"
     },
     es: {
       label: "Buscar noticias", placeholder: "Buscar noticias…", search: "Buscar", suggestions: "Sugerencias",
       results: ["{n} resultado para «{q}»", "{n} resultados para «{q}»"], latest: ["{n} artículo", "{n} artículos"],
       none: "No hay resultados para «{q}».", empty: "Escriba una búsqueda y pulse Intro.", error: "La búsqueda no está disponible ahora.",
       retry: "Reintentar", dym: "Quizás quiso decir", prev: "Anterior", next: "Siguiente", page: "Página {p} de {n}", pages: "Páginas",
-      filters: "Filtros", loading: "Buscando…",
-      facet: { source: "Fuente", person: "Personas", org: "Organizaciones", place: "Lugares", author: "Autores", date: "Fecha" }
+      filters: "Filtros", loading: "Buscando…"
     },
     fr: {
       label: "Rechercher des articles", placeholder: "Rechercher…", search: "Rechercher", suggestions: "Suggestions",
       results: ["{n} résultat pour « {q} »", "{n} résultats pour « {q} »"], latest: ["{n} article", "{n} articles"],
       none: "Aucun résultat pour « {q} ».", empty: "Saisissez une recherche puis Entrée.", error: "La recherche est indisponible pour le moment.",
       retry: "Réessayer", dym: "Essayez avec", prev: "Précédent", next: "Suivant", page: "Page {p} sur {n}", pages: "Pages",
-      filters: "Filtres", loading: "Recherche…",
-      facet: { source: "Source", person: "Personnes", org: "Organisations", place: "Lieux", author: "Auteurs", date: "Date" }
+      filters: "Filtres", loading: "Recherche…"
     },
     de: {
       label: "Nachrichten durchsuchen", placeholder: "Nachrichten durchsuchen…", search: "Suchen", suggestions: "Vorschläge",
       results: ["{n} Treffer für „{q}“", "{n} Treffer für „{q}“"], latest: ["{n} Artikel", "{n} Artikel"],
       none: "Keine Treffer für „{q}“.", empty: "Suchbegriff eingeben und Enter drücken.", error: "Die Suche ist gerade nicht verfügbar.",
       retry: "Erneut versuchen", dym: "Meinten Sie", prev: "Zurück", next: "Weiter", page: "Seite {p} von {n}", pages: "Seiten",
-      filters: "Filter", loading: "Suche läuft…",
-      facet: { source: "Quelle", person: "Personen", org: "Organisationen", place: "Orte", author: "Autoren", date: "Datum" }
+      filters: "Filter", loading: "Suche läuft…"
     }
   };
+
+  Object.keys(LABELS).forEach(function (lang) { LABELS[lang].facet = FIELDS.labels[lang] || FIELDS.labels.en; });
 
   var CSS = [
     ":host{all:initial;display:block;contain:content}",

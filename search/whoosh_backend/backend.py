@@ -26,12 +26,9 @@ from ..results import Bucket, Hit, SearchResults, Stats, WriteReport
 from .columns import Caches, IndexView
 from .schema import from_stored, schema_for
 from .searching import WEIGHTING, run_search, similar_articles
-from .store import IndexStore
+from .store import LOCK_TIMEOUT, IndexStore
 from .suggest import complete
 from .writer import BUFFER_MB, BulkWriter
-
-LOCK_TIMEOUT = 10.0  # seconds a write waits for another writer (the settings table's default)
-
 
 class WhooshBackend:
     def __init__(

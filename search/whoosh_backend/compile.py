@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import heapq
 import re
+from functools import lru_cache
 
 from whoosh import query as wq
 from whoosh.qparser.common import get_single_text
@@ -283,14 +284,9 @@ def _only_negative(query) -> bool:
     return False
 
 
-_COMPILERS: dict[int, tuple[object, Compiler]] = {}
-
-
+@lru_cache(maxsize=8)
 def compiler_for(fields=FIELDS) -> Compiler:
-    cached = _COMPILERS.get(id(fields))
-    if cached is None or cached[0] is not fields:
-        cached = _COMPILERS[id(fields)] = (fields, Compiler(fields))
-    return cached[1]
+    return Compiler(fields)
 
 
 def compile_query(parsed: ParsedQuery, fields=FIELDS):

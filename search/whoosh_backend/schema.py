@@ -53,16 +53,9 @@ def build_schema(fields: Fields) -> wf.Schema:
     return schema
 
 
-_SCHEMAS: dict[int, tuple[Fields, wf.Schema]] = {}
-
-
+@lru_cache(maxsize=8)
 def schema_for(fields: Fields) -> wf.Schema:
-    """The schema of a declaration, built once per declaration object (a Fields is not hashable:
-    its facets' labels are dicts)."""
-    cached = _SCHEMAS.get(id(fields))
-    if cached is None or cached[0] is not fields:
-        cached = _SCHEMAS[id(fields)] = (fields, build_schema(fields))
-    return cached[1]
+    return build_schema(fields)
 
 
 def analyzer_for(fieldname: str):

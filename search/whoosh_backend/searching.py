@@ -58,7 +58,10 @@ def run_search(searcher, view: IndexView, request: SearchRequest, now: float) ->
     first = (request.page - 1) * request.per_page
     wanted = first + request.per_page
     if request.sort == "relevance" and query is not None:
-        ranked = _by_relevance(searcher, query, qmask, final, wanted, request, now, view)
+        # Whoosh ranks the query's own matches: what the filters (base ones included) remove is
+        # taken from those, not from the already narrowed mask.
+        raw = qmask if base is None else query_mask(view, query)
+        ranked = _by_relevance(searcher, query, raw, final, wanted, request, now, view)
     else:
         ranked = _by_date(view, matches, newest=(request.sort != "oldest"), limit=wanted)
     page = ranked[first:wanted]

@@ -27,6 +27,7 @@ from .schema import schema_for
 
 CURRENT = "current"
 LOCK = "write.lock"
+LOCK_TIMEOUT = 10.0  # seconds a writer waits for another (NEWSEARCH_WRITE_LOCK_TIMEOUT's default)
 
 
 class IndexStore:
@@ -65,7 +66,7 @@ class IndexStore:
 
     # -- writing -------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def write_lock(self, timeout: float) -> Iterator[None]:
+    def write_lock(self, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
         """Hold the root's write lock; wait at most `timeout` seconds for it."""
         self.root.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)

@@ -11,7 +11,7 @@ from ..article import Article
 from ..fields import FIELDS, Fields
 from ..results import WriteReport
 from .schema import to_document
-from .store import IndexStore
+from .store import LOCK_TIMEOUT, IndexStore
 
 MAX_SEGMENTS_AFTER_BULK = 3
 # Whoosh's in-memory posting buffer (its `limitmb`), split among the writer's processes. Past it
@@ -41,7 +41,7 @@ class BulkWriter:
         self,
         store: IndexStore,
         *,
-        lock_timeout: float,
+        lock_timeout: float = LOCK_TIMEOUT,
         rebuild: bool = False,
         commit_every: int = 5000,
         fields: Fields = FIELDS,

@@ -5,7 +5,7 @@ from falcon import testing
 
 from api.app import create_app
 from api.config import Config
-from search.store import IndexStore
+from search.whoosh_backend.store import IndexStore
 
 ARTICLE = {
     "id": "api-test-1",

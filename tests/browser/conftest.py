@@ -40,7 +40,7 @@ def host_port() -> int:
 @pytest.fixture(scope="session")
 def api(tmp_path_factory, host_port):
     """Base URL of gunicorn over a fresh index; one article with hostile markup added through the write route."""
-    from indexer.cli import main
+    from cli.main import main
 
     index = tmp_path_factory.mktemp("browser-index") / "index"
     assert main(["index", "--index", str(index), "--workers", "1", str(ROOT / "seeds"), str(FIXTURES)]) == 0

@@ -216,7 +216,7 @@ def xss_api(tmp_path_factory):
     """gunicorn over an index of the whole XSS corpus (tests/fixtures/hostile/xss.jsonl) and nothing else."""
     from pathlib import Path
 
-    from indexer.cli import main
+    from cli.main import main
     from tests.gunicorn_process import GunicornProcess
 
     corpus = Path(__file__).resolve().parents[1] / "fixtures" / "hostile" / "xss.jsonl"

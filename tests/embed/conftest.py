@@ -10,7 +10,7 @@ from falcon import testing
 
 from api.app import create_app
 from api.config import Config
-from search.engine import Engine
+from search.engine import open_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -22,7 +22,7 @@ NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
 
 @pytest.fixture(scope="session")
 def embed_index(tmp_path_factory) -> Path:
-    from indexer.cli import main
+    from cli.main import main
 
     path = tmp_path_factory.mktemp("embed-index") / "index"
     assert main(["index", "--index", str(path), "--workers", "1", str(ROOT / "seeds"), str(FIXTURES)]) == 0
@@ -33,7 +33,7 @@ def make_client(index: Path, **overrides) -> testing.TestClient:
     settings = dict(index=index, cors_origins=(ALLOWED_ORIGIN,), key_secret=SECRET)
     settings.update(overrides)
     config = Config(**settings)
-    return testing.TestClient(create_app(config, engine=Engine(config.index), clock=lambda: NOW))
+    return testing.TestClient(create_app(config, engine=open_engine(config.index), clock=lambda: NOW))
 
 
 @pytest.fixture(scope="session")

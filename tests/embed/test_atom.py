@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
 
-from search.keys import create_scoped_key
+from api.keys import create_scoped_key
 
 from .conftest import NOW, READ_KEY, SECRET
 

@@ -1,18 +1,16 @@
-"""Scoped search keys (search/keys.py) and `newsearch keys create` (indexer/keys_cli.py)."""
+"""Scoped search keys (api/keys.py); `newsearch keys create` is tested in tests/cli/test_keys.py."""
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-import search.keys as keys
-from indexer.keys_cli import add_keys_command
-from search.keys import InvalidRestrictions, OutOfScope, WeakSecret, create_scoped_key, verify_scoped_key
+import api.keys as keys
+from api.keys import InvalidRestrictions, OutOfScope, WeakSecret, create_scoped_key, verify_scoped_key
+from search.engine import open_engine
 from search.request import SearchRequest
-from search.results import Bucket, SearchResults
 
 SECRET = "test-key-secret-0123456789abcdef"
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
@@ -29,9 +27,11 @@ def test_a_key_carries_its_filters_and_expiry():
     assert scope.expires == datetime(2027, 1, 1, tzinfo=timezone.utc)
 
 
-def test_a_key_fills_in_its_filter_when_the_request_has_none():
+def test_a_key_becomes_the_base_filters_of_the_request():
     scope = verify_scoped_key(SECRET, kctv_key(), NOW)
-    assert scope.apply(SearchRequest(q="police")).filters == {"source": ["KCTV"]}
+    request = scope.apply(SearchRequest(q="police", filters={"person": ["Rick Smith"]}))
+    assert request.base_filters == {"source": ("KCTV",)}
+    assert request.filters == {"person": ["Rick Smith"]}  # the caller's own filters, untouched
 
 
 def test_a_key_cannot_widen_to_another_source():
@@ -40,26 +40,45 @@ def test_a_key_cannot_widen_to_another_source():
         scope.apply(SearchRequest(q="police", filters={"source": ["KSHB"]}))
 
 
-def test_a_request_is_narrowed_to_the_intersection():
+@pytest.fixture(scope="module")
+def engine(embed_index):
+    engine = open_engine(embed_index)
+    yield engine
+    engine.close()
+
+
+def kctv_search(engine, **kwargs):
     scope = verify_scoped_key(SECRET, kctv_key(), NOW)
-    request = scope.apply(SearchRequest(q="x", filters={"source": ["KSHB", "KCTV"], "person": ["Rick Smith"]}))
-    assert request.filters == {"source": ["KCTV"], "person": ["Rick Smith"]}
+    return engine.search(scope.apply(SearchRequest(**kwargs)))
 
 
-def test_an_empty_filter_list_in_the_request_does_not_remove_the_key_filter():
-    # The engine reads an empty list as "no filter": the key's values must replace it.
-    scope = verify_scoped_key(SECRET, kctv_key(), NOW)
-    assert scope.apply(SearchRequest(filters={"source": []})).filters == {"source": ["KCTV"]}
+def test_a_request_is_narrowed_to_the_intersection(engine):
+    wide = engine.search(SearchRequest(q="council", filters={"source": ["KSHB", "KCTV"]}, facets=("source",)))
+    assert {h.source for h in wide.hits} == {"KSHB", "KCTV"}
+    results = kctv_search(engine, q="council", filters={"source": ["KSHB", "KCTV"]}, facets=("source",))
+    assert results.total and {h.source for h in results.hits} == {"KCTV"}
+    assert results.total == engine.search(SearchRequest(q="council", filters={"source": ["KCTV"]})).total
+    assert [b.value for b in results.facets["source"]] == ["KCTV"]  # KSHB was asked for, and stays hidden
 
 
-def test_facet_values_outside_the_key_are_hidden():
-    scope = verify_scoped_key(SECRET, kctv_key(), NOW)
-    results = SearchResults(
-        total=1, page=1, per_page=10, took_ms=1.0, hits=[],
-        facets={"source": [Bucket("KCTV", 3, True), Bucket("KSHB", 9)], "place": [Bucket("Westport", 2)]},
-    )
-    facets = scope.restrict(results).facets
-    assert facets == {"source": [Bucket("KCTV", 3, True)], "place": [Bucket("Westport", 2)]}
+def test_an_empty_filter_list_in_the_request_does_not_remove_the_key_filter(engine):
+    # The engine reads an empty list as "no filter": the key's base filter still applies.
+    results = kctv_search(engine, q="council", filters={"source": []})
+    assert results.total and {h.source for h in results.hits} == {"KCTV"}
+
+
+def test_facet_values_outside_the_key_are_hidden_and_counts_stay_within_it(engine):
+    everything = engine.search(SearchRequest(q="council", facets=("source", "place")))
+    assert len(everything.facets["source"]) > 1
+    results = kctv_search(engine, q="council", facets=("source", "place"))
+    assert [(b.value, b.count) for b in results.facets["source"]] == [("KCTV", results.total)]
+    kctv_only = engine.search(SearchRequest(q="council", filters={"source": ["KCTV"]}, facets=("place",)))
+    assert results.facets["place"] == kctv_only.facets["place"]  # places of KCTV's articles only
+
+
+def test_completions_and_suggestions_keep_to_the_key(engine):
+    names = engine.suggest("k", limit=50, base_filters={"source": ("KCTV",)})
+    assert "KSHB" not in names
 
 
 def test_an_expired_key_is_rejected():
@@ -123,39 +142,3 @@ def test_weak_secrets_and_unknown_filters_are_refused():
         create_scoped_key(SECRET, filters={"url": ["x"]}, expires=None)
     with pytest.raises(InvalidRestrictions):
         create_scoped_key(SECRET, filters={"source": [" "]}, expires=None)
-
-
-# -- newsearch keys create --------------------------------------------------------------------------
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="newsearch")
-    add_keys_command(p.add_subparsers(dest="command", required=True))
-    return p
-
-
-def test_cli_prints_a_key_that_verifies(capsys):
-    args = parser().parse_args(["keys", "create", "--filter", "source=KCTV", "--filter", "source=KSHB", "--expires", "2027-01-01"])
-    assert args.run(args, environ={"NEWSEARCH_KEY_SECRET": SECRET}, now=NOW) == 0
-    out, err = capsys.readouterr()
-    scope = verify_scoped_key(SECRET, out.strip(), NOW)
-    assert scope.filters == {"source": ("KCTV", "KSHB")}
-    assert scope.expires == datetime(2027, 1, 1, tzinfo=timezone.utc)
-    assert SECRET not in out + err
-
-
-def test_cli_reads_the_secret_from_the_named_variable(capsys):
-    args = parser().parse_args(["keys", "create", "--filter", "place=Kansas City", "--secret-env", "PARTNER_SECRET"])
-    assert args.run(args, environ={"PARTNER_SECRET": SECRET}, now=NOW) == 0
-    assert verify_scoped_key(SECRET, capsys.readouterr().out.strip(), NOW).filters == {"place": ("Kansas City",)}
-
-
-def test_cli_refuses_without_a_secret_or_with_a_past_expiry(capsys):
-    args = parser().parse_args(["keys", "create", "--filter", "source=KCTV"])
-    assert args.run(args, environ={}, now=NOW) == 2
-    args = parser().parse_args(["keys", "create", "--filter", "source=KCTV", "--expires", "2020-01-01"])
-    assert args.run(args, environ={"NEWSEARCH_KEY_SECRET": SECRET}, now=NOW) == 2
-    assert capsys.readouterr().out == ""
-
-
-def test_cli_rejects_an_unknown_filter_name(capsys):
-    with pytest.raises(SystemExit):
-        parser().parse_args(["keys", "create", "--filter", "url=x"])

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from search.keys import create_scoped_key
+from api.keys import create_scoped_key
 
 from .conftest import READ_KEY, SECRET
 

@@ -10,8 +10,8 @@ import pytest
 from falcon import testing
 
 from api.app import create_app
-from indexer.cli import main as cli
-from search.engine import Engine
+from cli.main import main as cli
+from search.engine import open_engine
 from search.request import SearchRequest
 
 from .conftest import HOSTILE, WRITE_KEY, assert_problem, config_for
@@ -159,7 +159,7 @@ def test_cli_keeps_the_good_and_reports_the_bad(tmp_path, capsys):
     assert cli(["index", "--index", str(index), "--workers", "1", str(corpus)]) == 0
     assert time.perf_counter() - started < 60
     out = capsys.readouterr().out
-    engine = Engine(index)
+    engine = open_engine(index)
     try:
         ids = {hit.id for hit in engine.search(SearchRequest(q="", per_page=100, facets=())).hits}
         assert {"good-1", "good-2", "good-3", "angle-bomb", "nul-chars", "latin1-article", "broken-utf8", "attrs"} <= ids

@@ -18,8 +18,9 @@ from falcon import testing
 
 from api.app import create_app
 from api.auth import KeyRing
-from search.keys import create_scoped_key, verify_scoped_key
-from search.store import IndexMissing, IndexStore
+from api.keys import create_scoped_key, verify_scoped_key
+from search.errors import IndexMissing
+from search.whoosh_backend.store import IndexStore
 from tests.gunicorn_process import GunicornProcess
 
 from .conftest import WRITE_KEY, assert_problem, config_for
@@ -220,15 +221,15 @@ def test_origins_and_urls_are_never_opened(private_index, auth, tmp_path):
         assert_problem(client.simulate_post("/v1/articles", json={"id": "u", "url": url, **ARTICLE}, headers=auth), 400)
         assert_problem(client.simulate_post("/v1/articles", json={"id": "u", "url": url, "text": "T\n\nBody text."}, headers=auth), 400)
     # Through the indexer, a `url` or `origin` field in JSONL is data: the file it names is not read.
-    from indexer.cli import main
+    from cli.main import main
 
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text('{"id": "o1", "title": "Origin", "body": "Body text here.", "url": "file:///etc/passwd", "origin": "/etc/passwd"}\n')
     index = tmp_path / "index2"
     assert main(["index", "--index", str(index), "--workers", "1", "--no-entities", str(corpus)]) == 0
-    from search.engine import Engine
+    from search.engine import open_engine
 
-    engine = Engine(index)
+    engine = open_engine(index)
     try:
         article = engine.get("o1")
         assert article.url is None and "root:" not in article.body

@@ -23,7 +23,7 @@ QUERIES = ["zebra", "script", "alert", "onerror", "svg", "javascript", "mark", "
 
 @pytest.fixture(scope="module")
 def xss_client(tmp_path_factory) -> testing.TestClient:
-    from indexer.cli import main
+    from cli.main import main
 
     index = tmp_path_factory.mktemp("xss") / "index"
     assert main(["index", "--index", str(index), "--workers", "1", "--no-entities", str(CORPUS)]) == 0

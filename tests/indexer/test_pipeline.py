@@ -9,7 +9,7 @@ import pytest
 from indexer.pipeline import article_id, build_article, index_paths, run_pipeline
 from indexer.readers import RawDocument, ReadFailure, read_paths
 from search.article import Article, content_checksum
-from search.store import IndexStore
+from search.whoosh_backend.store import IndexStore
 from tests.indexes import indexed_ids
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

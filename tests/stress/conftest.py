@@ -33,7 +33,7 @@ def write_corpus(path: Path, ids: list[str], *, tag: str = "", start: int = 0) -
 
 
 def index_command(index: Path, *paths: Path, extra: tuple[str, ...] = ()) -> list[str]:
-    return [sys.executable, "-m", "indexer.cli", "index", "--index", str(index), "--workers", "1",
+    return [sys.executable, "-m", "cli", "index", "--index", str(index), "--workers", "1",
             "--no-entities", *extra, *map(str, paths)]
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from search.engine import Engine
+from search.engine import open_engine
 from search.request import SearchRequest
-from search.store import IndexStore
+from search.whoosh_backend.store import IndexStore
 
 from .conftest import ROOT, index_command, run_index, write_corpus
 
@@ -93,7 +93,7 @@ def test_sigkill_during_indexing_loses_nothing_acknowledged(tmp_path):
     assert "failed: 0" in result.stdout
     assert sorted(indexed_ids(index)) == sorted(all_ids)
     assert acknowledged(log) == set(all_ids)
-    engine = Engine(index)
+    engine = open_engine(index)
     try:
         assert engine.search(SearchRequest(q="river", per_page=5)).total > 0
     finally:

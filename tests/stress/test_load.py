@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from search.store import IndexStore
+from search.whoosh_backend.store import IndexStore
 
 from .conftest import ROOT, WRITE_KEY, index_command, run_index, write_corpus
 from .test_crash import indexed_ids

@@ -9,8 +9,8 @@ from falcon import testing
 
 from api.app import create_app
 from api.config import Config
-from search.store import IndexStore
-from search.writer import BulkWriter
+from search.whoosh_backend.store import IndexStore
+from search.whoosh_backend.writer import BulkWriter
 
 from .conftest import WRITE_KEY
 

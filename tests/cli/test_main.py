@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.cli import main, read_batch, serve_command
+from cli.main import build_parser, main, open_backend, read_batch, serve_command
+from search import settings
+from search.fields import FIELDS
+from search.settings import SettingError
 from tests.indexes import indexed_ids
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,7 +22,7 @@ SEEDS = ROOT / "seeds"
 
 def newsearch(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "indexer", *map(str, args)],
+        [sys.executable, "-m", "cli", *map(str, args)],
         cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})},
     )
 
@@ -124,6 +127,8 @@ def test_usage_errors_exit_2(tmp_path):
     assert newsearch("extract", "--format", "xml", "seeds/").returncode == 2
     assert newsearch("search", "--limit", "0", "police").returncode == 2
     assert newsearch("index", "--index", tmp_path / "ix", "--buffer-mb", "0", "seeds/").returncode == 2
+    assert newsearch("stats", "--backend", "https://search.example:9200/news").returncode == 2
+    assert newsearch("stats", "--index", tmp_path / "a", "--backend", tmp_path / "b").returncode == 2
     bad_env = newsearch("index", "--index", tmp_path / "ix", "seeds/", env={"NEWSEARCH_BUFFER_MB": "lots"})
     assert bad_env.returncode == 2 and "NEWSEARCH_BUFFER_MB" in bad_env.stderr
 
@@ -137,6 +142,8 @@ def test_search_prints_ranked_titles(seeds_index):
     as_json = json.loads(newsearch("search", "--index", seeds_index, "--format", "json", "--limit", "2", "police").stdout)
     assert as_json["query"] == "police" and 1 <= len(as_json["hits"]) <= 2
     assert {"id", "title", "score", "source"} <= set(as_json["hits"][0])
+    # Facet values sit at the top level of a hit, one key per declared facet, as before the declaration.
+    assert {f.attribute for f in FIELDS.facets} <= set(as_json["hits"][0]) and "values" not in as_json["hits"][0]
 
 
 def test_search_batch_prints_trec_run_lines(seeds_index, tmp_path):
@@ -170,6 +177,9 @@ def test_stats(seeds_index):
     assert stats["first_published"].startswith("2020-07-02")
     assert stats["last_published"].startswith("2021-09-16")
     assert "Rick Smith" in {b["value"] for b in stats["top_people"]}
+    # Each declared facet with top values, by its name (the keys above are kept for older scripts).
+    assert stats["facets"]["source"] == stats["sources"] and stats["facets"]["person"] == stats["top_people"]
+    assert set(stats["facets"]) == {f.name for f in FIELDS.facets if f.top}
     text = newsearch("stats", "--index", seeds_index).stdout
     assert "documents: 5" in text and "published: 2020-07-02 .. 2021-09-16" in text
 
@@ -189,8 +199,95 @@ def test_serve_runs_gunicorn_on_the_api_by_name(tmp_path):
     assert env["NEWSEARCH_INDEX"] == str(tmp_path / "index")
 
 
-def test_the_indexer_never_imports_the_api():
-    code = "import sys, indexer.cli, indexer.pipeline; indexer.cli.gunicorn_config(); print(sorted(m for m in sys.modules if m.split('.')[0] == 'api'))"
+def test_serve_binds_to_newsearch_bind_unless_told_otherwise(tmp_path):
+    if not (ROOT / "api" / "gunicorn.conf.py").exists():
+        pytest.skip("api/gunicorn.conf.py has not landed yet")
+    index = str(tmp_path / "index")
+    assert build_parser().parse_args(["serve"]).bind is None  # no default of its own to hide the variable
+
+    def bound(bind, environ):
+        argv, _ = serve_command(index, bind, environ=environ)
+        return argv[argv.index("--bind") + 1]
+
+    assert bound(None, {"NEWSEARCH_BIND": "0.0.0.0:8080"}) == "0.0.0.0:8080"
+    assert bound(None, {}) == "127.0.0.1:8000"
+    assert bound("127.0.0.1:9999", {"NEWSEARCH_BIND": "0.0.0.0:8080"}) == "127.0.0.1:9999"
+    with pytest.raises(SettingError, match="NEWSEARCH_BIND"):
+        serve_command(index, None, environ={"NEWSEARCH_BIND": "8000"})
+
+
+def test_serve_tells_the_server_the_location_it_resolved(tmp_path):
+    if not (ROOT / "api" / "gunicorn.conf.py").exists():
+        pytest.skip("api/gunicorn.conf.py has not landed yet")
+    # --index wins over a $NEWSEARCH_BACKEND in the environment: the server must not see the latter.
+    _, env = serve_command(str(tmp_path / "index"), None, environ={"NEWSEARCH_BACKEND": "/elsewhere", "KEEP": "1"})
+    assert env["NEWSEARCH_INDEX"] == str(tmp_path / "index") and "NEWSEARCH_BACKEND" not in env and env["KEEP"] == "1"
+    cluster = "opensearch+https://os.example:9200/news"
+    _, env = serve_command(cluster, None, environ={})
+    assert env["NEWSEARCH_BACKEND"] == cluster
+
+
+def test_serve_without_bind_uses_the_environment(tmp_path):
+    """The whole command up to the exec: `NEWSEARCH_BIND=... newsearch serve` listens there."""
+    code = ("import os, sys, cli.main as m; "
+            "os.execve = lambda path, argv, env: print(argv[argv.index('--bind') + 1]); "
+            "sys.exit(m.main(sys.argv[1:]))")
+    run = subprocess.run([sys.executable, "-c", code, "serve", "--index", str(tmp_path / "ix")], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "NEWSEARCH_BIND": "127.0.0.1:8765"})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "127.0.0.1:8765"
+    bad = subprocess.run([sys.executable, "-m", "cli", "serve", "--index", str(tmp_path / "ix")], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60, env={**os.environ, "NEWSEARCH_BIND": "nowhere"})
+    assert bad.returncode == 2 and "NEWSEARCH_BIND must be HOST:PORT" in bad.stderr
+
+
+def test_the_cli_tunes_the_backend_from_the_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSEARCH_WRITE_LOCK_TIMEOUT", "2.5")
+    monkeypatch.setenv("NEWSEARCH_BUFFER_MB", "64")
+    reader = open_backend(str(tmp_path / "ix"))
+    writer = open_backend(str(tmp_path / "ix"), writing=True, workers=3)
+    given = open_backend(str(tmp_path / "ix"), writing=True, workers=1, buffer_mb=128)
+    assert reader.lock_timeout == writer.lock_timeout == 2.5
+    assert (writer.buffer_mb, writer.procs, writer.share_lock) == (64, 3, 2.0)
+    assert (given.buffer_mb, given.procs) == (128, 1)  # --buffer-mb wins over the variable
+    monkeypatch.delenv("NEWSEARCH_WRITE_LOCK_TIMEOUT")
+    assert open_backend(str(tmp_path / "ix")).lock_timeout == 10.0  # the one default, as the API's
+
+
+def test_index_location_comes_from_newsearch_backend_then_newsearch_index(tmp_path):
+    index, other = tmp_path / "index", tmp_path / "other"
+    env = {"NEWSEARCH_INDEX": str(index), "NEWSEARCH_BACKEND": str(other)}
+    run = newsearch("index", "--no-entities", "--workers", "1", SEEDS / "004_a8b559b7e96d520f.txt", env=env)
+    assert run.returncode == 0, run.stderr
+    assert indexed_ids(other) == {"004_a8b559b7e96d520f"} and not index.exists()
+    run = newsearch("stats", "--backend", other, env={"NEWSEARCH_WRITE_LOCK_TIMEOUT": "soon"})
+    assert run.returncode == 2 and "NEWSEARCH_WRITE_LOCK_TIMEOUT must be a number" in run.stderr
+    cluster = newsearch("stats", "--backend", "opensearch+https://user:secret@os.invalid:9200/news")
+    assert cluster.returncode == 1 and "secret" not in cluster.stderr and "os.invalid" in cluster.stderr
+    assert "Traceback" not in cluster.stderr and cluster.stderr.startswith("newsearch stats: os.invalid:9200/news: ")
+
+
+def test_settings_prints_the_table():
+    run = newsearch("settings")
+    assert run.returncode == 0
+    assert run.stdout == settings.markdown()
+
+
+def _imported(code: str) -> set[str]:
+    """The modules a fresh interpreter has imported after running `code`."""
+    code += "; import sys, json; print(json.dumps(sorted(sys.modules)))"
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "[]"
+    return set(json.loads(run.stdout.splitlines()[-1]))
+
+
+def test_the_indexer_never_imports_the_api_nor_the_cli():
+    imported = _imported("import indexer, indexer.pipeline, indexer.readers, indexer.metadata")
+    assert not {m.split(".")[0] for m in imported} & {"api", "cli"}
+
+
+def test_the_cli_starts_the_api_by_name_without_loading_the_web_stack():
+    # `newsearch index` and `keys create` need api.keys at most; gunicorn imports api.wsgi:app itself.
+    imported = _imported("import cli.main; cli.main.gunicorn_config(); cli.main.build_parser()")
+    assert "api.app" not in imported and "falcon" not in imported

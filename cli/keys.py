@@ -1,4 +1,4 @@
-"""`newsearch keys create`: make a scoped search key for a public page (see search/keys.py).
+"""`newsearch keys create`: make a scoped search key for a public page (see api/keys.py).
 
     NEWSEARCH_KEY_SECRET=... newsearch keys create --filter source=KCTV --expires 2027-01-01
 
@@ -12,9 +12,12 @@ import os
 import sys
 from datetime import date, datetime, timezone
 
-from search.keys import FILTER_NAMES, ScopedKeyError, create_scoped_key
+from api.keys import ScopedKeyError, create_scoped_key
+from search import settings
+from search.fields import FIELDS
 
 DEFAULT_SECRET_ENV = "NEWSEARCH_KEY_SECRET"
+FILTER_NAMES = FIELDS.filter_names  # source, person, org, place, author
 
 
 def add_keys_command(subparsers) -> None:
@@ -37,7 +40,10 @@ def add_keys_command(subparsers) -> None:
 
 
 def cmd_keys_create(args: argparse.Namespace, environ=os.environ, now=None) -> int:
-    secret = environ.get(args.secret_env, "")
+    if args.secret_env == DEFAULT_SECRET_ENV:
+        secret = settings.value(DEFAULT_SECRET_ENV, environ)
+    else:  # a variable the operator named: not one of ours, so not in the settings table
+        secret = environ.get(args.secret_env, "").strip()
     if not secret:
         print(f"newsearch keys: set {args.secret_env} to the server's key secret", file=sys.stderr)
         return 2

@@ -1,11 +1,18 @@
-"""The `newsearch` command: index, extract, search, stats, serve.
+"""The `newsearch` command: index, extract, search, stats, serve, keys, settings.
 
-    newsearch index [--index DIR] [--rebuild] [--prune] [--workers N] [--source NAME] [--no-entities]
-                    [--commit-every N] [--progress-log FILE] [--buffer-mb MB] PATH...
+    newsearch index [--index DIR | --backend URL] [--rebuild] [--prune] [--workers N] [--source NAME]
+                    [--no-entities] [--commit-every N] [--progress-log FILE] [--buffer-mb MB] PATH...
     newsearch extract [--format json|jsonl] [--workers N] [--no-entities] [--source NAME] PATH...
-    newsearch search [--index DIR] [--limit N] [--format text|json|trec] [--batch FILE] [QUERY]
-    newsearch stats [--index DIR] [--format text|json]
-    newsearch serve [--index DIR] [--bind 127.0.0.1:8000]
+    newsearch search [--index DIR | --backend URL] [--limit N] [--format text|json|trec] [--batch FILE] [QUERY]
+    newsearch stats [--index DIR | --backend URL] [--format text|json]
+    newsearch serve [--index DIR | --backend URL] [--bind HOST:PORT]
+    newsearch keys create --filter NAME=VALUE [--expires DATE]
+    newsearch settings
+
+The command sits above the three packages: it drives the indexer (indexer.pipeline) into a backend
+(search.engine.open_engine) and starts the API (api.wsgi:app) under gunicorn. Defaults come from the
+settings table (search/settings.py): $NEWSEARCH_INDEX, $NEWSEARCH_BACKEND, $NEWSEARCH_BIND,
+$NEWSEARCH_BUFFER_MB, $NEWSEARCH_WRITE_LOCK_TIMEOUT; an option given on the command line wins.
 """
 from __future__ import annotations
 
@@ -17,20 +24,17 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Mapping, TextIO
 
-from .keys_cli import add_keys_command
+from search import settings
+from search.errors import BackendUnavailable
+from search.fields import FIELDS
 
-DEFAULT_INDEX = "./data/index"
-DEFAULT_BIND = "127.0.0.1:8000"
+from .keys import add_keys_command
 
 # Exit codes: 0 done (something indexed or all unchanged), 1 nothing could be read / no index,
 # 2 usage errors (argparse's own).
 OK, NOTHING, USAGE = 0, 1, 2
-
-
-def default_index() -> str:
-    return os.environ.get("NEWSEARCH_INDEX") or DEFAULT_INDEX
 
 
 def _positive(value: str) -> int:
@@ -40,25 +44,24 @@ def _positive(value: str) -> int:
     return number
 
 
-def _env_positive(name: str) -> int | None:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return None
+def _setting(name: str, environ: Mapping[str, str] | None = None):
+    """A setting's value; a bad one is a usage error (exit 2) that names the variable."""
     try:
-        return _positive(value)
-    except (ValueError, argparse.ArgumentTypeError):
-        print(f"newsearch: {name}={value!r} is not a positive whole number", file=sys.stderr)
-        raise SystemExit(2) from None
+        return settings.value(name, environ)
+    except settings.SettingError as error:
+        print(f"newsearch: {error}", file=sys.stderr)
+        raise SystemExit(USAGE) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsearch", description="Self-hosted full-text search for news articles.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    index_help = "index directory (default: $NEWSEARCH_INDEX or ./data/index)"
+    index_help = f"index directory (default: $NEWSEARCH_BACKEND, $NEWSEARCH_INDEX or {settings.default('NEWSEARCH_INDEX')})"
+    backend_help = "a backend location instead of --index: a path, or an opensearch+https://host:9200/alias URL"
 
     p = commands.add_parser("index", help="index .txt, .html/.htm and .jsonl(.gz) articles")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (read recursively)")
-    p.add_argument("--index", default=None, help=index_help)
+    _location_options(p, index_help, backend_help)
     p.add_argument("--rebuild", action="store_true", help="build a fresh index and switch to it atomically")
     p.add_argument("--prune", action="store_true", help="delete indexed articles not found under PATH")
     p.add_argument("--commit-every", type=_positive, default=5000, metavar="N",
@@ -68,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "commit, or found unchanged), one a line (after a crash, what is in FILE is in the index)")
     p.add_argument("--buffer-mb", type=_positive, default=None, metavar="MB",
                    help="memory for the index writer's posting buffer, shared by its processes "
-                        "(default $NEWSEARCH_BUFFER_MB or 1024); less spills to disk and indexes slower")
+                        f"(default $NEWSEARCH_BUFFER_MB or {settings.default('NEWSEARCH_BUFFER_MB')}); "
+                        "less spills to disk and indexes slower")
     _pipeline_options(p)
     p.set_defaults(run=cmd_index)
 
@@ -80,24 +84,42 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("search", help="search the index and print ranked titles")
     p.add_argument("query", nargs="?", default=None, metavar="QUERY")
-    p.add_argument("--index", default=None, help=index_help)
+    _location_options(p, index_help, backend_help)
     p.add_argument("--limit", type=_positive, default=10, help="results per query (default 10)")
     p.add_argument("--format", choices=("text", "json", "trec"), default="text")
     p.add_argument("--batch", metavar="FILE", help="queries as 'qid<TAB>query text' lines ('-' for stdin)")
     p.set_defaults(run=cmd_search)
 
     p = commands.add_parser("stats", help="document count, sources, date range, top entities")
-    p.add_argument("--index", default=None, help=index_help)
+    _location_options(p, index_help, backend_help)
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(run=cmd_stats)
 
     p = commands.add_parser("serve", help="serve the HTTP API with gunicorn")
-    p.add_argument("--index", default=None, help=index_help)
-    p.add_argument("--bind", default=DEFAULT_BIND, help=f"address to listen on (default {DEFAULT_BIND})")
+    _location_options(p, index_help, backend_help)
+    p.add_argument("--bind", default=None, metavar="HOST:PORT",
+                   help=f"address to listen on (default: $NEWSEARCH_BIND or {settings.default('NEWSEARCH_BIND')})")
     p.set_defaults(run=cmd_serve)
 
     add_keys_command(commands)
+
+    p = commands.add_parser("settings", help="print every NEWSEARCH_ environment variable as a Markdown table")
+    p.set_defaults(run=cmd_settings)
     return parser
+
+
+def _location_options(p: argparse.ArgumentParser, index_help: str, backend_help: str) -> None:
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--index", default=None, metavar="DIR", help=index_help)
+    where.add_argument("--backend", dest="index", type=_backend, default=None, metavar="LOCATION", help=backend_help)
+
+
+def _backend(text: str) -> str:
+    """--backend checked as $NEWSEARCH_BACKEND is (search.settings.backend)."""
+    try:
+        return settings.backend(text.strip())
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _pipeline_options(p: argparse.ArgumentParser) -> None:
@@ -108,10 +130,12 @@ def _pipeline_options(p: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "index", "unset") is None:
-        args.index = default_index()
+    if getattr(args, "index", "unset") is None:  # no --index or --backend: the environment's location
+        args.index = _setting("NEWSEARCH_BACKEND") or _setting("NEWSEARCH_INDEX")
     try:
         return args.run(args)
+    except BackendUnavailable as error:  # a cluster down or not supported: say which, without its credentials
+        return _unavailable(args.command, args.index, error)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -121,24 +145,44 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # -- index ----------------------------------------------------------------------------------------
+def open_backend(location: str, *, writing: bool = False, workers: int | None = None, buffer_mb: int | None = None):
+    """The backend at `location` (search.engine.open_engine), tuned from the settings table.
+
+    An index run lets other writers (the API) in every 2 s and writes a rebuild in one process per
+    worker; every caller waits for another writer as long as $NEWSEARCH_WRITE_LOCK_TIMEOUT says."""
+    from search.engine import open_engine
+    from indexer.pipeline import default_workers
+
+    options = {"lock_timeout": _setting("NEWSEARCH_WRITE_LOCK_TIMEOUT")}
+    if writing:
+        options.update(share_lock=2.0, procs=max(1, workers or default_workers()),
+                       buffer_mb=buffer_mb or _setting("NEWSEARCH_BUFFER_MB"))
+    return open_engine(location, **options)
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from .pipeline import index_paths
+    from indexer.pipeline import index_paths
+    from search.errors import WriteLockTimeout
 
+    engine = open_backend(args.index, writing=True, workers=args.workers, buffer_mb=args.buffer_mb)
     bar = tqdm(unit=" articles", file=sys.stderr, disable=not sys.stderr.isatty(), dynamic_ncols=True)
     log = open(args.progress_log, "a", encoding="utf-8") if args.progress_log else None
     try:
         report = index_paths(
-            args.paths, args.index, rebuild=args.rebuild, prune=args.prune, workers=args.workers,
+            args.paths, engine, rebuild=args.rebuild, prune=args.prune, workers=args.workers,
             entities=args.entities, source=args.source, progress=bar.update,
             commit_every=args.commit_every, on_commit=_progress_logger(log) if log else None,
-            buffer_mb=args.buffer_mb or _env_positive("NEWSEARCH_BUFFER_MB"),
         )
+    except WriteLockTimeout as error:
+        print(f"newsearch index: {_where(args.index)}: {error}", file=sys.stderr)
+        return NOTHING
     finally:
         bar.close()
         if log is not None:
             log.close()
+        engine.close()
     print_index_report(report, args.index, sys.stdout)
     return OK if report.indexed or report.unchanged else NOTHING
 
@@ -154,9 +198,16 @@ def _progress_logger(handle: TextIO):
     return committed
 
 
+def _where(location: str) -> str:
+    """A location as messages show it: a directory made absolute, a cluster URL without credentials."""
+    from search.engine import is_cluster
+
+    return location.split("@")[-1] if is_cluster(location) else os.path.abspath(location)
+
+
 def print_index_report(report, index_dir: str, out: TextIO) -> None:
     rate = report.read / report.seconds if report.seconds else 0.0
-    print(f"index: {os.path.abspath(index_dir)}", file=out)
+    print(f"index: {_where(index_dir)}", file=out)
     print(f"read: {report.read} articles from {report.files} files in {report.seconds:.1f} s ({rate:.0f}/s)", file=out)
     print(f"indexed: {report.indexed} (added {report.added}, updated {report.updated})", file=out)
     print(f"unchanged: {report.unchanged}", file=out)
@@ -172,7 +223,7 @@ def print_index_report(report, index_dir: str, out: TextIO) -> None:
 
 # -- extract --------------------------------------------------------------------------------------
 def cmd_extract(args: argparse.Namespace) -> int:
-    from .pipeline import Article, run_pipeline
+    from indexer.pipeline import Article, run_pipeline
 
     out = sys.stdout
     articles = failures = 0
@@ -216,9 +267,8 @@ def read_batch(handle: TextIO) -> list[tuple[str, str]]:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from search.engine import Engine
+    from search.errors import IndexMissing
     from search.request import SearchRequest
-    from search.store import IndexMissing
 
     if args.batch:
         try:
@@ -236,7 +286,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         print("newsearch search: give a QUERY or --batch FILE", file=sys.stderr)
         return USAGE
 
-    engine = Engine(args.index)
+    engine = open_backend(args.index)
     results = []
     try:
         for qid, text in queries:
@@ -255,7 +305,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     elif args.format == "json":
         payload = [
             {"qid": qid, "query": text, "total": res.total, "took_ms": res.took_ms, "suggestion": res.suggestion,
-             "hits": [_jsonable(dataclasses.asdict(hit)) for hit in res.hits]}
+             "hits": [_jsonable(hit_record(hit)) for hit in res.hits]}
             for qid, text, res in results
         ]
         json.dump(payload if args.batch else payload[0], out, ensure_ascii=False, indent=2)
@@ -271,17 +321,42 @@ def cmd_search(args: argparse.Namespace) -> int:
     return OK
 
 
+def hit_record(hit) -> dict:
+    """A hit as one flat JSON object: its facet values (source, author, people, ...) at the top level."""
+    record = dataclasses.asdict(hit)
+    values = record.pop("values", None) or {}
+    return {**record, **values}
+
+
 def _no_index(command: str, index: str) -> int:
-    print(f"newsearch {command}: no index at {os.path.abspath(index)} (run `newsearch index` first)", file=sys.stderr)
+    print(f"newsearch {command}: no index at {_where(index)} (run `newsearch index` first)", file=sys.stderr)
+    return NOTHING
+
+
+def _unavailable(command: str, location: str, error: Exception) -> int:
+    print(f"newsearch {command}: {_where(location)}: {error}", file=sys.stderr)
     return NOTHING
 
 
 # -- stats ----------------------------------------------------------------------------------------
-def cmd_stats(args: argparse.Namespace) -> int:
-    from search.engine import Engine
-    from search.store import IndexMissing
+# The keys `newsearch stats --format json` had before facets were declared in search/fields.py; kept
+# next to "facets" (by facet name) so that scripts reading them go on working.
+_OLD_STATS_KEYS = {"source": "sources", "person": "top_people", "org": "top_organizations", "place": "top_places"}
 
-    engine = Engine(args.index)
+
+def stats_record(stats) -> dict:
+    """The statistics as JSON: counts, dates, and each facet's top values by facet name."""
+    record = dataclasses.asdict(stats)
+    for name, buckets in record.get("facets", {}).items():
+        if name in _OLD_STATS_KEYS:
+            record[_OLD_STATS_KEYS[name]] = buckets
+    return record
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from search.errors import IndexMissing
+
+    engine = open_backend(args.index)
     try:
         stats = engine.stats()
     except IndexMissing:
@@ -290,18 +365,18 @@ def cmd_stats(args: argparse.Namespace) -> int:
         engine.close()
     out = sys.stdout
     if args.format == "json":
-        json.dump(_jsonable(dataclasses.asdict(stats)), out, ensure_ascii=False, indent=2)
+        json.dump(_jsonable(stats_record(stats)), out, ensure_ascii=False, indent=2)
         out.write("\n")
         return OK
     first = stats.first_published.date().isoformat() if stats.first_published else "-"
     last = stats.last_published.date().isoformat() if stats.last_published else "-"
-    out.write(f"index: {os.path.abspath(args.index)} (generation {stats.generation})\n")
+    out.write(f"index: {_where(args.index)} (generation {stats.generation})\n")
     out.write(f"documents: {stats.documents}\n")
     out.write(f"published: {first} .. {last}\n")
-    for label, buckets in (("sources", stats.sources), ("people", stats.top_people),
-                           ("organizations", stats.top_organizations), ("places", stats.top_places)):
-        listed = ", ".join(f"{b.value} ({b.count})" for b in buckets) or "-"
-        out.write(f"{label}: {listed}\n")
+    for facet in FIELDS.facets:
+        if facet.name in stats.facets:
+            listed = ", ".join(f"{b.value} ({b.count})" for b in stats.facets[facet.name]) or "-"
+            out.write(f"{facet.label.lower()}: {listed}\n")
     return OK
 
 
@@ -331,13 +406,25 @@ def gunicorn_config() -> Path | None:
     return config if config.is_file() else None
 
 
-def serve_command(index_dir: str, bind: str) -> tuple[list[str], dict[str, str]]:
-    """The gunicorn command line and environment `newsearch serve` runs."""
+def serve_command(location: str, bind: str | None = None,
+                  environ: Mapping[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
+    """The gunicorn command line and environment `newsearch serve` runs.
+
+    `bind` is --bind; without it, $NEWSEARCH_BIND in `environ` (default: this process's), then the
+    settings table's default. The server is told the location the command resolved, so a --index
+    given here wins over a $NEWSEARCH_BACKEND in the environment."""
+    from search.engine import is_cluster
+
     config = gunicorn_config()
     if config is None:
         raise FileNotFoundError("api/gunicorn.conf.py not found: is the api package installed?")
-    env = dict(os.environ)
-    env["NEWSEARCH_INDEX"] = os.path.abspath(index_dir)
+    env = dict(os.environ if environ is None else environ)
+    bind = bind or settings.value("NEWSEARCH_BIND", env)
+    if is_cluster(location):
+        env["NEWSEARCH_BACKEND"] = location
+    else:
+        env.pop("NEWSEARCH_BACKEND", None)
+        env["NEWSEARCH_INDEX"] = os.path.abspath(location)
     # gunicorn imports api.wsgi by name: make sure the package's parent directory is importable.
     package_parent = str(config.parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH", "")) if p)
@@ -346,17 +433,28 @@ def serve_command(index_dir: str, bind: str) -> tuple[list[str], dict[str, str]]
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from search.engine import is_cluster
+
     try:
         argv, env = serve_command(args.index, args.bind)
     except FileNotFoundError as e:
         print(f"newsearch serve: {e}", file=sys.stderr)
         return NOTHING
-    if not os.path.isdir(args.index):
+    except settings.SettingError as e:
+        print(f"newsearch serve: {e}", file=sys.stderr)
+        return USAGE
+    if not is_cluster(args.index) and not os.path.isdir(args.index):
         print(f"newsearch serve: warning: no index at {os.path.abspath(args.index)} yet", file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(argv[0], argv, env)
     return OK  # not reached
+
+
+# -- settings -------------------------------------------------------------------------------------
+def cmd_settings(args: argparse.Namespace) -> int:
+    sys.stdout.write(settings.markdown())
+    return OK
 
 
 if __name__ == "__main__":

@@ -1,0 +1,280 @@
+"""Every setting, in one table: its environment variable, default, parser, meaning and readers.
+
+This module is the only place that reads `NEWSEARCH_*` from the environment. The API's `Config`
+(api/config.py), gunicorn's settings (api/gunicorn.conf.py) and the `newsearch` command read their
+values through `value()` / `values()`, and the settings section of README.md is rendered from the
+table (`python -m search.settings --update README.md`; a test checks that they agree).
+
+    >>> value("NEWSEARCH_WRITE_LOCK_TIMEOUT", {})
+    10.0
+    >>> value("NEWSEARCH_BIND", {"NEWSEARCH_BIND": "0.0.0.0:8000"})
+    '0.0.0.0:8000'
+
+An unset or blank variable means the default; a value the parser refuses raises `SettingError`
+naming the variable, never a silent fallback.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping
+
+# Who reads a setting: the API app (api/config.py), the gunicorn server (api/gunicorn.conf.py), the
+# `newsearch` command (cli/), the Whoosh backend (constructor knobs the app and the CLI pass on),
+# or the Docker image's entry point (a shell, so the table documents it but cannot parse it).
+READERS = ("app", "server", "cli", "whoosh", "docker")
+
+
+class SettingError(ValueError):
+    """An environment variable holds a value we cannot use."""
+
+
+class _Refused(ValueError):
+    """A parser's complete verdict ("lists origins; '*' is not accepted"), not "must be ..., not 'x'"."""
+
+
+# -- parsers: text in, value out, ValueError("must be ...") when the text will not do ---------------
+def text(raw: str) -> str:
+    return raw
+
+
+def names(raw: str) -> tuple[str, ...]:
+    """Comma-separated values, stripped, blanks and repeats dropped, in order."""
+    return tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+
+
+def origins(raw: str) -> tuple[str, ...]:
+    listed = names(raw)
+    if "*" in listed:
+        raise _Refused("lists origins; '*' is not accepted")
+    return tuple(o.rstrip("/") for o in listed)
+
+
+def whole(minimum: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            number = int(raw)
+        except ValueError:
+            raise ValueError("must be a number") from None
+        if number < minimum:
+            raise ValueError(f"must be at least {minimum}")
+        return number
+
+    parse.__name__ = f"whole number >= {minimum}"
+    return parse
+
+
+def seconds(minimum: float) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        try:
+            number = float(raw)
+        except ValueError:
+            raise ValueError("must be a number") from None
+        if not number >= minimum or number == float("inf"):  # also refuses nan and inf
+            raise ValueError(f"must be at least {minimum:g}")
+        return number
+
+    parse.__name__ = f"seconds >= {minimum:g}"
+    return parse
+
+
+def backend(raw: str) -> str:
+    """An index directory, or an `opensearch+https://host:9200/alias` URL."""
+    if "://" in raw and not raw.lower().startswith(("opensearch+http://", "opensearch+https://")):
+        raise ValueError("must be an index directory or an opensearch+https://host:port/alias URL")
+    return raw
+
+
+def bind(raw: str) -> str:
+    """gunicorn's HOST:PORT (or [IPv6]:PORT, unix:PATH, fd://N)."""
+    if raw.startswith(("unix:", "fd://")):
+        return raw
+    host, sep, port = raw.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("must be HOST:PORT (or unix:PATH)")
+    return raw
+
+
+def choice(*allowed: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw.lower() not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return raw.lower()
+
+    parse.__name__ = " | ".join(allowed)
+    return parse
+
+
+def _cores_plus_one() -> int:
+    return (os.cpu_count() or 1) + 1
+
+
+# -- the table ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Setting:
+    name: str  # the environment variable
+    default: object  # the value when unset or blank (None: no value); a callable is computed when read
+    parse: Callable[[str], object]
+    help: str  # one sentence or two, Markdown
+    readers: tuple[str, ...]
+    shown: str | None = None  # how the documentation shows the default, when repr would not do
+
+    def __post_init__(self) -> None:
+        unknown = set(self.readers) - set(READERS)
+        if unknown or not self.readers:
+            raise TypeError(f"{self.name}: readers must be some of {READERS}, not {self.readers}")
+
+    @property
+    def documented_default(self) -> str:
+        if self.shown is not None:
+            return self.shown
+        if self.default is None or self.default == ():
+            return "none"
+        return f"`{self.default}`"
+
+    def read(self, environ: Mapping[str, str]) -> object:
+        raw = environ.get(self.name)
+        if raw is None or raw.strip() == "":
+            return self.default() if callable(self.default) else self.default
+        raw = raw.strip()
+        try:
+            return self.parse(raw)
+        except _Refused as error:
+            raise SettingError(f"{self.name} {error}") from None
+        except ValueError as error:
+            raise SettingError(f"{self.name} {error}, not {raw!r}") from None
+
+
+MB = 1024 * 1024
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("NEWSEARCH_INDEX", "./data/index", text,
+            "Index directory: the one `newsearch index` builds and the API serves (the CLI's `--index` default).",
+            ("app", "cli")),
+    Setting("NEWSEARCH_BACKEND", None, backend,
+            "Where the index lives, when not the directory above: a path means the Whoosh index there, an "
+            "`opensearch+https://host:9200/alias` URL an OpenSearch cluster (the CLI's `--backend`).",
+            ("app", "cli"), shown="`$NEWSEARCH_INDEX`"),
+    Setting("NEWSEARCH_API_KEYS", (), names,
+            "Comma-separated write keys (`Authorization: Bearer <key>`); with none, every write is refused.",
+            ("app",)),
+    Setting("NEWSEARCH_READ_KEYS", (), names,
+            "Comma-separated read keys; with none, reads are open, with some, reads need one of them (or a write key).",
+            ("app",)),
+    Setting("NEWSEARCH_CORS_ORIGINS", (), origins,
+            "Comma-separated origins allowed to call the API from a browser and to frame `/embed` "
+            "(`https://news.example.org`; `*` is refused); with none, no CORS.",
+            ("app",)),
+    Setting("NEWSEARCH_KEY_SECRET", None, text,
+            "Signs scoped search keys (`newsearch keys create`); with none, scoped keys are off.",
+            ("app", "cli")),
+    Setting("NEWSEARCH_MAX_QUERY_LENGTH", 512, whole(1),
+            "Longest `q` (and any other text parameter), in characters.", ("app",)),
+    Setting("NEWSEARCH_MAX_PER_PAGE", 100, whole(1), "Largest `per_page`.", ("app",)),
+    Setting("NEWSEARCH_RESULT_WINDOW", 1000, whole(1),
+            "Deepest result reachable: `page × per_page` may not exceed it.", ("app",)),
+    Setting("NEWSEARCH_MAX_BODY_BYTES", 10 * MB, whole(1),
+            "Largest request body, in bytes (10 MB); larger gets 413.", ("app",)),
+    Setting("NEWSEARCH_MAX_BATCH_SIZE", 500, whole(1),
+            "Most articles in one `POST /v1/articles`; more gets 413.", ("app",)),
+    Setting("NEWSEARCH_WRITE_LOCK_TIMEOUT", 10.0, seconds(0),
+            "Seconds a write waits for another writer (the API answers 503, `newsearch index` gives up); "
+            "keep it below `NEWSEARCH_TIMEOUT`.",
+            ("app", "cli", "whoosh"), shown="`10`"),
+    Setting("NEWSEARCH_CACHE_MAX_AGE", 0, whole(0),
+            "`Cache-Control: max-age` of read responses, in seconds; 0: clients revalidate with the ETag every time.",
+            ("app",)),
+    Setting("NEWSEARCH_BUFFER_MB", 1024, whole(1),
+            "`newsearch index`'s posting buffer in MB, shared by its writer processes (`--buffer-mb`); "
+            "a ceiling, not an allocation: less spills to disk and indexes slower.",
+            ("cli", "whoosh")),
+    Setting("NEWSEARCH_BIND", "127.0.0.1:8000", bind,
+            "Address gunicorn listens on (`newsearch serve --bind` overrides it).", ("server", "cli")),
+    Setting("NEWSEARCH_WORKERS", _cores_plus_one, whole(1), "gunicorn sync workers.", ("server",),
+            shown="cores + 1"),
+    Setting("NEWSEARCH_TIMEOUT", 30, whole(1),
+            "Seconds before gunicorn kills a stuck worker.", ("server",)),
+    Setting("NEWSEARCH_LOG_LEVEL", "info", choice("debug", "info", "warning", "error", "critical"),
+            "gunicorn's log level.", ("server",), shown="`info`"),
+    Setting("NEWSEARCH_CORPUS", None, text,
+            "Docker image only: a mounted directory indexed (incrementally) before the server starts.",
+            ("docker",)),
+)
+
+BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+def value(name: str, environ: Mapping[str, str] | None = None) -> object:
+    """The setting's value in `environ` (default: the process environment), or its default."""
+    return BY_NAME[name].read(os.environ if environ is None else environ)
+
+
+def default(name: str) -> object:
+    """The setting's default (what `value` answers when the variable is unset)."""
+    found = BY_NAME[name].default
+    return found() if callable(found) else found
+
+
+def values(reader: str | None = None, environ: Mapping[str, str] | None = None) -> dict[str, object]:
+    """Every setting `reader` reads (all when None), by variable name, each parsed."""
+    environ = os.environ if environ is None else environ
+    return {s.name: s.read(environ) for s in SETTINGS if reader is None or reader in s.readers}
+
+
+def location(environ: Mapping[str, str] | None = None) -> str:
+    """The backend's location: NEWSEARCH_BACKEND, else NEWSEARCH_INDEX."""
+    return value("NEWSEARCH_BACKEND", environ) or value("NEWSEARCH_INDEX", environ)
+
+
+# -- documentation --------------------------------------------------------------------------------
+DOC_START = "<!-- settings: generated by `python -m search.settings --update README.md` -->"
+DOC_END = "<!-- settings: end -->"
+
+
+def markdown(settings: Iterable[Setting] = SETTINGS) -> str:
+    """The table as Markdown: variable, default, read by, meaning."""
+    lines = ["| Variable | Default | Read by | Meaning |", "|---|---|---|---|"]
+    for s in settings:
+        lines.append(f"| `{s.name}` | {s.documented_default} | {', '.join(s.readers)} | {s.help} |")
+    return "\n".join(lines) + "\n"
+
+
+def with_table(document: str) -> str:
+    """`document` with the text between DOC_START and DOC_END replaced by the current table."""
+    head, start, rest = document.partition(DOC_START)
+    _, end, tail = rest.partition(DOC_END)
+    if not start or not end:
+        raise ValueError(f"no {DOC_START!r} ... {DOC_END!r} block to fill")
+    return f"{head}{DOC_START}\n{markdown()}{DOC_END}{tail}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m search.settings` prints the table; `--update FILE` rewrites FILE's settings block;
+    `--get NAME` prints one setting's value in this environment."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["--update"] and len(args) == 2:
+        with open(args[1], encoding="utf-8") as handle:
+            document = handle.read()
+        updated = with_table(document)
+        if updated != document:
+            with open(args[1], "w", encoding="utf-8") as handle:
+                handle.write(updated)
+        return 0
+    if args[:1] == ["--get"] and len(args) == 2 and args[1] in BY_NAME:
+        try:
+            found = value(args[1])
+        except SettingError as error:
+            print(error, file=sys.stderr)
+            return 2
+        print("" if found is None else ",".join(found) if isinstance(found, tuple) else found)
+        return 0
+    if args:
+        print("usage: python -m search.settings [--update FILE | --get NAME]", file=sys.stderr)
+        return 2
+    sys.stdout.write(markdown())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
