@@ -37,16 +37,16 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
 from typing import Optional, Union
 
 from luqum import tree as lt
 from luqum.parser import lexer as _luqum_lexer, parser as _luqum_parser
 
-from .fields import FIELDS
+from .fields import FIELDS, Fields
 from .stopwords import STOP_WORDS
 
-QUERY_FIELDS, FIELD_WEIGHTS = FIELDS.query_fields, FIELDS.weights
 
 MIN_PREFIX = 2
 MIN_FUZZY = 4
@@ -60,8 +60,6 @@ STOP = STOP_WORDS
 _FIELD_ALIASES = {"people": "person", "organization": "org", "organisation": "org", "organizations": "org",
                   "places": "place", "location": "place", "publisher": "source", "headline": "title", "text": "body"}
 _DATE_FIELDS = ("published", "date")
-# Fields of the record that are not query fields (id, url, checksum, published...): `id:abc` searches abc.
-_RECORD_FIELDS = frozenset(f.name for f in dataclasses.fields(FIELDS.record)) | {"published"}
 _RANGE = re.compile(
     r"\b(?:published|date):([\[{])\s*(\S*?)\s+TO\s+(\S*?)\s*([\]}])", re.IGNORECASE
 )
@@ -69,11 +67,26 @@ _SINGLE_DATE = re.compile(r"\b(?:published|date):(\d{4}(?:-\d{1,2}(?:-\d{1,2})?)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _OPERATORS = re.compile(r'["*~:()]|\b(?:AND|OR|NOT)\b|(?:^|\s)-\w')
 _WORD = re.compile(r"\w+", re.UNICODE)
-# What makes a query a structured one (keyword mode even when long). Parentheses and "?" are not on
-# the list: in typed questions they are punctuation.
-_EXPLICIT = re.compile(r'["*~]|\b(?:AND|OR|NOT)\b|(?:^|[\s(])-\w|\b(?:%s):' % "|".join(
-    sorted(set(QUERY_FIELDS) | set(_FIELD_ALIASES) | set(_DATE_FIELDS))))
 LONG_QUERY = 4  # content (non-stop) words from which a plain query is read as natural language
+
+
+@dataclass(frozen=True)
+class _Syntax:
+    """What the syntax knows of a field declaration: the fields a query may name, the record's."""
+
+    query_fields: frozenset[str]
+    record_fields: frozenset[str]  # not query fields (id, url, checksum, published...): id:abc searches abc
+    explicit: re.Pattern  # what makes a query a structured one (keyword mode even when long)
+
+
+@lru_cache(maxsize=8)
+def _syntax(fields: Fields) -> _Syntax:
+    query_fields = frozenset(fields.query_fields)
+    # Parentheses and "?" are not on the list: in typed questions they are punctuation.
+    explicit = re.compile(r'["*~]|\b(?:AND|OR|NOT)\b|(?:^|[\s(])-\w|\b(?:%s):' % "|".join(
+        sorted(query_fields | set(_FIELD_ALIASES) | set(_DATE_FIELDS))))
+    record_fields = frozenset(f.name for f in dataclasses.fields(fields.record)) | {"published"}
+    return _Syntax(query_fields, record_fields - query_fields, explicit)
 
 
 # -- the representation -----------------------------------------------------------------------
@@ -201,13 +214,15 @@ def normalize_query(text: str) -> str:
     return " ".join(text.split())
 
 
-def is_natural(text: str) -> bool:
+def is_natural(text: str, fields: Fields = FIELDS) -> bool:
     """A question in plain words (LONG_QUERY content words or more, no operators): read as OR, not AND."""
     words = [w for w in _WORD.findall(text) if w.casefold() not in STOP]
-    return len(words) >= LONG_QUERY and not _EXPLICIT.search(text)
+    return len(words) >= LONG_QUERY and not _syntax(fields).explicit.search(text)
 
 
-def parse_query(text: str) -> ParsedQuery:
+def parse_query(text: str, fields: Fields = FIELDS) -> ParsedQuery:
+    """The query `text` means, for a backend with the field declaration `fields` (the fields a
+    query may name, the record's)."""
     text = normalize_query(text)
     rest, start, end = _take_dates(text)
     if _all_caps(rest):  # typed in capitals: AND/OR/NOT are words, not operators
@@ -217,10 +232,10 @@ def parse_query(text: str) -> ParsedQuery:
     plain = not _OPERATORS.search(rest)
     if not _WORD.search(rest):  # nothing searchable left (empty, or only punctuation): match everything
         return ParsedQuery(text, None, start, end, words, plain)
-    natural = is_natural(rest)
+    natural = is_natural(rest, fields)
     try:
         tree = _parse_lucene_leniently(_prepare(rest))
-        q = _Converter(natural).convert(tree)
+        q = _Converter(natural, _syntax(fields)).convert(tree)
         if q is None:
             raise ValueError("nothing searchable")
         if _only_negative(q):  # -x -y: every document but those with x or y
@@ -365,8 +380,9 @@ def _has_wildcard(raw: str) -> bool:
 class _Converter:
     """A luqum tree to our nodes. Empty leaves (no word characters) vanish; so do groups left empty."""
 
-    def __init__(self, natural: bool) -> None:
+    def __init__(self, natural: bool, syntax: _Syntax) -> None:
         self.natural = natural
+        self.syntax = syntax
 
     def convert(self, node, fieldname: str | None = None) -> Node | None:
         method = getattr(self, "_" + type(node).__name__, None)
@@ -422,9 +438,9 @@ class _Converter:
     def _SearchField(self, node, fieldname):
         name = node.name.lower()
         name = _FIELD_ALIASES.get(name, name)
-        if name in QUERY_FIELDS:
+        if name in self.syntax.query_fields:
             return self.convert(node.expr, name)
-        if name in _RECORD_FIELDS:  # id:abc, published:"x y": a search for the value's words
+        if name in self.syntax.record_fields:  # id:abc, published:"x y": a search for the value's words
             words = _WORD.findall(str(node.expr))
             return _group([Term(w, fieldname) for w in words], False) if words else None
         # Any other name is a word of the text: nofield:x is the term "nofield:x".

@@ -34,8 +34,8 @@ STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS) | STOP_WORDS
 
 def run_search(searcher, view: IndexView, request: SearchRequest, now: float) -> SearchResults:
     started = time.perf_counter()
-    parsed = parse_query(request.q)
-    query = compile_query(parsed)  # compiled once: None matches every document
+    parsed = parse_query(request.q, view.fields)
+    query = compile_query(parsed, view.fields)  # compiled once: None matches every document
     start, end = _date_window(request, parsed)
     date_mask = view.date_mask(start, end) if (start or end) else None
     filter_masks = {
@@ -47,7 +47,7 @@ def run_search(searcher, view: IndexView, request: SearchRequest, now: float) ->
 
     qmask = _query_mask(view, query, base)
     if query is not None and parsed.plain and not _combine(qmask, date_mask, filter_masks).any():
-        loose = compile_node(parsed.any_words(), natural=True)
+        loose = compile_node(parsed.any_words(), natural=True, fields=view.fields)
         if loose is not None:
             query = loose
             qmask = _query_mask(view, loose, base)

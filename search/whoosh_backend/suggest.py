@@ -40,7 +40,7 @@ def did_you_mean(searcher, view, parsed: ParsedQuery, total: int, allowed) -> st
         changed = True
     if not changed:
         return None
-    corrected = compile_query(parse_query(text))
+    corrected = compile_query(parse_query(text, view.fields), view.fields)
     if corrected is None or int((query_mask(view, corrected) & allowed).sum()) <= total:
         return None
     return text
