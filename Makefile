@@ -65,8 +65,8 @@ bench: install-dev wrk
 # Regenerate the hash-locked requirements after changing setup.cfg.
 lock:
 	$(PIP) install --quiet pip-tools==7.6.2
-	$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --extra test --extra bench -o requirements/dev.txt setup.cfg
-	$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras -c requirements/dev.txt -o requirements/main.txt setup.cfg
+	$(VENV)/bin/pip-compile -q --no-emit-index-url --no-emit-find-links --generate-hashes --allow-unsafe --strip-extras --extra test --extra bench -o requirements/dev.txt setup.cfg
+	$(VENV)/bin/pip-compile -q --no-emit-index-url --no-emit-find-links --generate-hashes --allow-unsafe --strip-extras -c requirements/dev.txt -o requirements/main.txt setup.cfg
 
 clean:
 	rm -rf $(VENV) build *.egg-info
