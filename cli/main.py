@@ -339,18 +339,9 @@ def _unavailable(command: str, location: str, error: Exception) -> int:
 
 
 # -- stats ----------------------------------------------------------------------------------------
-# The keys `newsearch stats --format json` had before facets were declared in search/fields.py; kept
-# next to "facets" (by facet name) so that scripts reading them go on working.
-_OLD_STATS_KEYS = {"source": "sources", "person": "top_people", "org": "top_organizations", "place": "top_places"}
-
-
 def stats_record(stats) -> dict:
     """The statistics as JSON: counts, dates, and each facet's top values by facet name."""
-    record = dataclasses.asdict(stats)
-    for name, buckets in record.get("facets", {}).items():
-        if name in _OLD_STATS_KEYS:
-            record[_OLD_STATS_KEYS[name]] = buckets
-    return record
+    return dataclasses.asdict(stats)
 
 
 def cmd_stats(args: argparse.Namespace) -> int:

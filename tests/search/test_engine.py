@@ -156,14 +156,14 @@ def test_completion_within_filters_comes_only_from_the_articles_they_allow(seed_
     # A person, a title word and a source name that occur only in the KSHB article.
     for prefix, only_in_kshb in (("jazz", "Jazzlyn Strickland"), ("sko", "skool"), ("ksh", "KSHB")):
         assert only_in_kshb in seed_engine.suggest(prefix), prefix
-        assert only_in_kshb in seed_engine.suggest(prefix, filters={"source": ["KSHB"]}), prefix
-        assert only_in_kshb not in seed_engine.suggest(prefix, filters={"source": ["KCTV"]}), prefix
-        assert only_in_kshb not in seed_engine.suggest(prefix, filters={"source": ["KCTV", "Liberty Alliance"]}), prefix
+        assert only_in_kshb in seed_engine.suggest(prefix, base_filters={"source": ["KSHB"]}), prefix
+        assert only_in_kshb not in seed_engine.suggest(prefix, base_filters={"source": ["KCTV"]}), prefix
+        assert only_in_kshb not in seed_engine.suggest(prefix, base_filters={"source": ["KCTV", "Liberty Alliance"]}), prefix
     # What the filters allow still completes; filters of several facets are AND-ed.
-    assert "Rick Smith" in seed_engine.suggest("rick", filters={"source": ["KCTV"]})
-    assert seed_engine.suggest("rick", filters={"source": ["KCTV"], "person": ["Jazzlyn Strickland"]}) == []
+    assert "Rick Smith" in seed_engine.suggest("rick", base_filters={"source": ["KCTV"]})
+    assert seed_engine.suggest("rick", base_filters={"source": ["KCTV"], "person": ["Jazzlyn Strickland"]}) == []
     with pytest.raises(UnknownFacet):
-        seed_engine.suggest("rick", filters={"colour": ["red"]})
+        seed_engine.suggest("rick", base_filters={"colour": ["red"]})
 
 
 def test_facet_values_search(seed_engine):
@@ -216,7 +216,7 @@ def test_paging(seed_engine):
 def test_stats(seed_engine):
     stats = seed_engine.stats()
     assert stats.documents == 5
-    assert {b.value: b.count for b in stats.sources}["KCTV"] == 2
+    assert {b.value: b.count for b in stats.facets["source"]}["KCTV"] == 2
     assert stats.first_published.date() == date(2020, 7, 2)
     assert stats.last_published.date() == date(2021, 9, 16)
-    assert stats.top_people[0].value in ("Rick Smith", "Kari Thompson", "Quinton Lucas")
+    assert stats.facets["person"][0].value in ("Rick Smith", "Kari Thompson", "Quinton Lucas")

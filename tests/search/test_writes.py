@@ -2,10 +2,10 @@
 import pytest
 
 from search.article import Article
-from search.engine import Engine
-from search.errors import ArticleNotFound
+from search.backend import WriteOptions
+from search.engine import open_engine
+from search.errors import ArticleNotFound, WriteLockTimeout
 from search.request import SearchRequest
-from search.writer import BulkWriter
 
 from .conftest import load_articles
 
@@ -37,9 +37,9 @@ def test_get_returns_the_stored_article(fresh_engine):
 
 
 def test_a_second_engine_sees_commits_from_another(tmp_path):
-    writer_side = Engine(tmp_path / "ix", refresh_interval=0)
+    writer_side = open_engine(tmp_path / "ix", refresh_interval=0)
     writer_side.add(load_articles()[:2])
-    reader_side = Engine(tmp_path / "ix", refresh_interval=0)
+    reader_side = open_engine(tmp_path / "ix", refresh_interval=0)
     assert reader_side.search(SearchRequest()).total == 2
     generation = reader_side.generation()
     writer_side.add(load_articles()[2:])
@@ -48,25 +48,25 @@ def test_a_second_engine_sees_commits_from_another(tmp_path):
 
 
 def test_rebuild_switches_atomically_and_readers_follow(tmp_path):
-    engine = Engine(tmp_path / "ix", refresh_interval=0)
+    engine = open_engine(tmp_path / "ix", refresh_interval=0)
     engine.add(load_articles())
     old_dir = engine.store.current_dir()
     assert engine.search(SearchRequest()).total == 5
-    with BulkWriter(engine.store, rebuild=True) as w:
+    with engine.writer(WriteOptions(rebuild=True)) as w:
         for article in load_articles()[:3]:
             w.add(article)
         # mid-rebuild, readers still see the whole live index
-        assert Engine(tmp_path / "ix").search(SearchRequest()).total == 5
+        assert open_engine(tmp_path / "ix").search(SearchRequest()).total == 5
     assert engine.store.current_dir() != old_dir and not old_dir.exists()
     assert engine.search(SearchRequest()).total == 3
 
 
 def test_failed_rebuild_leaves_live_index(tmp_path):
-    engine = Engine(tmp_path / "ix", refresh_interval=0)
+    engine = open_engine(tmp_path / "ix", refresh_interval=0)
     engine.add(load_articles())
     live = engine.store.current_dir()
     with pytest.raises(RuntimeError):
-        with BulkWriter(engine.store, rebuild=True) as w:
+        with engine.writer(WriteOptions(rebuild=True)) as w:
             w.add(load_articles()[0])
             raise RuntimeError("crash mid-rebuild")
     assert engine.store.current_dir() == live
@@ -84,43 +84,8 @@ def test_prune_deletes_what_was_not_seen(fresh_engine):
 
 
 def test_writers_are_serialised(tmp_path):
-    from search.store import WriteLockTimeout
-
-    engine = Engine(tmp_path / "ix", refresh_interval=0, lock_timeout=0.2)
+    engine = open_engine(tmp_path / "ix", refresh_interval=0, lock_timeout=0.2)
     with engine.writer():
         with pytest.raises(WriteLockTimeout):
             engine.add(Article(id="x", title="t", body="b"))
     assert engine.add(Article(id="x", title="t", body="b")).added == ["x"]
-
-
-def test_on_commit_names_written_and_unchanged_articles_once_durable(tmp_path):
-    """A run killed after a commit and before it could report it leaves articles in the index that
-    nobody acknowledged; the next run finds them unchanged and must report them as durable too."""
-    from search.store import IndexStore
-
-    articles = load_articles()
-    store = IndexStore(tmp_path / "ix")
-    with BulkWriter(store, commit_every=100) as w:  # the "killed" run: committed, nothing reported
-        for article in articles[:3]:
-            w.add(article)
-    told: list[list[str]] = []
-    with BulkWriter(store, commit_every=1, on_commit=lambda ids: told.append(list(ids))) as w:
-        for article in articles:
-            w.add(article)
-    ids = [a.id for a in articles]
-    assert told == [ids[:4], ids[4:]]  # the unchanged three ride along with the first commit
-
-
-def test_the_posting_buffer_is_shared_by_the_writer_processes(tmp_path):
-    from search.store import IndexStore
-    from search.writer import BUFFER_MB
-
-    store = IndexStore(tmp_path / "ix")
-    with BulkWriter(store) as w:  # one process: all of it
-        assert w._w().pool.limit == BUFFER_MB * 1024 * 1024
-        w.add(load_articles()[0])
-    with BulkWriter(store, rebuild=True, procs=2, buffer_mb=96) as w:  # two: half each
-        assert w._w().subargs["limitmb"] == 48
-        for article in load_articles():
-            w.add(article)
-    assert Engine(tmp_path / "ix").search(SearchRequest()).total == 5
