@@ -32,6 +32,7 @@ class Config:
     max_batch_size: int = default("NEWSEARCH_MAX_BATCH_SIZE")
     write_lock_timeout: float = default("NEWSEARCH_WRITE_LOCK_TIMEOUT")
     cache_max_age: int = default("NEWSEARCH_CACHE_MAX_AGE")
+    search_timeout: float = default("NEWSEARCH_SEARCH_TIMEOUT")
     key_secret: str | None = field(default=None, repr=False)  # signs scoped search keys
     backend: str | None = None  # an OpenSearch URL or another index path; None: `index`
 
@@ -58,6 +59,7 @@ class Config:
             max_batch_size=env["NEWSEARCH_MAX_BATCH_SIZE"],
             write_lock_timeout=env["NEWSEARCH_WRITE_LOCK_TIMEOUT"],
             cache_max_age=env["NEWSEARCH_CACHE_MAX_AGE"],
+            search_timeout=env["NEWSEARCH_SEARCH_TIMEOUT"],
             key_secret=env["NEWSEARCH_KEY_SECRET"],
             backend=env["NEWSEARCH_BACKEND"],
         )

@@ -87,6 +87,9 @@ class SearchResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         scope = req.context.get("scope")  # set by KeyAuth
         results = self.engine.search(apply_scope(scope, load_query(self.query, req)))
+        if results.timed_out:  # partial hits: not an answer to cache or revalidate against
+            resp.delete_header("ETag")
+            resp.set_header("Cache-Control", "no-store")
         dump(resp, self.results, results)
 
     on_head = on_get

@@ -346,6 +346,10 @@ class _SearchResultsSchema(Schema):
     took_ms = fields.Float()
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(BucketSchema)))
     suggestion = fields.String(allow_none=True, metadata={"description": "A corrected query, or null."})
+    timed_out = fields.Boolean(metadata={
+        "description": "True when the search ran out of its time budget while ranking: `total` and `facets` "
+                       "are exact, `hits` are the best of the articles scored in time (as Elasticsearch's "
+                       "`timed_out`)."})
 
 
 class _ArticleSchema(Schema):

@@ -153,7 +153,8 @@ def open_backend(location: str, *, writing: bool = False, workers: int | None = 
     from search.engine import open_engine
     from indexer.pipeline import default_workers
 
-    options = {"lock_timeout": _setting("NEWSEARCH_WRITE_LOCK_TIMEOUT")}
+    options = {"lock_timeout": _setting("NEWSEARCH_WRITE_LOCK_TIMEOUT"),
+               "search_timeout": _setting("NEWSEARCH_SEARCH_TIMEOUT")}
     if writing:
         options.update(share_lock=2.0, procs=max(1, workers or default_workers()),
                        buffer_mb=buffer_mb or _setting("NEWSEARCH_BUFFER_MB"))

@@ -49,6 +49,9 @@ class SearchResults:
     facets: dict[str, list[Bucket]]
     suggestion: str | None = None
     query: str = ""  # the query as the engine understood it (after any fallback)
+    # The time budget ran out while ranking: `total` and facets are exact, `hits` the best of the
+    # documents scored in time (Elasticsearch's `timed_out`).
+    timed_out: bool = False
 
 
 @dataclass

@@ -182,6 +182,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a write waits for another writer (the API answers 503, `newsearch index` gives up); "
             "keep it below `NEWSEARCH_TIMEOUT`.",
             ("app", "cli", "whoosh"), shown="`10`"),
+    Setting("NEWSEARCH_SEARCH_TIMEOUT", 2.0, seconds(0.05),
+            "Seconds a search (or `similar`) may run: past it, ranking stops and the answer holds the hits "
+            "found so far with `timed_out: true`, or, when not even the match set is ready, a 503 with "
+            "`Retry-After`. Keep it well below `NEWSEARCH_TIMEOUT`.",
+            ("app", "cli", "whoosh"), shown="`2`"),
     Setting("NEWSEARCH_CACHE_MAX_AGE", 0, whole(0),
             "`Cache-Control: max-age` of read responses, in seconds; 0: clients revalidate with the ETag every time.",
             ("app",)),

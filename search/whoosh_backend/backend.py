@@ -3,7 +3,8 @@
     >>> from search.whoosh_backend import WhooshBackend
     >>> backend = WhooshBackend("data/index")
 
-Whoosh's own tuning is this constructor's: how long a write waits for the lock, how much memory the
+Whoosh's own tuning is this constructor's: how long a search may run (`search_timeout`, see
+budget.py), how long a write waits for the lock, how much memory the
 index writer buffers and in how many processes a rebuild writes, how often a long indexing run lets
 other writers in, how often a reader looks for a new generation.
 """
@@ -23,6 +24,7 @@ from ..errors import ArticleNotFound, IndexMissing, UnknownFacet
 from ..fields import DATE_FACET, FIELDS, Fields
 from ..request import SearchRequest
 from ..results import Bucket, Hit, SearchResults, Stats, WriteReport
+from .budget import SEARCH_TIMEOUT
 from .columns import Caches, IndexView
 from .schema import from_stored, schema_for
 from .searching import WEIGHTING, run_search, similar_articles
@@ -42,6 +44,7 @@ class WhooshBackend:
         buffer_mb: int = BUFFER_MB,
         procs: int = 1,
         share_lock: float | None = None,
+        search_timeout: float | None = SEARCH_TIMEOUT,
     ) -> None:
         self.fields = fields
         self.store = IndexStore(path, schema_for(fields))
@@ -51,6 +54,7 @@ class WhooshBackend:
         self.buffer_mb = buffer_mb
         self.procs = procs  # processes a rebuild writes with
         self.share_lock = share_lock  # seconds a long incremental write holds the lock before letting others in
+        self.search_timeout = search_timeout  # seconds a search or similar may run (None: no limit)
         self.caches = Caches()
         self._lock = threading.RLock()
         self._ix: Index | None = None
@@ -114,14 +118,14 @@ class WhooshBackend:
             if name != DATE_FACET and not self.fields.has_facet(name):
                 raise UnknownFacet(name)
         searcher, view = self.current()
-        return run_search(searcher, view, request, now=self.clock())
+        return run_search(searcher, view, request, now=self.clock(), timeout=self.search_timeout)
 
     def similar(self, article_id: str, limit: int = 5) -> list[Hit]:
         searcher, view = self.current()
         docnum = _live_docnum(searcher, article_id)
         if docnum is None:
             raise ArticleNotFound(article_id)
-        return similar_articles(searcher, view, docnum, limit)
+        return similar_articles(searcher, view, docnum, limit, timeout=self.search_timeout)
 
     def suggest(self, prefix: str, limit: int = 8, base_filters: Mapping[str, Sequence[str]] | None = None) -> list[str]:
         for name in base_filters or ():
