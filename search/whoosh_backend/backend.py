@@ -24,7 +24,7 @@ from ..errors import ArticleNotFound, IndexMissing, UnknownFacet
 from ..fields import DATE_FACET, FIELDS, Fields
 from ..request import SearchRequest
 from ..results import Bucket, Hit, SearchResults, Stats, WriteReport
-from .budget import SEARCH_TIMEOUT
+from .budget import SEARCH_TIMEOUT, Deadline
 from .columns import Caches, IndexView
 from .schema import from_stored, schema_for
 from .searching import WEIGHTING, run_search, similar_articles
@@ -45,6 +45,7 @@ class WhooshBackend:
         procs: int = 1,
         share_lock: float | None = None,
         search_timeout: float | None = SEARCH_TIMEOUT,
+        timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self.fields = fields
         self.store = IndexStore(path, schema_for(fields))
@@ -55,6 +56,7 @@ class WhooshBackend:
         self.procs = procs  # processes a rebuild writes with
         self.share_lock = share_lock  # seconds a long incremental write holds the lock before letting others in
         self.search_timeout = search_timeout  # seconds a search or similar may run (None: no limit)
+        self.timer = timer  # the clock the search budget is measured with
         self.caches = Caches()
         self._lock = threading.RLock()
         self._ix: Index | None = None
@@ -118,14 +120,17 @@ class WhooshBackend:
             if name != DATE_FACET and not self.fields.has_facet(name):
                 raise UnknownFacet(name)
         searcher, view = self.current()
-        return run_search(searcher, view, request, now=self.clock(), timeout=self.search_timeout)
+        return run_search(searcher, view, request, now=self.clock(), deadline=self._deadline())
 
     def similar(self, article_id: str, limit: int = 5) -> list[Hit]:
         searcher, view = self.current()
         docnum = _live_docnum(searcher, article_id)
         if docnum is None:
             raise ArticleNotFound(article_id)
-        return similar_articles(searcher, view, docnum, limit, timeout=self.search_timeout)
+        return similar_articles(searcher, view, docnum, limit, deadline=self._deadline())
+
+    def _deadline(self) -> Deadline:
+        return Deadline(self.search_timeout, clock=self.timer)
 
     def suggest(self, prefix: str, limit: int = 8, base_filters: Mapping[str, Sequence[str]] | None = None) -> list[str]:
         for name in base_filters or ():

@@ -44,6 +44,7 @@ class Deadline:
 
     def __init__(self, seconds: float | None, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
+        self.seconds = seconds
         self.at = None if seconds is None else clock() + seconds
 
     def remaining(self) -> float | None:

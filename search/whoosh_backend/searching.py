@@ -38,14 +38,14 @@ FEW_HITS = 3  # fewer hits than this: look for a "did you mean"
 STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS) | STOP_WORDS
 
 
-def run_search(searcher, view: IndexView, request: SearchRequest, now: float, timeout: float | None = None) -> SearchResults:
-    """One search; `timeout`: its time budget in seconds (None: none)."""
+def run_search(searcher, view: IndexView, request: SearchRequest, now: float,
+               deadline: Deadline = NO_DEADLINE) -> SearchResults:
+    """One search, within `deadline` (budget.py)."""
     started = time.perf_counter()
-    deadline = Deadline(timeout)
     try:
         return _run(searcher, view, request, now, deadline, started)
     except TimeLimit:  # the match set (not the ranking, which keeps what it has) ran out of time
-        raise SearchTimeout(timeout) from None
+        raise SearchTimeout(deadline.seconds) from None
 
 
 def _run(searcher, view: IndexView, request: SearchRequest, now: float, deadline: Deadline, started: float) -> SearchResults:
@@ -292,11 +292,9 @@ def _hit(searcher, view: IndexView, docnum: int, score: float, highlighter: High
     return hit
 
 
-def similar_articles(searcher, view, docnum: int, limit: int, timeout: float | None = None) -> list[Hit]:
+def similar_articles(searcher, view, docnum: int, limit: int, deadline: Deadline = NO_DEADLINE) -> list[Hit]:
     """Articles sharing this one's key terms (tf-idf over title and the first SIMILAR_CHARS
-    characters of the body, stop words out) and its entities; within `timeout` seconds, the best
-    found in time."""
-    deadline = Deadline(timeout)
+    characters of the body, stop words out) and its entities; past `deadline`, the best found in time."""
     stored = searcher.stored_fields(docnum)
     reader = searcher.reader()
     n = max(reader.doc_count(), 1)
