@@ -306,7 +306,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     elif args.format == "json":
         payload = [
             {"qid": qid, "query": text, "total": res.total, "took_ms": res.took_ms, "suggestion": res.suggestion,
-             "hits": [_jsonable(hit_record(hit)) for hit in res.hits]}
+             "timed_out": res.timed_out, "hits": [_jsonable(hit_record(hit)) for hit in res.hits]}
             for qid, text, res in results
         ]
         json.dump(payload if args.batch else payload[0], out, ensure_ascii=False, indent=2)
@@ -315,7 +315,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         for qid, text, res in results:
             if args.batch:
                 out.write(f"# {qid}: {text}\n")
-            out.write(f"{res.total} results for {text!r}" + (f" (did you mean {res.suggestion!r}?)" if res.suggestion else "") + "\n")
+            out.write(f"{res.total} results for {text!r}" + (f" (did you mean {res.suggestion!r}?)" if res.suggestion else "")
+                      + (" (out of time: the best hits found in time)" if res.timed_out else "") + "\n")
             for rank, hit in enumerate(res.hits, 1):
                 day = hit.published.date().isoformat() if hit.published else "----------"
                 out.write(f"{rank:3d}. {hit.title or '(untitled)'}\n     {day}  {hit.source}  score {hit.score:.2f}  id {hit.id}\n")

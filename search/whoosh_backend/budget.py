@@ -109,6 +109,7 @@ class Timed(wq.WrappingQuery):
         return True
 
     def matcher(self, searcher, context=None):
+        self.deadline.check()  # building a matcher reads postings (an expansion's, many of them)
         m = self.child.matcher(searcher, context)
         return DeadlineMatcher(m, self.deadline) if m.is_active() else m
 
@@ -129,6 +130,7 @@ class TimedPhrase(wq.Phrase):
         if fieldname not in searcher.schema:
             return NullMatcher()
         field = searcher.schema[fieldname]
+        self.deadline.check()
         reader = searcher.reader()
         terms = []
         for word in self.words:

@@ -39,7 +39,13 @@ class _Bounded:
     scan = SCAN_LIMIT
 
     def _btexts(self, ixreader):
-        return _most_frequent(ixreader, self.fieldname, super()._btexts(ixreader), self.scan, self.limit)
+        # Remembered per reader: the match set, the ranking and the highlights ask for the same terms.
+        expanded = self.__dict__.setdefault("_expanded", {})
+        key = (id(ixreader), self.scan, self.limit)
+        found = expanded.get(key)
+        if found is None:
+            found = expanded[key] = _most_frequent(ixreader, self.fieldname, super()._btexts(ixreader), self.scan, self.limit)
+        return found
 
 
 class BoundedPrefix(_Bounded, wq.Prefix):
