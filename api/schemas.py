@@ -347,9 +347,10 @@ class _SearchResultsSchema(Schema):
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(BucketSchema)))
     suggestion = fields.String(allow_none=True, metadata={"description": "A corrected query, or null."})
     timed_out = fields.Boolean(metadata={
-        "description": "True when the search ran out of its time budget while ranking: `total` and `facets` "
-                       "are exact, `hits` are the best of the articles scored in time (as Elasticsearch's "
-                       "`timed_out`)."})
+        "description": "True when the search ran out of its time budget (as Elasticsearch's `timed_out`). "
+                       "Cut while ranking: `total` and `facets` are exact, `hits` are the best of the articles "
+                       "scored in time. Cut while matching an OR: `total` and `facets` count the alternatives "
+                       "that finished (a lower bound), `hits` are the newest of those matches."})
 
 
 class _ArticleSchema(Schema):

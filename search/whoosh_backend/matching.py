@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.collectors import TimeLimit
 
 from .budget import NO_DEADLINE, Deadline, timed
 from .columns import IndexView
@@ -22,6 +23,23 @@ def query_mask(view: IndexView, q, deadline: Deadline = NO_DEADLINE) -> np.ndarr
     if q is None:
         return view.live
     return _eval(view, q, deadline) & view.live
+
+
+def partial_query_mask(view: IndexView, q, deadline: Deadline) -> tuple[np.ndarray, bool]:
+    """`query_mask` and True; but when `q` is a disjunction whose clauses do not all finish in time,
+    the documents matched by those that did, and False (a subset of the match set, as meaningful as
+    partial hits are). TimeLimit when not even one clause finishes."""
+    if not isinstance(q, (wq.Or, wq.DisjunctionMax)) or deadline.at is None:
+        return query_mask(view, q, deadline), True
+    out = np.zeros(view.doc_count_all, dtype=bool)
+    for done, sub in enumerate(q.subqueries):
+        try:
+            out |= _eval(view, sub, deadline)
+        except TimeLimit:
+            if done == 0:
+                raise
+            return out & view.live, False
+    return out & view.live, True
 
 
 def _eval(view: IndexView, q, deadline: Deadline = NO_DEADLINE) -> np.ndarray:

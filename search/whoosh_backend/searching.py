@@ -1,7 +1,10 @@
 """Running a search: match set, filters, disjunctive facets, ranking, paging, highlights.
 
-A search runs within a time budget (budget.py): a match set not computed in time is a
-`SearchTimeout`; ranking cut short keeps the hits collected so far and says `timed_out`."""
+A search runs within a time budget (budget.py) and says `timed_out` when it ran out: ranking cut
+short keeps the hits collected so far (and when it had collected none, the page is the newest
+matches); a disjunction whose clauses did not all finish keeps the matches of those that did
+(`total` is then a lower bound, the page the newest of them). A match set with not even one clause
+finished is a `SearchTimeout`."""
 from __future__ import annotations
 
 import bisect
@@ -25,7 +28,7 @@ from ..stopwords import STOP_WORDS
 from .budget import HIGHLIGHT_CHARS, NO_DEADLINE, SIMILAR_CHARS, Deadline, timed
 from .columns import IndexView
 from .compile import compile_node, compile_query, matched_keys
-from .matching import query_mask
+from .matching import partial_query_mask, query_mask
 from .ranking import BM25
 from .schema import analyzed_terms, from_stored, text_field, text_key
 from .suggest import did_you_mean
@@ -60,26 +63,30 @@ def _run(searcher, view: IndexView, request: SearchRequest, now: float, deadline
     # the disjunctive ones included, stays within them.
     base = view.filter_mask(request.base_filters) if request.base_filters else None
 
-    qmask = _query_mask(view, query, base, deadline)
-    if query is not None and parsed.plain and not _combine(qmask, date_mask, filter_masks).any():
+    qmask, complete = _query_mask(view, query, base, deadline)
+    if complete and query is not None and parsed.plain and not _combine(qmask, date_mask, filter_masks).any():
         loose = compile_node(parsed.any_words(), natural=True, fields=view.fields)
         if loose is not None:
             query = loose
-            qmask = _query_mask(view, loose, base, deadline)
+            qmask, complete = _query_mask(view, loose, base, deadline)
     final = _combine(qmask, date_mask, filter_masks)
     matches = np.flatnonzero(final)
     total = int(len(matches))
 
     first = (request.page - 1) * request.per_page
     wanted = first + request.per_page
-    timed_out = False
+    timed_out = not complete
     if total == 0:
         ranked = []
+    elif not complete:  # no time left to rank a partial match set: its newest
+        ranked = _by_date(view, matches, newest=(request.sort != "oldest"), limit=wanted)
     elif request.sort == "relevance" and query is not None:
         # Whoosh ranks the query's own matches: what the filters (base ones included) remove is
         # taken from those, not from the already narrowed mask.
         raw = qmask if base is None else query_mask(view, query, deadline)
         ranked, timed_out = _by_relevance(searcher, query, raw, final, wanted, request, now, view, deadline)
+        if timed_out and not ranked:  # nothing scored in time: the newest matches rather than none
+            ranked = _by_date(view, matches, newest=True, limit=wanted)
     else:
         ranked = _by_date(view, matches, newest=(request.sort != "oldest"), limit=wanted)
     page = ranked[first:wanted]
@@ -120,9 +127,11 @@ def _run(searcher, view: IndexView, request: SearchRequest, now: float, deadline
     )
 
 
-def _query_mask(view: IndexView, q, base: np.ndarray | None, deadline: Deadline) -> np.ndarray:
-    mask = query_mask(view, q, deadline)
-    return mask if base is None else mask & base
+def _query_mask(view: IndexView, q, base: np.ndarray | None, deadline: Deadline) -> tuple[np.ndarray, bool]:
+    """The query's matches within the base filters, and whether they are all of them (see
+    matching.partial_query_mask)."""
+    mask, complete = partial_query_mask(view, q, deadline) if q is not None else (view.live, True)
+    return (mask if base is None else mask & base), complete
 
 
 def _combine(qmask, date_mask, filter_masks) -> np.ndarray:

@@ -39,7 +39,7 @@ def test_results_say_whether_they_timed_out(read_client):
     assert results["properties"]["timed_out"]["type"] == "boolean"
 
 
-def test_a_search_cut_short_while_ranking_answers_its_hits_flagged_and_uncached(seed_index):
+def test_a_search_cut_short_answers_its_hits_flagged_and_uncached(seed_index):
     engine = open_engine(seed_index, timer=StepClock(), search_timeout=None)
     client = testing.TestClient(create_app(config_for(seed_index), engine=engine))
     complete = client.simulate_get("/v1/search", params={"q": "police OR council"}).json
@@ -56,7 +56,8 @@ def test_a_search_cut_short_while_ranking_answers_its_hits_flagged_and_uncached(
         body = response.json
         if body["timed_out"]:
             seen.add("partial")
-            assert body["total"] == complete["total"] and len(body["hits"]) <= len(complete["hits"])
+            # Cut while matching: the alternatives that finished (a lower bound); while ranking: all of them.
+            assert 0 < body["total"] <= complete["total"] and 0 < len(body["hits"]) <= len(complete["hits"])
             assert "etag" not in response.headers and response.headers["cache-control"] == "no-store"
         else:
             seen.add("complete")
