@@ -38,6 +38,10 @@ class _Bounded:
     limit = MAX_EXPANSIONS
     scan = SCAN_LIMIT
 
+    def expanded_in(self, ixreader) -> bool:
+        """Whether the terms for `ixreader` are known already (asking for them costs nothing)."""
+        return (id(ixreader), self.scan, self.limit) in self.__dict__.get("_expanded", {})
+
     def _btexts(self, ixreader):
         # Remembered per reader: the match set, the ranking and the highlights ask for the same terms.
         expanded = self.__dict__.setdefault("_expanded", {})
@@ -139,12 +143,16 @@ def positive_leaves(query):
     yield query
 
 
-def matched_keys(query, reader) -> frozenset[str]:
+def matched_keys(query, reader, expired=lambda: False) -> frozenset[str]:
     """The term keys (schema.text_key: what a word of text is in the title/body terms) that count
-    as a match for highlighting: the positive leaves' terms, expansions resolved in `reader`."""
+    as a match for highlighting: the positive leaves' terms, expansions resolved in `reader`. Once
+    `expired()` (the search's deadline), only expansions already resolved count: resolving the rest
+    can take longer than the search had."""
     keys: set[str] = set()
     for leaf in positive_leaves(query):
         fieldname = getattr(leaf, "fieldname", None)
+        if isinstance(leaf, _Bounded) and not leaf.expanded_in(reader) and expired():
+            continue
         for text in expand(leaf, reader):
             # Name fields hold unstemmed words; title/body hold stems. Key everything as a stem.
             keys.add(text if fieldname in ("title", "body") else text_key(text))

@@ -93,7 +93,7 @@ def _run(searcher, view: IndexView, request: SearchRequest, now: float, deadline
 
     highlighter = None
     if request.highlight:
-        keys = matched_keys(query, searcher.reader()) if query is not None else frozenset()
+        keys = matched_keys(query, searcher.reader(), deadline.expired) if query is not None else frozenset()
         highlighter = Highlighter(keys, term_key=text_key)
     hits = [_hit(searcher, view, docnum, score, highlighter) for docnum, score in page]
 
