@@ -7,8 +7,10 @@ started when the search starts. Work is cut cooperatively where it happens, neve
 - every leaf matcher Whoosh runs (ranking, phrases) is wrapped in a `DeadlineMatcher`, so a
   single Whoosh call that walks thousands of postings (a phrase of one stop word repeated) stops too;
 - ranking runs under Whoosh's `TimeLimitCollector`, so what was collected before the deadline is
-  kept: partial hits, flagged `timed_out` (Elasticsearch's answer). When the match set itself cannot
-  be computed in time there is nothing meaningful to return: `SearchTimeout` (a 503 in the API).
+  kept: partial hits, flagged `timed_out` (Elasticsearch's answer); a disjunction whose clauses do
+  not all finish keeps the matches of those that did (matching.partial_query_mask). When not even
+  one clause of the match set finishes there is nothing meaningful to return: `SearchTimeout` (a 503
+  in the API).
 
 The query's size is bounded before it runs (compile.py applies these): at most MAX_CLAUSES leaves,
 phrases of at most MAX_PHRASE_WORDS words, and QUERY_EXPANSIONS terms per field shared by all the
