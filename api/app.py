@@ -51,7 +51,7 @@ def create_app(
     config = config or Config.from_env()
     clock = clock or (lambda: datetime.now(timezone.utc))
     engine = engine or open_engine(config.location, lock_timeout=config.write_lock_timeout,
-                                   search_timeout=config.search_timeout)
+                                   search_timeout=config.search_timeout, long_searches=config.long_searches or None)
     prepare = prepare or pipeline_prepare()
 
     app = falcon.App(

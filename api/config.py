@@ -33,6 +33,7 @@ class Config:
     write_lock_timeout: float = default("NEWSEARCH_WRITE_LOCK_TIMEOUT")
     cache_max_age: int = default("NEWSEARCH_CACHE_MAX_AGE")
     search_timeout: float = default("NEWSEARCH_SEARCH_TIMEOUT")
+    long_searches: int = default("NEWSEARCH_LONG_SEARCHES")  # 0: no limit
     key_secret: str | None = field(default=None, repr=False)  # signs scoped search keys
     backend: str | None = None  # an OpenSearch URL or another index path; None: `index`
 
@@ -60,6 +61,7 @@ class Config:
             write_lock_timeout=env["NEWSEARCH_WRITE_LOCK_TIMEOUT"],
             cache_max_age=env["NEWSEARCH_CACHE_MAX_AGE"],
             search_timeout=env["NEWSEARCH_SEARCH_TIMEOUT"],
+            long_searches=env["NEWSEARCH_LONG_SEARCHES"],
             key_secret=env["NEWSEARCH_KEY_SECRET"],
             backend=env["NEWSEARCH_BACKEND"],
         )

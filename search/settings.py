@@ -187,6 +187,11 @@ SETTINGS: tuple[Setting, ...] = (
             "found so far with `timed_out: true`, or, when not even the match set is ready, a 503 with "
             "`Retry-After`. Keep it well below `NEWSEARCH_TIMEOUT`.",
             ("app", "cli", "whoosh"), shown="`2`"),
+    Setting("NEWSEARCH_LONG_SEARCHES", lambda: os.cpu_count() or 1, whole(0),
+            "Searches that may run longer than a quarter of a second at once, across the server's workers; "
+            "one more stops there (partial results or a 503), so that with fewer than `NEWSEARCH_WORKERS` "
+            "a worker is always free for `/health` and ordinary searches. 0: no limit.",
+            ("app", "whoosh"), shown="cores"),
     Setting("NEWSEARCH_CACHE_MAX_AGE", 0, whole(0),
             "`Cache-Control: max-age` of read responses, in seconds; 0: clients revalidate with the ETag every time.",
             ("app",)),

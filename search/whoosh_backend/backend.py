@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from contextlib import nullcontext
 from typing import Callable, Iterable, Mapping, Sequence
 
 from whoosh.index import Index
@@ -24,7 +25,7 @@ from ..errors import ArticleNotFound, IndexMissing, UnknownFacet
 from ..fields import DATE_FACET, FIELDS, Fields
 from ..request import SearchRequest
 from ..results import Bucket, Hit, SearchResults, Stats, WriteReport
-from .budget import SEARCH_TIMEOUT, Deadline
+from .budget import SEARCH_TIMEOUT, Deadline, LongSearches
 from .columns import Caches, IndexView
 from .schema import from_stored, schema_for
 from .searching import WEIGHTING, run_search, similar_articles
@@ -46,6 +47,7 @@ class WhooshBackend:
         share_lock: float | None = None,
         search_timeout: float | None = SEARCH_TIMEOUT,
         timer: Callable[[], float] = time.monotonic,
+        long_searches: int | None = None,
     ) -> None:
         self.fields = fields
         self.store = IndexStore(path, schema_for(fields))
@@ -57,6 +59,9 @@ class WhooshBackend:
         self.share_lock = share_lock  # seconds a long incremental write holds the lock before letting others in
         self.search_timeout = search_timeout  # seconds a search or similar may run (None: no limit)
         self.timer = timer  # the clock the search budget is measured with
+        # Searches that may run past budget.LONG_AFTER at once, across the processes serving this
+        # index (None: no limit); see budget.LongSearches.
+        self.long_searches = LongSearches(LongSearches.directory_for(path), long_searches) if long_searches else None
         self.caches = Caches()
         self._lock = threading.RLock()
         self._ix: Index | None = None
@@ -120,17 +125,22 @@ class WhooshBackend:
             if name != DATE_FACET and not self.fields.has_facet(name):
                 raise UnknownFacet(name)
         searcher, view = self.current()
-        return run_search(searcher, view, request, now=self.clock(), deadline=self._deadline())
+        with self._deadline() as deadline:
+            return run_search(searcher, view, request, now=self.clock(), deadline=deadline)
 
     def similar(self, article_id: str, limit: int = 5) -> list[Hit]:
         searcher, view = self.current()
         docnum = _live_docnum(searcher, article_id)
         if docnum is None:
             raise ArticleNotFound(article_id)
-        return similar_articles(searcher, view, docnum, limit, deadline=self._deadline())
+        with self._deadline() as deadline:
+            return similar_articles(searcher, view, docnum, limit, deadline=deadline)
 
-    def _deadline(self) -> Deadline:
-        return Deadline(self.search_timeout, clock=self.timer)
+    def _deadline(self):
+        """A context giving the Deadline of one search (and, with long_searches, its slot)."""
+        if self.long_searches is None or self.search_timeout is None:
+            return nullcontext(Deadline(self.search_timeout, clock=self.timer))
+        return self.long_searches.deadline(self.search_timeout, clock=self.timer)
 
     def suggest(self, prefix: str, limit: int = 8, base_filters: Mapping[str, Sequence[str]] | None = None) -> list[str]:
         for name in base_filters or ():

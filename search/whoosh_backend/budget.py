@@ -20,7 +20,13 @@ most a prefix of a long body (HIGHLIGHT_CHARS, SIMILAR_CHARS).
 """
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
+import tempfile
 import time
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Callable
 
 from whoosh import query as wq
@@ -36,29 +42,102 @@ MAX_CLAUSES = 64  # leaves (words, phrases, expansions) of one query; later ones
 MAX_PHRASE_WORDS = 12  # words of one phrase; a longer one keeps its first MAX_PHRASE_WORDS
 HIGHLIGHT_CHARS = 100_000  # characters of a body searched for highlights
 SIMILAR_CHARS = 50_000  # characters of an article (title and body) analysed for similar articles
+LONG_AFTER = 0.25  # seconds: a search running longer needs a LongSearches slot to go on
 
-__all__ = ["SEARCH_TIMEOUT", "Deadline", "TimeLimit", "timed", "MAX_EXPANSIONS", "SCAN_LIMIT", "QUERY_EXPANSIONS", "QUERY_SCAN",
+__all__ = ["SEARCH_TIMEOUT", "LONG_AFTER", "Deadline", "LongSearches", "TimeLimit", "timed", "MAX_EXPANSIONS", "SCAN_LIMIT", "QUERY_EXPANSIONS", "QUERY_SCAN",
            "MAX_CLAUSES", "MAX_PHRASE_WORDS", "HIGHLIGHT_CHARS", "SIMILAR_CHARS"]
 
 
 class Deadline:
-    """A point in time a request's work must end by; None seconds: no deadline."""
+    """A point in time a request's work must end by; None seconds: no deadline.
 
-    def __init__(self, seconds: float | None, clock: Callable[[], float] = time.monotonic) -> None:
+    With `permit`: a search still running `long_after` seconds in asks it once for leave to go on
+    (a `LongSearches` slot); refused, its deadline is now."""
+
+    def __init__(self, seconds: float | None, clock: Callable[[], float] = time.monotonic,
+                 permit: Callable[[], bool] | None = None, long_after: float = 0.0) -> None:
         self.clock = clock
         self.seconds = seconds
-        self.at = None if seconds is None else clock() + seconds
+        start = clock()
+        self.at = None if seconds is None else start + seconds
+        self.permit = permit
+        self.long_at = start + long_after if permit is not None and self.at is not None else None
+
+    def _now(self) -> float:
+        now = self.clock()
+        if self.long_at is not None and now >= self.long_at:
+            self.long_at = None
+            if not self.permit():
+                self.at = min(self.at, now)
+        return now
 
     def remaining(self) -> float | None:
-        return None if self.at is None else max(0.0, self.at - self.clock())
+        return None if self.at is None else max(0.0, self.at - self._now())
 
     def expired(self) -> bool:
-        return self.at is not None and self.clock() >= self.at
+        return self.at is not None and self._now() >= self.at
 
     def check(self) -> None:
         """Raise Whoosh's TimeLimit once the deadline has passed."""
-        if self.at is not None and self.clock() >= self.at:
+        if self.at is not None and self._now() >= self.at:
             raise TimeLimit
+
+
+class LongSearches:
+    """At most `slots` searches at a time, across every process that shares `directory` (the
+    server's workers), may run longer than a moment: a sync worker busy with a long search serves
+    nobody else, so with fewer slots than workers one worker is always free for /health and
+    ordinary searches. A slot is an exclusive `flock` on one of `slots` files: the kernel releases
+    it when its process dies, so a killed worker never keeps one."""
+
+    def __init__(self, directory: str | os.PathLike, slots: int) -> None:
+        self.directory = Path(directory)
+        self.slots = slots
+
+    def acquire(self) -> int | None:
+        """A free slot (a file descriptor holding its lock), or None when all are taken; never waits."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for n in range(self.slots):
+            fd = os.open(self.directory / f"slot-{n}", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue
+            return fd
+        return None
+
+    @staticmethod
+    def release(slot: int | None) -> None:
+        if slot is not None:
+            fcntl.flock(slot, fcntl.LOCK_UN)
+            os.close(slot)
+
+    @contextmanager
+    def deadline(self, seconds: float | None, clock: Callable[[], float] = time.monotonic,
+                 long_after: float = LONG_AFTER):
+        """A Deadline whose search asks for a slot once it runs `long_after` seconds; the slot is
+        released when the block ends."""
+        held: list[int] = []
+
+        def permit() -> bool:
+            slot = self.acquire()
+            if slot is None:
+                return False
+            held.append(slot)
+            return True
+
+        try:
+            yield Deadline(seconds, clock, permit=permit, long_after=long_after)
+        finally:
+            for slot in held:
+                self.release(slot)
+
+    @staticmethod
+    def directory_for(location: str | os.PathLike) -> Path:
+        """The slots' directory of an index: one per index path, shared by the servers on it."""
+        key = hashlib.sha1(str(Path(location).resolve()).encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / f"newsearch-long-searches-{key}"
 
 
 NO_DEADLINE = Deadline(None)

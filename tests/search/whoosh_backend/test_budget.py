@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import itertools
 import random
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from whoosh import query as wq
@@ -23,10 +26,11 @@ from search.errors import SearchTimeout
 from search.query import parse_query
 from search.request import SearchRequest
 from search.whoosh_backend.budget import (HIGHLIGHT_CHARS, MAX_CLAUSES, MAX_EXPANSIONS, MAX_PHRASE_WORDS,
-                                          QUERY_EXPANSIONS, SIMILAR_CHARS, Deadline)
+                                          QUERY_EXPANSIONS, SIMILAR_CHARS, Deadline, LongSearches)
 from search.whoosh_backend.compile import BOUNDED, compile_query, expand, first_clauses
 from search.whoosh_backend.searching import run_search
 
+ROOT = Path(__file__).resolve().parents[3]
 TIMEOUT = 0.5  # the backend's budget in these tests
 SLACK = 4.0  # seconds on top of it: a shared machine; what is checked is that the search stops
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -219,3 +223,41 @@ def test_similar_analyses_a_bounded_prefix_of_a_long_article(long_article_index)
     assert SIMILAR_CHARS < 120_000
     similar = [h.id for h in long_article_index.similar("long")]
     assert similar == ["apples"]  # the zebras, past the analysed prefix, find nothing
+
+
+def test_long_search_slots_are_shared_by_processes_and_freed_by_their_death(tmp_path):
+    slots = LongSearches(tmp_path / "slots", 1)
+    first = slots.acquire()
+    assert first is not None
+    assert slots.acquire() is None  # the one slot is taken (flock: the same for another process)
+    slots.release(first)
+    again = slots.acquire()
+    assert again is not None
+    slots.release(again)
+    # A process that dies holding a slot frees it.
+    holder = subprocess.run([sys.executable, "-c", (
+        "import sys; sys.path.insert(0, %r)\n"
+        "from search.whoosh_backend.budget import LongSearches\n"
+        "assert LongSearches(%r, 1).acquire() is not None\n"
+        "import os; os._exit(0)") % (str(ROOT), str(tmp_path / "slots"))], timeout=60)
+    assert holder.returncode == 0
+    assert slots.acquire() is not None
+
+
+def test_a_search_with_no_slot_left_stops_once_it_runs_long(crowded_index, tmp_path):
+    searcher, view = crowded_index.current()
+    request = SearchRequest(q="th* OR in*", per_page=10)
+    slots = LongSearches(tmp_path / "slots", 1)
+    taken = slots.acquire()  # another worker's long search
+    # Without a slot, the search stops at `long_after` (20 readings of the clock) instead of its
+    # deadline (a million readings away): it answers what it has, or a SearchTimeout.
+    with slots.deadline(1_000_000, clock=StepClock(), long_after=20) as deadline:
+        try:
+            cut = run_search(searcher, view, request, now=0.0, deadline=deadline)
+            assert cut.timed_out
+        except SearchTimeout:
+            pass
+    slots.release(taken)
+    with slots.deadline(1_000_000, clock=StepClock(), long_after=20) as deadline:
+        assert not run_search(searcher, view, request, now=0.0, deadline=deadline).timed_out
+    assert slots.acquire() is not None  # the slot that search used is free again
