@@ -12,6 +12,11 @@ started when the search starts. Work is cut cooperatively where it happens, neve
   one clause of the match set finishes there is nothing meaningful to return: `SearchTimeout` (a 503
   in the API).
 
+A search still running after LONG_AFTER seconds needs one of a few `LongSearches` slots shared
+by the server's workers (NEWSEARCH_LONG_SEARCHES); without one its deadline is now. Fewer slots than
+workers: a worker is always free for /health and ordinary searches, however many expensive
+searches arrive at once.
+
 The query's size is bounded before it runs (compile.py applies these): at most MAX_CLAUSES leaves,
 phrases of at most MAX_PHRASE_WORDS words, and QUERY_EXPANSIONS terms per field shared by all the
 expansions of the query (each also at most MAX_EXPANSIONS, looking at QUERY_SCAN vocabulary entries
