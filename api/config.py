@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from search.settings import SettingError, default, values
+from search.settings import KEY_SECRET_MIN_BYTES, SettingError, default, secret, values
 
 
 class ConfigError(SettingError):
@@ -34,6 +34,15 @@ class Config:
     cache_max_age: int = default("NEWSEARCH_CACHE_MAX_AGE")
     key_secret: str | None = field(default=None, repr=False)  # signs scoped search keys
     backend: str | None = None  # an OpenSearch URL or another index path; None: `index`
+
+    def __post_init__(self) -> None:
+        # The table refuses a short NEWSEARCH_KEY_SECRET; a Config built in code is held to the same
+        # rule, so that no server runs with a secret that then fails on every unknown bearer token.
+        if self.key_secret:
+            try:
+                secret(KEY_SECRET_MIN_BYTES)(self.key_secret)
+            except ValueError as error:
+                raise ConfigError(f"NEWSEARCH_KEY_SECRET {error}") from None
 
     @property
     def location(self) -> str | Path:

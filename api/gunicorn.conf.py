@@ -4,9 +4,18 @@ Environment: NEWSEARCH_BIND, NEWSEARCH_WORKERS, NEWSEARCH_TIMEOUT and NEWSEARCH_
 (and checked) through the settings table in search/settings.py, which has their defaults; the app's
 own settings are in api/config.py, from the same table.
 """
-from search.settings import values
+import sys
 
-_env = values("server")  # a bad value stops the server here, naming the variable
+from search.settings import SettingError, values
+
+# A bad value stops the server here with one line naming the variable (the app's settings are
+# checked too, before any worker starts: a short NEWSEARCH_KEY_SECRET, a '*' origin...).
+try:
+    _env = values("server")
+    values("app")
+except SettingError as _error:
+    print(f"newsearch: {_error}", file=sys.stderr)
+    raise SystemExit(2) from None
 
 bind = _env["NEWSEARCH_BIND"]
 

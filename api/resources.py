@@ -114,6 +114,7 @@ class ArticleResource:
         self.article = self.schemas.ArticleSchema()
         self.result = schemas.WriteResultSchema()
         self.no_params = schemas.NoParams()
+        self.path_id = schemas.PathId()
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
         load_query(self.no_params, req)
@@ -127,6 +128,10 @@ class ArticleResource:
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
         load_query(self.no_params, req)
+        try:  # the id a PUT creates follows the rules of a POSTed body's `id`
+            self.path_id.load({"id": article_id})
+        except ValidationError as error:
+            raise invalid_params({"article_id": error.messages["id"]}) from None
         report, errors = self.writes.write([self.writes.read_body(req)], path_id=article_id)
         status = 201 if report.added else 200
         if status == 201:
@@ -153,6 +158,7 @@ class ArticleResource:
                 body={"oneOf": [self.schemas.ArticleReplacement, schemas.RawReplacement]},
                 errors=(400, 401, 403, 413, 415, 503),
                 tags=("articles",),
+                path={"article_id": {"type": "string", "minLength": 1, "maxLength": schemas.MAX_ID_LENGTH, "pattern": schemas.ID_PATTERN}},
             ),
             "delete": Operation(
                 "Delete an article", schemas.WriteResultSchema, query=self.no_params, errors=(400, 401, 403, 404, 503), tags=("articles",)

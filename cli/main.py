@@ -428,6 +428,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     try:
         argv, env = serve_command(args.index, args.bind)
+        settings.values("app", env)  # what the server would refuse at start-up, refused here first
     except FileNotFoundError as e:
         print(f"newsearch serve: {e}", file=sys.stderr)
         return NOTHING

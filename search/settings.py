@@ -79,6 +79,21 @@ def seconds(minimum: float) -> Callable[[str], float]:
     return parse
 
 
+KEY_SECRET_MIN_BYTES = 16  # api/keys.py signs and verifies scoped keys with no shorter secret
+
+
+def secret(minimum: int) -> Callable[[str], str]:
+    """A signing secret of at least `minimum` bytes (UTF-8); refused without echoing it."""
+
+    def parse(raw: str) -> str:
+        if len(raw.encode("utf-8", "surrogatepass")) < minimum:
+            raise _Refused(f"must be at least {minimum} bytes (the one given is shorter)")
+        return raw
+
+    parse.__name__ = f"secret of >= {minimum} bytes"
+    return parse
+
+
 def backend(raw: str) -> str:
     """An index directory, or an `opensearch+https://host:9200/alias` URL."""
     if "://" in raw and not raw.lower().startswith(("opensearch+http://", "opensearch+https://")):
@@ -166,8 +181,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Comma-separated origins allowed to call the API from a browser and to frame `/embed` "
             "(`https://news.example.org`; `*` is refused); with none, no CORS.",
             ("app",)),
-    Setting("NEWSEARCH_KEY_SECRET", None, text,
-            "Signs scoped search keys (`newsearch keys create`); with none, scoped keys are off.",
+    Setting("NEWSEARCH_KEY_SECRET", None, secret(KEY_SECRET_MIN_BYTES),
+            f"Signs scoped search keys (`newsearch keys create`), at least {KEY_SECRET_MIN_BYTES} bytes "
+            "(the server refuses to start with a shorter one); with none, scoped keys are off.",
             ("app", "cli")),
     Setting("NEWSEARCH_MAX_QUERY_LENGTH", 512, whole(1),
             "Longest `q` (and any other text parameter), in characters.", ("app",)),
