@@ -7,6 +7,7 @@ else wires things together.
 """
 from __future__ import annotations
 
+import errno
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -14,7 +15,7 @@ import falcon
 
 from search.backend import SearchBackend
 from search.engine import open_engine
-from search.errors import BackendUnavailable, IndexMissing, OutOfScope, UnknownFacet, WriteLockTimeout
+from search.errors import BackendUnavailable, IndexMissing, OutOfScope, StorageFull, UnknownFacet, WriteLockTimeout
 
 from .auth import KeyAuth, KeyRing
 from .config import Config
@@ -72,6 +73,8 @@ def create_app(
     app.add_error_handler(WriteLockTimeout, _index_busy)
     app.add_error_handler(OutOfScope, _out_of_scope)
     app.add_error_handler(UnknownFacet, _unknown_facet)
+    app.add_error_handler(StorageFull, _storage_full)
+    app.add_error_handler(OSError, _os_error)  # a full disk wherever it shows up; any other: the catch-all
 
     writes = ArticleWrites(engine, config, prepare)
     routes: list[tuple[str, object]] = [
@@ -111,6 +114,18 @@ def _index_missing(req, resp, error, params) -> None:
 def _backend_unavailable(req, resp, error, params) -> None:
     raise Problem(503, "Search unavailable", "The search backend cannot answer now; retry shortly.",
                   slug="backend-unavailable", headers={"Retry-After": "5"})
+
+
+def _storage_full(req, resp, error, params) -> None:
+    raise Problem(507, "Insufficient storage",
+                  "The disk that holds the index is full: nothing was written. Free space on the server, then retry.",
+                  slug="storage-full", headers={"Retry-After": "60"})
+
+
+def _os_error(req, resp, error, params) -> None:
+    if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        _storage_full(req, resp, error, params)
+    handle_unexpected(req, resp, error, params)
 
 
 def _index_busy(req, resp, error, params) -> None:

@@ -101,6 +101,22 @@ def backend(raw: str) -> str:
     return raw
 
 
+def public_url(raw: str) -> str:
+    """An absolute http(s) URL with no query or fragment (a path prefix is kept), without a trailing '/'."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.query
+            or parts.fragment or raw.endswith("?") or raw.endswith("#") or parts.username or parts.password
+            or any(c.isspace() or not c.isprintable() for c in raw)):
+        raise ValueError("must be an absolute http(s) URL such as https://news.example.org, without query or fragment")
+    return raw.rstrip("/")
+
+
 def bind(raw: str) -> str:
     """gunicorn's HOST:PORT (or [IPv6]:PORT, unix:PATH, fd://N)."""
     if raw.startswith(("unix:", "fd://")):
@@ -185,6 +201,12 @@ SETTINGS: tuple[Setting, ...] = (
             f"Signs scoped search keys (`newsearch keys create`), at least {KEY_SECRET_MIN_BYTES} bytes "
             "(the server refuses to start with a shorter one); with none, scoped keys are off.",
             ("app", "cli")),
+    Setting("NEWSEARCH_PUBLIC_URL", None, public_url,
+            "The API's public base URL as browsers and feed readers reach it (`https://news.example.org`, or "
+            "with a path prefix behind a proxy): every absolute URL the API writes (Atom links, `/opensearch.xml`, "
+            "`Location`, `/embed`) starts with it. Unset: those URLs follow each request's `Host` header, and "
+            "the responses carrying them are `private` (never stored by a shared cache).",
+            ("app",)),
     Setting("NEWSEARCH_MAX_QUERY_LENGTH", 512, whole(1),
             "Longest `q` (and any other text parameter), in characters.", ("app",)),
     Setting("NEWSEARCH_MAX_PER_PAGE", 100, whole(1), "Largest `per_page`.", ("app",)),

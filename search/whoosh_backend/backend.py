@@ -28,7 +28,7 @@ from .schema import from_stored, schema_for
 from .searching import WEIGHTING, run_search, similar_articles
 from .store import LOCK_TIMEOUT, IndexStore
 from .suggest import complete
-from .writer import BUFFER_MB, BulkWriter
+from .writer import BUFFER_MB, BulkWriter, storage_errors
 
 class WhooshBackend:
     def __init__(
@@ -167,7 +167,7 @@ class WhooshBackend:
     def add(self, articles: Iterable[Article] | Article) -> WriteReport:
         if isinstance(articles, Article):
             articles = [articles]
-        with self.writer() as w:
+        with storage_errors(self.store.root), self.writer() as w:
             for article in articles:
                 w.add(article)
         self._checked = 0.0  # our own write: look again on the next read
@@ -177,7 +177,7 @@ class WhooshBackend:
         return self.add([article])
 
     def delete(self, article_id: str) -> WriteReport:
-        with self.writer() as w:
+        with storage_errors(self.store.root), self.writer() as w:
             if not w.delete(article_id):
                 raise ArticleNotFound(article_id)
         self._checked = 0.0
