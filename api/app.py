@@ -8,6 +8,7 @@ else wires things together.
 from __future__ import annotations
 
 import errno
+import threading
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -143,10 +144,17 @@ def _unknown_facet(req, resp, error, params) -> None:
 def pipeline_prepare(entities: bool = True) -> Prepare:
     """Raw text/HTML -> Article through the indexer pipeline (`newsearch index` runs the same steps).
 
-    The NER model loads on the first raw article a worker receives, not at start-up."""
+    The NER model loads on the first raw article a worker receives, not at start-up. Threaded
+    workers run one pipeline at a time per process: the model loads once, and spaCy is not
+    promised to be safe for concurrent calls."""
     extractor = None
+    one_at_a_time = threading.Lock()
 
     def prepare(items: list[dict]) -> list:
+        with one_at_a_time:
+            return _prepare(items)
+
+    def _prepare(items: list[dict]) -> list:
         nonlocal extractor
         from search.article import Article
 

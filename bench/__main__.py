@@ -73,12 +73,19 @@ def _http(r: dict) -> list[tuple]:
              "≥ 0.8 × in-process, 0 non-2xx", r["ratio"] >= 0.8 and r["api"]["non_2xx"] == 0)]
 
 
+def _slowclients(r: dict) -> list[tuple]:
+    d, b = r["during"], r["before"]
+    return [(f"/health and search p95 ms with {r['slow_clients']} slow clients", f"{d['health']['p95']} / {d['search']['p95']}",
+             f"alone {b['health']['p95']} / {b['search']['p95']}; {r['server']['worker_class']}", "≤ 100, no failure", r["met"])]
+
+
 BENCHES = {
     "extraction": (lambda m, data, quick: m.run(data / "extraction" / "aeb"), _extraction),
     "indexing": (lambda m, data, quick: m.run(data / "news" / "reuters21578", profile=not quick), _indexing),
     "latency": (lambda m, data, quick: m.run(data, repeats=2 if quick else 5), _latency),
     "relevance": (lambda m, data, quick: m.run(data / "qrels"), _relevance),
     "http": (lambda m, data, quick: m.run(data, seconds=5 if quick else 10), _http),
+    "slowclients": (lambda m, data, quick: m.run(data, seconds=5 if quick else 10), _slowclients),
 }
 
 

@@ -229,8 +229,11 @@ SETTINGS: tuple[Setting, ...] = (
             ("cli", "whoosh")),
     Setting("NEWSEARCH_BIND", "127.0.0.1:8000", bind,
             "Address gunicorn listens on (`newsearch serve --bind` overrides it).", ("server", "cli")),
-    Setting("NEWSEARCH_WORKERS", _cores_plus_one, whole(1), "gunicorn sync workers.", ("server",),
+    Setting("NEWSEARCH_WORKERS", _cores_plus_one, whole(1), "gunicorn worker processes (threaded: `gthread`).", ("server",),
             shown="cores + 1"),
+    Setting("NEWSEARCH_THREADS", 32, whole(1),
+            "Threads per gunicorn worker: how many slow or idle clients a worker absorbs before requests queue "
+            "(searches still run one at a time per worker).", ("server",)),
     Setting("NEWSEARCH_TIMEOUT", 30, whole(1),
             "Seconds before gunicorn kills a stuck worker.", ("server",)),
     Setting("NEWSEARCH_LOG_LEVEL", "info", choice("debug", "info", "warning", "error", "critical"),
