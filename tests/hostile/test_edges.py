@@ -3,12 +3,19 @@ numbers a parameter takes, ids in the path of PUT, a weak key secret. Each is a 
 problem+json naming what was wrong, never a 500, and a bad item never takes its batch down."""
 from __future__ import annotations
 
+import os
+import random
+from datetime import timedelta, timezone
+
 import pytest
 from falcon import testing
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from api.app import create_app
 from api.config import Config, ConfigError
 from tests.gunicorn_process import GunicornProcess
+from tests.indexes import copy_index
 
 from .conftest import WRITE_KEY, assert_problem, config_for
 
@@ -43,6 +50,33 @@ def test_a_published_without_a_utc_instant_rejects_its_item_not_its_batch(writer
     assert [p["name"] for p in alone["invalid_params"]] == ["published"]
     put = assert_problem(writer.simulate_put("/v1/articles/edge-bad", json={k: v for k, v in bad.items() if k != "id"}, headers=AUTH), 400)
     assert [p["name"] for p in put["invalid_params"]] == ["published"]
+
+
+OFFSETS = st.builds(lambda minutes: timezone(timedelta(minutes=minutes)), st.integers(-(24 * 60 - 1), 24 * 60 - 1))
+PUBLISHED = st.one_of(
+    st.datetimes(timezones=st.one_of(st.none(), OFFSETS)).map(lambda d: d.isoformat()),
+    st.dates().map(str),
+    st.sampled_from([*NO_UTC_INSTANT, *EDGE_BUT_VALID, "0000-01-01", "10000-01-01", "9999-12-31T24:00:00"]),
+)
+
+
+@pytest.fixture(scope="module")
+def module_writer(seed_index, tmp_path_factory) -> testing.TestClient:
+    return testing.TestClient(create_app(config_for(copy_index(seed_index, tmp_path_factory.mktemp("edges") / "index"))))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(published=PUBLISHED, raw=st.booleans())
+def test_any_published_is_written_or_a_400_naming_it(module_writer, published, raw):
+    # Hypothesis seeds the global `random` alike for every example, and Whoosh names new segments
+    # with it: without this, a later example's segment would reuse an earlier one's name.
+    random.seed(os.urandom(16))
+    item = {"id": "any-published", "published": published}
+    item.update({"text": "Any date\n\nA body."} if raw else {"title": "Any date", "body": "A body."})
+    response = module_writer.simulate_post("/v1/articles", json=item, headers=AUTH)
+    assert response.status_code in (200, 201, 400), (published, response.status_code, response.text[:300])
+    if response.status_code == 400:
+        assert [p["name"] for p in response.json["invalid_params"]] == ["published"], response.json
 
 
 @pytest.mark.parametrize("published", EDGE_BUT_VALID)

@@ -153,3 +153,22 @@ def test_the_cli_prints_one_line_when_a_file_cannot_grow(tmp_path):
                             timeout=120, env=env, preexec_fn=_limit_file_size(256 * 1024))
     line = _one_line(result)
     assert line.startswith("newsearch index: ") and "no space left" in line
+
+
+def test_whoosh_s_own_lock_held_elsewhere_is_a_503_not_a_lock_error(private_index):
+    # Whoosh keeps a lock of its own inside the index (MAIN_WRITELOCK) besides our root lock: a
+    # writer that leaked it (as a commit failing on a full disk once did) made every later write a
+    # raw LockError, a 500. Held here by another handle, as a leaked writer would hold it.
+    from search.whoosh_backend.store import IndexStore
+
+    ix = IndexStore(private_index).open()
+    lock = ix.lock("WRITELOCK")
+    assert lock.acquire()
+    try:
+        client = testing.TestClient(create_app(config_for(private_index)))
+        problem = assert_problem(client.simulate_post("/v1/articles", json=article("locked", words=10), headers=AUTH), 503)
+        assert problem["type"].endswith(":index-busy") and problem["status"] == 503
+    finally:
+        lock.release()
+        ix.close()
+    assert client.simulate_post("/v1/articles", json=article("unlocked", words=10), headers=AUTH).status_code == 201

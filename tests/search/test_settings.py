@@ -73,7 +73,7 @@ def test_values_are_parsed():
 
 
 def test_values_by_reader():
-    assert set(settings.values("server", {})) == {"NEWSEARCH_BIND", "NEWSEARCH_WORKERS", "NEWSEARCH_TIMEOUT", "NEWSEARCH_LOG_LEVEL"}
+    assert set(settings.values("server", {})) == {"NEWSEARCH_BIND", "NEWSEARCH_WORKERS", "NEWSEARCH_THREADS", "NEWSEARCH_TIMEOUT", "NEWSEARCH_LOG_LEVEL"}
     assert "NEWSEARCH_BIND" not in settings.values("app", {})
 
 
@@ -100,8 +100,10 @@ def test_gunicorn_reads_through_the_table(monkeypatch, capsys):
     for name, raw in {"NEWSEARCH_BIND": "0.0.0.0:9001", "NEWSEARCH_WORKERS": "3", "NEWSEARCH_TIMEOUT": "45",
                       "NEWSEARCH_LOG_LEVEL": "warning"}.items():
         monkeypatch.setenv(name, raw)
+    monkeypatch.setenv("NEWSEARCH_THREADS", "12")
     conf = runpy.run_path(str(ROOT / "api" / "gunicorn.conf.py"))
     assert (conf["bind"], conf["workers"], conf["timeout"], conf["loglevel"]) == ("0.0.0.0:9001", 3, 45, "warning")
+    assert (conf["worker_class"], conf["threads"]) == ("gthread", 12)
     # A bad value, the server's or the app's, stops gunicorn before any worker with one line naming it.
     for name, raw in {"NEWSEARCH_WORKERS": "some", "NEWSEARCH_KEY_SECRET": "short-secret"}.items():
         with monkeypatch.context() as env:
