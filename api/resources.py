@@ -9,6 +9,7 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import Callable
+from urllib.parse import quote
 
 import falcon
 from marshmallow import Schema, ValidationError
@@ -66,6 +67,19 @@ def apply_scope(scope: Scope | None, request: SearchRequest) -> SearchRequest:
     return request if scope is None else scope.apply(request)
 
 
+def public_base(config: Config, req: falcon.Request) -> tuple[str, bool]:
+    """The base of absolute URLs the API writes: NEWSEARCH_PUBLIC_URL, else this request's scheme and
+    Host. The second value says whether it came from the request (then no shared cache may keep it)."""
+    if config.public_url:
+        return config.public_url, False
+    return req.prefix, True
+
+
+def article_location(config: Config, article_id: str) -> str:
+    """The Location of an article: absolute with NEWSEARCH_PUBLIC_URL, else relative (RFC 9110 10.2.2)."""
+    return f"{config.public_url or ''}/v1/articles/{quote(article_id, safe='')}"
+
+
 def dump(resp: falcon.Response, schema: Schema, value, status: int = 200) -> None:
     resp.status = status
     resp.content_type = falcon.MEDIA_JSON
@@ -117,6 +131,7 @@ class ArticleResource:
         self.article = self.schemas.ArticleSchema()
         self.result = schemas.WriteResultSchema()
         self.no_params = schemas.NoParams()
+        self.path_id = schemas.PathId()
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
         load_query(self.no_params, req)
@@ -130,10 +145,14 @@ class ArticleResource:
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
         load_query(self.no_params, req)
+        try:  # the id a PUT creates follows the rules of a POSTed body's `id`
+            self.path_id.load({"id": article_id})
+        except ValidationError as error:
+            raise invalid_params({"article_id": error.messages["id"]}) from None
         report, errors = self.writes.write([self.writes.read_body(req)], path_id=article_id)
         status = 201 if report.added else 200
         if status == 201:
-            resp.location = f"/v1/articles/{article_id}"
+            resp.set_header("Location", article_location(self.writes.config, article_id))
         dump(resp, self.result, _result(report, errors), status)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
@@ -154,11 +173,12 @@ class ArticleResource:
                 statuses={201: "Created"},
                 query=self.no_params,
                 body={"oneOf": [self.schemas.ArticleReplacement, schemas.RawReplacement]},
-                errors=(400, 401, 403, 413, 415, 503),
+                errors=(400, 401, 403, 413, 415, 503, 507),
                 tags=("articles",),
+                path={"article_id": {"type": "string", "minLength": 1, "maxLength": schemas.MAX_ID_LENGTH, "pattern": schemas.ID_PATTERN}},
             ),
             "delete": Operation(
-                "Delete an article", schemas.WriteResultSchema, query=self.no_params, errors=(400, 401, 403, 404, 503), tags=("articles",)
+                "Delete an article", schemas.WriteResultSchema, query=self.no_params, errors=(400, 401, 403, 404, 503, 507), tags=("articles",)
             ),
         }
 
@@ -316,7 +336,7 @@ class ArticlesResource:
             report, errors = self.writes.write([body])
             written = report.added + report.updated + report.unchanged
             if report.added and written:
-                resp.location = f"/v1/articles/{written[0]}"
+                resp.set_header("Location", article_location(self.writes.config, written[0]))
         dump(resp, self.result, _result(report, errors), 201 if report.added else 200)
 
     def operations(self) -> dict[str, Operation]:
@@ -344,7 +364,7 @@ class ArticlesResource:
                 statuses={200: "Nothing new: every article was an update or unchanged"},
                 query=self.no_params,
                 body={"oneOf": [*item["oneOf"], batch]},
-                errors=(400, 401, 403, 413, 415, 503),
+                errors=(400, 401, 403, 413, 415, 503, 507),
                 tags=("articles",),
             )
         }

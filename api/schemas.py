@@ -102,7 +102,10 @@ class DateParam(fields.Date):
 class Published(fields.DateTime):
     """An article's publication time: ISO 8601 date or date-time; no offset means UTC."""
 
-    default_error_messages = {"invalid": "Not a valid date-time: use ISO 8601 (2020-07-03T14:00:00-05:00)."}
+    default_error_messages = {
+        "invalid": "Not a valid date-time: use ISO 8601 (2020-07-03T14:00:00-05:00).",
+        "range": "Out of range: in UTC it must fall between 0001-01-01 and 9999-12-31.",
+    }
 
     def _deserialize(self, value, attr, data, **kwargs) -> datetime:
         if not isinstance(value, str) or len(value) > 64:
@@ -112,7 +115,12 @@ class Published(fields.DateTime):
             moment = datetime.fromisoformat(text)
         except ValueError:
             raise self.make_error("invalid") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        try:  # the index stores UTC: 0001-01-01T00:00:00+01:00 is a valid date-time with no UTC instant
+            moment.astimezone(timezone.utc)
+        except OverflowError:
+            raise self.make_error("range") from None
+        return moment
 
 
 # An absolute http(s) URL: the same expression validates a request and documents it in
@@ -283,6 +291,12 @@ class _ArticleFields(Schema):
     def __init__(self, *, path_id: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.path_id = path_id  # PUT: the id comes from the path
+
+
+class PathId(Schema):
+    """The `{article_id}` of PUT /v1/articles/{article_id}: the rules of a body's `id`."""
+
+    id = _id(required=True)
 
 
 class RawArticle(Schema):

@@ -87,6 +87,12 @@ def _hostile(r: dict) -> list[tuple]:
     ]
 
 
+def _slowclients(r: dict) -> list[tuple]:
+    d, b = r["during"], r["before"]
+    return [(f"/health and search p95 ms with {r['slow_clients']} slow clients", f"{d['health']['p95']} / {d['search']['p95']}",
+             f"alone {b['health']['p95']} / {b['search']['p95']}; {r['server']['worker_class']}", "≤ 100, no failure", r["met"])]
+
+
 BENCHES = {
     "extraction": (lambda m, data, quick: m.run(data / "extraction" / "aeb"), _extraction),
     "indexing": (lambda m, data, quick: m.run(data / "news" / "reuters21578", profile=not quick), _indexing),
@@ -94,6 +100,7 @@ BENCHES = {
     "relevance": (lambda m, data, quick: m.run(data / "qrels"), _relevance),
     "http": (lambda m, data, quick: m.run(data, seconds=5 if quick else 10), _http),
     "hostile": (lambda m, data, quick: m.run(data, seconds=10 if quick else 30), _hostile),
+    "slowclients": (lambda m, data, quick: m.run(data, seconds=5 if quick else 10), _slowclients),
 }
 
 

@@ -10,6 +10,7 @@ other writers in, how often a reader looks for a new generation.
 """
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -30,7 +31,19 @@ from .schema import from_stored, schema_for
 from .searching import WEIGHTING, run_search, similar_articles
 from .store import LOCK_TIMEOUT, IndexStore
 from .suggest import complete
-from .writer import BUFFER_MB, BulkWriter
+from .writer import BUFFER_MB, BulkWriter, storage_errors
+
+def _one_at_a_time(method):
+    """Whoosh's searcher reads shared file handles (seek, then read) and a refresh closes it: in a
+    threaded server (gunicorn's gthread workers) the reads of one backend take turns, under its lock."""
+
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
 
 class WhooshBackend:
     def __init__(
@@ -100,11 +113,13 @@ class WhooshBackend:
         except IndexMissing:
             return False
 
+    @_one_at_a_time
     def generation(self) -> str:
         searcher, _ = self.current()
         return f"{self._ix_name}.{searcher.ixreader.generation()}"
 
     # -- reads -----------------------------------------------------------------------------------
+    @_one_at_a_time
     def get(self, article_id: str) -> Article:
         searcher, _ = self.current()
         docnum = _live_docnum(searcher, article_id)
@@ -112,6 +127,7 @@ class WhooshBackend:
             raise ArticleNotFound(article_id)
         return from_stored(searcher.stored_fields(docnum), self.fields)
 
+    @_one_at_a_time
     def search(self, request: SearchRequest) -> SearchResults:
         for name in (*request.filters, *request.base_filters):
             if not self.fields.has_facet(name):
@@ -122,6 +138,7 @@ class WhooshBackend:
         searcher, view = self.current()
         return run_search(searcher, view, request, now=self.clock(), deadline=self._deadline())
 
+    @_one_at_a_time
     def similar(self, article_id: str, limit: int = 5) -> list[Hit]:
         searcher, view = self.current()
         docnum = _live_docnum(searcher, article_id)
@@ -132,6 +149,7 @@ class WhooshBackend:
     def _deadline(self) -> Deadline:
         return Deadline(self.search_timeout, clock=self.timer)
 
+    @_one_at_a_time
     def suggest(self, prefix: str, limit: int = 8, base_filters: Mapping[str, Sequence[str]] | None = None) -> list[str]:
         for name in base_filters or ():
             if not self.fields.has_facet(name):
@@ -141,12 +159,14 @@ class WhooshBackend:
             return complete(view, prefix, limit)
         return complete(view, prefix, limit, within=view.filter_mask(base_filters))
 
+    @_one_at_a_time
     def facet_values(self, name: str, prefix: str = "", limit: int = 20) -> list[Bucket]:
         if not self.fields.has_facet(name) and name != DATE_FACET:
             raise UnknownFacet(name)
         _, view = self.current()
         return view.values(name, prefix, limit)
 
+    @_one_at_a_time
     def stats(self) -> Stats:
         searcher, view = self.current()
         first, last = view.date_range()
@@ -176,7 +196,7 @@ class WhooshBackend:
     def add(self, articles: Iterable[Article] | Article) -> WriteReport:
         if isinstance(articles, Article):
             articles = [articles]
-        with self.writer() as w:
+        with storage_errors(self.store.root), self.writer() as w:
             for article in articles:
                 w.add(article)
         self._checked = 0.0  # our own write: look again on the next read
@@ -186,7 +206,7 @@ class WhooshBackend:
         return self.add([article])
 
     def delete(self, article_id: str) -> WriteReport:
-        with self.writer() as w:
+        with storage_errors(self.store.root), self.writer() as w:
             if not w.delete(article_id):
                 raise ArticleNotFound(article_id)
         self._checked = 0.0

@@ -1,13 +1,16 @@
 """Writing articles to the index: one writer at a time, incremental by checksum, atomic rebuilds."""
 from __future__ import annotations
 
+import contextlib
+import errno
 import time
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
-from whoosh.index import Index
+from whoosh.index import Index, LockError
 
 from ..article import Article
+from ..errors import StorageFull, WriteLockTimeout
 from ..fields import FIELDS, Fields
 from ..results import WriteReport
 from .schema import to_document
@@ -20,6 +23,24 @@ MAX_SEGMENTS_AFTER_BULK = 3
 # process, 1,160 with 128 each and 1,569 with 256 each in two (bench/results/indexing.json has
 # the whole pipeline). It is a ceiling, not an allocation: a run uses what its documents need.
 BUFFER_MB = 1024
+
+
+# A full disk, a full quota, a file larger than the file system (or RLIMIT_FSIZE) allows.
+NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+@contextlib.contextmanager
+def storage_errors(where: object) -> Iterator[None]:
+    """Whoosh's and the file system's write failures as the backend errors callers map: a full disk
+    or quota is StorageFull, Whoosh's own lock held elsewhere is WriteLockTimeout."""
+    try:
+        yield
+    except LockError:
+        raise WriteLockTimeout(f"index {where} is locked by another writer") from None
+    except OSError as error:
+        if error.errno in NO_ROOM:
+            raise StorageFull(f"no space left on the device holding the index {where}") from error
+        raise
 
 
 class BulkWriter:
@@ -171,8 +192,12 @@ class BulkWriter:
 
     def commit(self, optimize: bool = False) -> None:
         if self._writer is not None:
-            self._writer.commit(optimize=optimize)
-            self._writer = None
+            writer, self._writer = self._writer, None
+            try:
+                writer.commit(optimize=optimize)
+            except BaseException:
+                _release(writer)  # a failed commit (a full disk) must not keep Whoosh's lock held
+                raise
         elif optimize:
             self.ix.optimize()
         durable = self._unchanged + self._pending
@@ -215,6 +240,14 @@ class BulkWriter:
             self.close()
         else:
             self.abort()
+
+
+def _release(writer) -> None:
+    """Give up a Whoosh writer whose commit failed: its segment is dropped, its lock released."""
+    with contextlib.suppress(Exception):
+        writer.cancel()
+    with contextlib.suppress(Exception):
+        writer.writelock.release()
 
 
 def _checksums(ix: Index) -> dict[str, str]:
