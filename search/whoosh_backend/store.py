@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -138,6 +139,32 @@ class IndexStore:
             elif child.name.startswith(f".{CURRENT}.") and child.is_symlink():
                 with contextlib.suppress(FileNotFoundError):
                     child.unlink()
+
+    def clean_orphans(self, ix: Index) -> list[str]:
+        """Remove the files in the live generation that its table of contents does not name: what
+        a writer killed during a merge or a commit left (new segment files, Whoosh's `*.tmp` posting
+        spills, which a killed merge of a large index left by the hundred megabytes). Call with
+        the write lock held, on the index `open_for_write` returned; the names removed."""
+        folder = Path(ix.storage.folder)
+        live = {segment.segment_id() for segment in ix._segments()}
+        generation = ix.latest_generation()
+        toc = re.compile(rf"^_{re.escape(ix.indexname)}_([0-9]+)\.toc$")
+        segment_file = re.compile(rf"^({re.escape(ix.indexname)}_[0-9a-z]+)\.")
+        removed = []
+        for child in folder.iterdir():
+            name = child.name
+            if name.startswith("."):
+                continue
+            if name.endswith(".tmp") and child.is_dir():
+                shutil.rmtree(child, ignore_errors=True)
+            elif (m := toc.match(name)) and int(m.group(1)) != generation:
+                child.unlink(missing_ok=True)
+            elif (m := segment_file.match(name)) and m.group(1) not in live:
+                child.unlink(missing_ok=True)
+            else:
+                continue
+            removed.append(name)
+        return removed
 
     def clean_up(self) -> None:
         """Remove what a killed writer left behind (a half-built `--rebuild` generation, a switch
