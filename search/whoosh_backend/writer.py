@@ -1,6 +1,8 @@
 """Writing articles to the index: one writer at a time, incremental by checksum, atomic rebuilds."""
 from __future__ import annotations
 
+import os
+import random
 import time
 from pathlib import Path
 from typing import Callable, Iterable
@@ -109,10 +111,19 @@ class BulkWriter:
 
     def _w(self):
         if self._writer is None:
-            if self.procs > 1:
-                self._writer = self.ix.writer(limitmb=self.limitmb, procs=self.procs, multisegment=True)
-            else:
-                self._writer = self.ix.writer(limitmb=self.limitmb)
+            for _ in range(5):
+                if self.procs > 1:
+                    writer = self.ix.writer(limitmb=self.limitmb, procs=self.procs, multisegment=True)
+                else:
+                    writer = self.ix.writer(limitmb=self.limitmb)
+                segment = getattr(writer, "newsegment", None)
+                if segment is None or not self.ix.storage.file_exists(segment.make_filename(segment.COMPOUND_EXT)):
+                    break
+                # Whoosh names a new segment with the global `random`: a process that seeded it the
+                # same way twice (Hypothesis does, per example) would reuse a live segment's name.
+                writer.cancel()
+                random.seed(os.urandom(16))
+            self._writer = writer
         return self._writer
 
     # -- sharing the lock between commits (share_lock) ------------------------------------------
@@ -307,6 +318,9 @@ class BulkWriter:
             self.report.committed = True
             return self.report
         finally:
+            if self._writer is not None:  # a commit that failed: release Whoosh's own lock too
+                _cancel(self._writer)
+                self._writer = None
             self._known.close()
             self.ix.close()
             self._unlock()
@@ -331,6 +345,19 @@ class BulkWriter:
             self.close()
         else:
             self.abort()
+
+
+def _cancel(writer) -> None:
+    """Drop a Whoosh writer whatever state a failed commit left it in, releasing its lock."""
+    try:
+        writer.cancel()
+    except Exception:
+        lock = getattr(writer, "writelock", None)
+        if lock is not None:
+            try:
+                lock.release()
+            except Exception:
+                pass
 
 
 def merge_small_segments(writer, segments):
