@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index
 
 from whoosh.fields import Schema
@@ -63,7 +64,14 @@ class IndexStore:
         path = self.current_dir()
         if path is None:
             raise IndexMissing(f"no index at {self.root}")
-        return whoosh_index.open_dir(str(path), schema=self.schema)
+        return self._open_dir(path)
+
+    def _open_dir(self, path: Path, mmap: bool = True) -> Index:
+        # With mmap, Whoosh copies each compound segment's whole terms file out of the map whenever
+        # a reader opens (BufferFile): 276 ms a reader on the 135k index, against 9 ms reading
+        # through the file. Searches run 20-40% faster over the copy, so searchers keep it (and
+        # reuse it across refreshes, backend.py); a writer, which only looks ids up, does not.
+        return FileStorage(str(path), supports_mmap=mmap).open_index(schema=self.schema)
 
     # -- writing -------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -113,11 +121,11 @@ class IndexStore:
         if path is None:
             path = self._new_generation()
             self._switch(path)
-        return whoosh_index.open_dir(str(path), schema=self.schema)
+        return self._open_dir(path, mmap=False)
 
     def new_generation(self) -> Index:
         """A fresh, empty index beside the live one. Call with the write lock held; `switch_to` it when done."""
-        return whoosh_index.open_dir(str(self._new_generation()), schema=self.schema)
+        return self._open_dir(self._new_generation(), mmap=False)
 
     def switch_to(self, ix: Index) -> None:
         """Make `ix` (from new_generation) the live index, then remove older generations."""
