@@ -49,7 +49,7 @@ class WhooshBackend:
         buffer_mb: int = BUFFER_MB,
         procs: int = 1,
         share_lock: float | None = None,
-        drain_interval: float = 0.2,
+        drain_interval: float = 1.0,
     ) -> None:
         self.fields = fields
         self.store = IndexStore(path, schema_for(fields))
@@ -217,8 +217,16 @@ class WhooshBackend:
 
     def _settle(self, name: str, expected: WriteReport, wait: float) -> WriteReport:
         """The report of journal entry `name`: as applied, when it can be applied (or was) in time;
-        else as expected, durable but not yet visible, with the background drainer started."""
+        else as expected, durable but not yet visible, with the background drainer started. A lone
+        write is applied at once when the lock is free; concurrent ones are batched by the drainer."""
         deadline = time.monotonic() + wait
+        if not wait and self.journal.names() != [name]:
+            # Other writes are pending too: writes are arriving faster than one commit each, so
+            # leave them to the drainer, which applies them together (one commit, one searcher
+            # refresh in every worker, instead of one per write).
+            self._start_drainer()
+            expected.committed, expected.visible = True, False
+            return expected
         while True:
             applied = self.drain()
             if applied and name in applied:
