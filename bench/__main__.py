@@ -73,12 +73,25 @@ def _http(r: dict) -> list[tuple]:
              "≥ 0.8 × in-process, 0 non-2xx", r["ratio"] >= 0.8 and r["api"]["non_2xx"] == 0)]
 
 
+def _writes(r: dict) -> list[tuple]:
+    if "skipped" in r:
+        return []
+    rows = []
+    for mode, label in (("paced", "4 writers × 5/s"), ("unpaced", "4 writers, unpaced")):
+        m = r[mode]
+        rows.append((f"search p95 ms under API writes ({label}, 3 workers)",
+                     f"{m['with_writers']['search_p95_ms']} ({m['with_writers']['writes']} writes)",
+                     f"unloaded {m['unloaded']['search_p95_ms']}", "≤ 2× unloaded, no 5xx", m["ok"]))
+    return rows
+
+
 BENCHES = {
     "extraction": (lambda m, data, quick: m.run(data / "extraction" / "aeb"), _extraction),
     "indexing": (lambda m, data, quick: m.run(data / "news" / "reuters21578", profile=not quick), _indexing),
     "latency": (lambda m, data, quick: m.run(data, repeats=2 if quick else 5), _latency),
     "relevance": (lambda m, data, quick: m.run(data / "qrels"), _relevance),
     "http": (lambda m, data, quick: m.run(data, seconds=5 if quick else 10), _http),
+    "writes": (lambda m, data, quick: m.run_both(data, seconds=10 if quick else 20), _writes),
 }
 
 

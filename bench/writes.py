@@ -161,6 +161,16 @@ def run(index: Path, seconds: float, workers: int, writers: int, searchers: int,
         shutil.rmtree(work, ignore_errors=True)
 
 
+def run_both(data: Path | None = None, seconds: float = 20) -> dict:
+    """`python -m bench`'s entry: 4 writers at 5 writes/s each, then as fast as answered."""
+    from bench.latency import DATA, rss_index
+
+    index = rss_index(Path(data) if data else DATA)
+    if index is None:
+        return {"skipped": "no RSS data"}
+    return {"paced": run(index, seconds, 3, 4, 1, rate=5.0), "unpaced": run(index, seconds, 3, 4, 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", type=Path, help="an index directory to copy (default: bench/latency.py's RSS index)")
