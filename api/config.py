@@ -31,6 +31,7 @@ class Config:
     max_body_bytes: int = default("NEWSEARCH_MAX_BODY_BYTES")
     max_batch_size: int = default("NEWSEARCH_MAX_BATCH_SIZE")
     write_lock_timeout: float = default("NEWSEARCH_WRITE_LOCK_TIMEOUT")
+    write_wait: float = default("NEWSEARCH_WRITE_WAIT")
     cache_max_age: int = default("NEWSEARCH_CACHE_MAX_AGE")
     search_timeout: float = default("NEWSEARCH_SEARCH_TIMEOUT")
     key_secret: str | None = field(default=None, repr=False)  # signs scoped search keys
@@ -73,6 +74,7 @@ class Config:
             max_body_bytes=env["NEWSEARCH_MAX_BODY_BYTES"],
             max_batch_size=env["NEWSEARCH_MAX_BATCH_SIZE"],
             write_lock_timeout=env["NEWSEARCH_WRITE_LOCK_TIMEOUT"],
+            write_wait=env["NEWSEARCH_WRITE_WAIT"],
             cache_max_age=env["NEWSEARCH_CACHE_MAX_AGE"],
             search_timeout=env["NEWSEARCH_SEARCH_TIMEOUT"],
             key_secret=env["NEWSEARCH_KEY_SECRET"],

@@ -63,8 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("index", help="index .txt, .html/.htm and .jsonl(.gz) articles")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (read recursively)")
     _location_options(p, index_help, backend_help)
-    p.add_argument("--rebuild", action="store_true", help="build a fresh index and switch to it atomically")
-    p.add_argument("--prune", action="store_true", help="delete indexed articles not found under PATH")
+    p.add_argument("--rebuild", action="store_true", help="build a fresh index and switch to it atomically (keeping what the API wrote)")
+    p.add_argument("--prune", action="store_true", help="delete articles read from files under PATH that are no longer there (never what the API wrote)")
     p.add_argument("--commit-every", type=_positive, default=5000, metavar="N",
                    help="commit after every N changed articles (default 5000): a crash loses at most N")
     p.add_argument("--progress-log", default=None, metavar="FILE",
