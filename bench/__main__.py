@@ -73,12 +73,19 @@ def _http(r: dict) -> list[tuple]:
              "≥ 0.8 × in-process, 0 non-2xx", r["ratio"] >= 0.8 and r["api"]["non_2xx"] == 0)]
 
 
+def _facts(r: dict) -> list[tuple]:
+    from bench.facts import summary
+
+    return summary(r)
+
+
 BENCHES = {
     "extraction": (lambda m, data, quick: m.run(data / "extraction" / "aeb"), _extraction),
     "indexing": (lambda m, data, quick: m.run(data / "news" / "reuters21578", profile=not quick), _indexing),
     "latency": (lambda m, data, quick: m.run(data, repeats=2 if quick else 5), _latency),
     "relevance": (lambda m, data, quick: m.run(data / "qrels"), _relevance),
     "http": (lambda m, data, quick: m.run(data, seconds=5 if quick else 10), _http),
+    "facts": (lambda m, data, quick: m.run(data), _facts),
 }
 
 

@@ -53,8 +53,7 @@ def build_article(raw: RawDocument, *, source: str | None = None, domain_map: di
 
     fields = raw.fields
     url = web_url(fields.get("url"))
-    # With no URL, the publisher's domain (the RSS set's source_domain) still names the source.
-    meta_url = url or (f"https://{fields['source_domain']}/" if fields.get("source_domain") else None)
+    meta_url = url  # the feed's `source_domain` (in fields) names the publisher before the URL's host does
     if raw.kind == "text":
         body = clean_text(raw.content)
         meta = extract_metadata(
@@ -83,7 +82,7 @@ def build_article(raw: RawDocument, *, source: str | None = None, domain_map: di
         title=title,
         body=body,
         published=meta.published,
-        source=meta.source or "unknown",
+        source=meta.source,
         dateline=meta.dateline,
         author=meta.author,
         origin=raw.origin,

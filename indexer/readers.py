@@ -36,6 +36,9 @@ FIELD_ALIASES = {
     "published": "published",
     "date_published": "published",
     "source": "source",
+    "publisher": "source",
+    "site_name": "source",
+    "feed_name": "source",
     "author": "author",
     "source_domain": "source_domain",
     "language": "language",
@@ -305,6 +308,11 @@ def record_to_document(record: dict, origin: str, path: str = "") -> RawDocument
             continue
         if name == "id" and isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
+        if name == "source" and key != "source" and not isinstance(value, str):
+            # `publisher: {"name": ...}` (schema.org style) names it; any other shape of an alias says nothing.
+            value = value.get("name") if isinstance(value, dict) else None
+            if not isinstance(value, str):
+                continue
         if not isinstance(value, str):
             return ReadFailure(origin, f"field {key!r} must be a string, not a {_json_type(value)}")
         if name in fields and fields[name].strip():

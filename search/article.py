@@ -15,7 +15,7 @@ class Article:
     url: str | None = None
     summary: str = ""
     published: datetime | None = None
-    source: str = "unknown"
+    source: str | None = None  # the publisher; None when nothing says
     dateline: str | None = None
     author: str | None = None
     people: list[str] = field(default_factory=list)

@@ -72,7 +72,7 @@ def test_jsonl_and_rss_records():
     storm = found["rss2023-000001"]
     assert storm.url.startswith("https://abcnews.go.com/")
     assert storm.published.isoformat() == "2023-01-01T23:02:37+00:00"
-    assert storm.source != "unknown"
+    assert storm.source == "ABC News"  # the record's source_domain (abcnews.com), though the link is abcnews.go.com
     qantas = found["rss2023-000689"]  # an HTML description: text without tags
     assert qantas.body.startswith("QF19 was three hours into New Year")
     assert "<p>" not in qantas.body
@@ -163,3 +163,17 @@ def test_rebuild_switches_generations_atomically(corpus, tmp_path):
     finally:
         old_searcher.close()
         old_ix.close()
+
+
+def test_feed_and_wire_records_name_their_outlet_and_byline_from_evidence():
+    """RSS items whose text once made publishers (`Latah County Courthouse for`, `Pope Benedict XVI`) and bylines
+    (`By New Year's Day`), and a Reuters story with its <AUTHOR> line and sign-off (tests/fixtures/meta/README.md)."""
+    found = articles(run_pipeline([FIXTURES / "meta" / "evidence.jsonl"], workers=1, entities=False))
+    facts = {i: (a.source, a.author) for i, a in found.items()}
+    assert facts["rss2023-006379"] == ("Newsweek", None)
+    assert facts["rss2023-000660"] == ("Newsweek", None)
+    assert facts["rss2023-000360"] == ("Fox News", None)
+    assert facts["rss2023-016614"] == ("ABC News", None)  # source_domain abcnews.com, link on abcnews.go.com
+    assert facts["rss2023-000724"] == ("The Guardian", "Devi Sridhar")  # the comment piece's closing bio
+    assert facts["reuters-3048"] == ("Reuters", "Walker Simon")  # sign-off `REUTER`; `By WALKER SIMON, Reuters`
+    assert found["reuters-3048"].published.isoformat() == "1987-03-09T09:32:40.790000+00:00"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.readers import RawDocument, ReadCounts, ReadFailure, decode_bytes, file_name_id, read_paths
+from indexer.readers import RawDocument, ReadCounts, ReadFailure, decode_bytes, file_name_id, read_paths, record_to_document
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 READERS = FIXTURES / "readers"
@@ -161,3 +161,12 @@ def test_file_name_id():
     assert file_name_id(Path("seeds/000_x.txt"), Path("seeds")) == "000_x"
     assert file_name_id(Path("bbc/sport/199.txt"), Path("bbc")) == "sport-199"
     assert file_name_id(Path("feeds/a.jsonl.gz"), None) == "a"
+
+
+@pytest.mark.parametrize("key, value", [("publisher", "ABC News"), ("site_name", "ABC News"),
+                                        ("publisher", {"@type": "Organization", "name": "ABC News"})])
+def test_a_records_publisher_or_site_name_is_its_source(key, value):
+    doc = record_to_document({"id": "x", "title": "T", "body": "Text.", key: value}, "x")
+    assert doc.fields["source"] == "ABC News"
+    # A shape that names nothing is ignored, not a reason to refuse the record.
+    assert "source" not in record_to_document({"id": "x", "body": "Text.", key: ["?"]}, "x").fields
