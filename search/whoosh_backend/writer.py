@@ -72,6 +72,9 @@ class BulkWriter:
             store.clean_up()  # a killed rebuild's generation; no other writer runs now
             self.ix: Index = store.new_generation() if rebuild else store.open_for_write()
             self._known = {} if rebuild else _checksums(self.ix)
+            # An index made before a field of the record existed (raw_checksum) keeps working without it.
+            names = set(self.ix.schema.names())
+            self._schema_names = None if "raw_checksum" in names else names
         except BaseException:
             self._lock.__exit__(None, None, None)
             raise
@@ -126,12 +129,16 @@ class BulkWriter:
 
     def _add(self, article: Article) -> str:
         self.seen.add(article.id)
-        previous = self._known.get(article.id)
-        if previous == article.checksum:
+        previous, previous_raw = self._known.get(article.id, (None, ""))
+        # Same content: unchanged, unless the input's digest is new to the index (an index from before
+        # raw checksums, or the same article from a changed file): then it is stored, so the next run skips it.
+        if previous == article.checksum and (not article.raw_checksum or article.raw_checksum == previous_raw):
             self.report.unchanged.append(article.id)
             self._unchanged.append(article.id)
             return "unchanged"
         doc = to_document(article, self.fields)
+        if self._schema_names is not None:
+            doc = {k: v for k, v in doc.items() if k in self._schema_names}
         if previous is None:
             self._w().add_document(**doc)
             self.report.added.append(article.id)
@@ -140,9 +147,24 @@ class BulkWriter:
             self._w().update_document(**doc)
             self.report.updated.append(article.id)
             outcome = "updated"
-        self._known[article.id] = article.checksum
+        self._known[article.id] = (article.checksum, article.raw_checksum)
         self._note(article.id)
         return outcome
+
+    def raw_checksums(self) -> dict[str, str]:
+        """raw checksum -> id of the live articles that carry one."""
+        self._relock()
+        return {raw: article_id for article_id, (_, raw) in self._known.items() if raw}
+
+    def keep(self, article_id: str) -> bool:
+        """An article whose input was found unchanged before processing: unchanged, and kept by prune."""
+        self._relock()
+        if article_id not in self._known:
+            return False
+        self.seen.add(article_id)
+        self.report.unchanged.append(article_id)
+        self._unchanged.append(article_id)
+        return True
 
     def delete(self, article_id: str) -> bool:
         self._relock()
@@ -217,11 +239,13 @@ class BulkWriter:
             self.abort()
 
 
-def _checksums(ix: Index) -> dict[str, str]:
-    """id -> checksum of every live document, read from the sortable columns (no stored-field loads)."""
+def _checksums(ix: Index) -> dict[str, tuple[str, str]]:
+    """id -> (checksum, raw checksum) of every live document, read from the sortable columns (no
+    stored-field loads); the raw checksum is "" where none was stored."""
     with ix.reader() as reader:
         if reader.doc_count() == 0:
             return {}
         ids = reader.column_reader("id")
         sums = reader.column_reader("checksum")
-        return {ids[d]: sums[d] for d in reader.all_doc_ids()}
+        raws = reader.column_reader("raw_checksum") if reader.has_column("raw_checksum") else None
+        return {ids[d]: (sums[d], (raws[d] or "") if raws is not None else "") for d in reader.all_doc_ids()}

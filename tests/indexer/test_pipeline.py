@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.pipeline import article_id, build_article, index_paths, run_pipeline
+from indexer.pipeline import Unchanged, article_id, build_article, index_paths, run_pipeline
 from indexer.readers import RawDocument, ReadFailure, read_paths
 from search.article import Article, content_checksum
+from search.engine import open_engine
 from search.whoosh_backend.store import IndexStore
 from tests.indexes import indexed_ids
 
@@ -177,3 +178,33 @@ def test_feed_and_wire_records_name_their_outlet_and_byline_from_evidence():
     assert facts["rss2023-000724"] == ("The Guardian", "Devi Sridhar")  # the comment piece's closing bio
     assert facts["reuters-3048"] == ("Reuters", "Walker Simon")  # sign-off `REUTER`; `By WALKER SIMON, Reuters`
     assert found["reuters-3048"].published.isoformat() == "1987-03-09T09:32:40.790000+00:00"
+
+
+def test_unchanged_inputs_are_skipped_before_any_work(corpus, tmp_path):
+    index = tmp_path / "index"
+    index_paths([corpus], index, workers=1, entities=False)
+    with open_engine(index).writer() as writer:
+        known = dict(writer.raw_checksums())
+    assert sorted(known.values()) == sorted(indexed_ids(index))
+    # No article is built: every input is known.
+    items = list(run_pipeline([corpus], workers=1, entities=False, known=lambda: known))
+    assert all(isinstance(i, Unchanged) for i in items) and sorted(i.id for i in items) == sorted(known.values())
+    # Other options make other articles of the same input (a source override, entities on): nothing is skipped.
+    items = list(run_pipeline([corpus], workers=1, entities=False, source="KCTV5", known=lambda: known))
+    assert all(isinstance(i, Article) and i.source == "KCTV5" for i in items) and len(items) == 5
+
+    again = index_paths([corpus], index, prune=True, workers=2, entities=False)  # kept articles survive prune
+    assert (again.read, again.added, again.updated, again.unchanged, again.deleted) == (5, 0, 0, 5, 0)
+
+
+def test_an_index_from_before_raw_checksums_learns_them_on_the_next_run(corpus, tmp_path):
+    index = tmp_path / "index"
+    engine = open_engine(index)
+    old = list(articles(run_pipeline([corpus], workers=1, entities=False)).values())
+    for article in old:
+        article.raw_checksum = ""
+    engine.add(old)
+    first = index_paths([corpus], index, workers=1, entities=False)
+    assert (first.updated, first.unchanged) == (5, 0)  # same content: stored again with the raw checksum
+    second = index_paths([corpus], index, workers=1, entities=False)
+    assert (second.updated, second.unchanged) == (0, 5)

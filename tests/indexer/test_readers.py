@@ -101,11 +101,17 @@ def test_directory_walk_counts_files_and_skips_unknown_types(tmp_path):
     (tmp_path / "sport" / "199.txt").write_bytes((READERS / "bbc-sport-199.txt").read_bytes())
     (tmp_path / "notes.md").write_text("not an article")
     (tmp_path / ".hidden.txt").write_text("hidden")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD.txt").write_text("ref: refs/heads/main")
+    # The BBC set's own README: about the corpus, not an article in it.
+    (tmp_path / "README.TXT").write_bytes((READERS / "bbc-README.TXT").read_bytes())
+    (tmp_path / "LICENSE.txt").write_text("MIT")
     counts = ReadCounts()
     [doc] = list(read_paths([tmp_path], counts))
     assert doc.name == "sport-199"  # below the directory given: unique across sub-folders
     assert counts.files == 1
-    assert counts.skipped == [str(tmp_path / "notes.md")]
+    assert sorted(counts.skipped) == sorted(str(tmp_path / n) for n in (".git", ".hidden.txt", "LICENSE.txt",
+                                                                         "README.TXT", "notes.md"))
     [failure] = list(read_paths([tmp_path / "notes.md"]))
     assert failure.reason.startswith("unsupported file type")
 

@@ -35,3 +35,34 @@ def test_the_posting_buffer_is_shared_by_the_writer_processes(tmp_path):
         for article in load_articles():
             w.add(article)
     assert open_engine(tmp_path / "ix").search(SearchRequest()).total == 5
+
+
+def test_raw_checksums_name_their_articles_and_kept_ones_survive_prune(tmp_path):
+    articles = load_articles()
+    for i, article in enumerate(articles):
+        article.raw_checksum = f"raw-{i}"
+    articles[-1].raw_checksum = ""  # written through the API's ready fields: no raw input
+    store = IndexStore(tmp_path / "ix")
+    with BulkWriter(store) as w:
+        for article in articles:
+            w.add(article)
+    with BulkWriter(store) as w:
+        assert w.raw_checksums() == {f"raw-{i}": a.id for i, a in enumerate(articles[:-1])}
+        assert w.keep(articles[0].id) and not w.keep("no-such-article")
+        assert w.add(articles[1]) == "unchanged"
+        assert sorted(w.prune()) == sorted(a.id for a in articles[2:])
+        assert w.report.unchanged == [articles[0].id, articles[1].id]
+    assert open_engine(tmp_path / "ix").search(SearchRequest()).total == 2
+
+
+def test_same_content_from_a_new_input_stores_the_new_raw_checksum(tmp_path):
+    article = load_articles()[0]
+    store = IndexStore(tmp_path / "ix")
+    with BulkWriter(store) as w:
+        assert w.add(article) == "added"  # as an index from before raw checksums holds it
+    article.raw_checksum = "raw-new"
+    with BulkWriter(store) as w:
+        assert w.add(article) == "updated"  # same content, but now the next run can skip its input
+    with BulkWriter(store) as w:
+        assert w.raw_checksums() == {"raw-new": article.id}
+        assert w.add(article) == "unchanged"
