@@ -480,8 +480,9 @@ def _parsely_dates(meta: Mapping[str, str]) -> list[object]:
 def _htmldate(html: str, url: str | None) -> datetime | None:
     try:
         from htmldate import find_date
-        found = find_date(html, url=url, original_date=True, extensive_search=False,
-                          outputformat="%Y-%m-%dT%H:%M:%S%z")
+        # Bytes, never a str: htmldate downloads a str that looks like a URL (an API client's `html`).
+        found = find_date(html.encode("utf-8", "surrogatepass"), url=url, original_date=True,
+                          extensive_search=False, outputformat="%Y-%m-%dT%H:%M:%S%z")
     except Exception:  # htmldate raises on odd markup; no date is the answer
         return None
     return parse_date(found) if found else None

@@ -268,3 +268,30 @@ def test_nyt_meta_gives_date_byline_and_publisher(fixtures):
                             url="https://www.nytimes.com/2019/11/19/opinion/republicans-elections-impeachment.html")
     assert meta.published == datetime(2019, 11, 19, 11, 0, 9, tzinfo=timezone.utc)
     assert (meta.author, meta.source) == ("Jamelle Bouie", "The New York Times")
+
+
+def test_a_page_that_is_only_a_url_is_never_fetched():
+    """htmldate downloads a string that looks like a URL; an API client's `html` must not make us fetch it."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    asked = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            asked.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'<html><head><meta property="article:published_time" content="2019-11-19"></head></html>')
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        meta = extract_metadata(body="", html=f"http://127.0.0.1:{server.server_port}/2019/11/19/page")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert asked == [] and meta.published is None
