@@ -437,18 +437,18 @@ def _html_evidence(html: str, url: str | None = None) -> dict:
               h1.get_text(" ", strip=True) if h1 else None, html_title]
     title = next((t for t in (strip_site_suffix(" ".join(t.split()), site_names) for t in titles if t) if t), None)
 
-    published = _page_published(soup, meta, nodes, article, webpage, html, url)
-
     authors = [_name_of(article.get("author"), by_id, people_only=True) if article else None]
     authors += [meta.get(k) for k in _AUTHOR_META]
     authors += _byline_markup(soup)
     author = next((a for a in map(_person, authors) if a), None)
+
+    published = _page_published(soup, meta, nodes, article, webpage, url)  # last: may cap the soup's attributes
     return {"title": normalize_text(title) if title else None, "published": published, "source": source,
             "author": author}
 
 
 def _page_published(soup, meta: Mapping[str, str], nodes: list[dict], article: dict | None, webpage: dict | None,
-                    html: str, url: str | None) -> datetime | None:
+                    url: str | None) -> datetime | None:
     """The publication date a page states: meta tags, JSON-LD, microdata on any element, <time datetime>, then
     htmldate's reading of the markup and the URL (it knows more CMS conventions than we list)."""
     candidates: list[object] = [meta.get(k) for k in _PUBLISHED_META]
@@ -463,7 +463,7 @@ def _page_published(soup, meta: Mapping[str, str], nodes: list[dict], article: d
     for value in candidates:
         if value and (published := parse_date(str(value))):
             return published
-    return _htmldate(html, url)
+    return _htmldate(soup, url)
 
 
 def _parsely_dates(meta: Mapping[str, str]) -> list[object]:
@@ -477,13 +477,26 @@ def _parsely_dates(meta: Mapping[str, str]) -> list[object]:
     return [data.get("pub_date")] if isinstance(data, dict) else []
 
 
-def _htmldate(html: str, url: str | None) -> datetime | None:
+# htmldate's XPath cost grows with the attributes of an element (100,000 on one <p>: a minute); no
+# real element has more than a few dozen (indexer/html.py caps them the same way for trafilatura).
+_MAX_ATTRIBUTES = 64
+
+
+def _htmldate(soup, url: str | None) -> datetime | None:
+    """htmldate's reading of the page (markup and URL only, no guessing from the text). It is given the page
+    re-serialised from our soup with attributes capped, parsed into a tree: lxml's own parser takes tens of
+    seconds on an element with 100,000 attributes, and htmldate downloads a str that looks like a URL."""
     try:
+        import lxml.html
         from htmldate import find_date
-        # Bytes, never a str: htmldate downloads a str that looks like a URL (an API client's `html`).
-        found = find_date(html.encode("utf-8", "surrogatepass"), url=url, original_date=True,
-                          extensive_search=False, outputformat="%Y-%m-%dT%H:%M:%S%z")
-    except Exception:  # htmldate raises on odd markup; no date is the answer
+
+        for tag in soup.find_all(True):
+            if len(tag.attrs) > _MAX_ATTRIBUTES:
+                tag.attrs = dict(list(tag.attrs.items())[:_MAX_ATTRIBUTES])
+        tree = lxml.html.fromstring(str(soup).encode("utf-8", "surrogatepass"))
+        found = find_date(tree, url=url, original_date=True, extensive_search=False,
+                          outputformat="%Y-%m-%dT%H:%M:%S%z")
+    except Exception:  # lxml and htmldate raise on odd markup; no date is the answer
         return None
     return parse_date(found) if found else None
 
