@@ -152,27 +152,28 @@ def _unknown_facet(req, resp, error, params) -> None:
 def pipeline_prepare(entities: bool = True) -> Prepare:
     """Raw text/HTML -> Article through the indexer pipeline (`newsearch index` runs the same steps).
 
-    The NER model loads on the first raw article a worker receives, not at start-up. Threaded
-    workers run one pipeline at a time per process: the model loads once, and spaCy is not
-    promised to be safe for concurrent calls."""
+    `prepare.entities(articles)` fills people, organisations and places of ready-field articles that
+    came without them, with the same extractor. The NER model loads on the first article a worker
+    receives that needs it, not at start-up. Threaded workers run one pipeline at a time per process:
+    the model loads once, and spaCy is not promised to be safe for concurrent calls."""
     extractor = None
     one_at_a_time = threading.Lock()
 
-    def prepare(items: list[dict]) -> list:
-        with one_at_a_time:
-            return _prepare(items)
-
-    def _prepare(items: list[dict]) -> list:
+    def loaded():
         nonlocal extractor
+        if entities and extractor is None:
+            from indexer.entities import EntityExtractor
+
+            extractor = EntityExtractor()
+        return extractor
+
+    def prepare(items: list[dict]) -> list:
         from search.article import Article
 
         from indexer.pipeline import Options, process_chunk
         from indexer.readers import RawDocument
 
-        if entities and extractor is None:
-            from indexer.entities import EntityExtractor
-
-            extractor = EntityExtractor()
+        extractor = loaded()
         raws = []
         for position, item in enumerate(items):
             fields = {k: item[k] for k in ("id", "url", "title", "source", "author") if item.get(k)}
@@ -189,4 +190,12 @@ def pipeline_prepare(entities: bool = True) -> Prepare:
         outcomes = process_chunk(raws, Options(entities=entities), extractor)
         return [o if isinstance(o, Article) else o.reason for o in outcomes]
 
+    def add_entities(articles: list) -> None:
+        from indexer.pipeline import add_entities as fill
+
+        if entities and articles:
+            fill(articles, loaded())
+
+    prepare.entities = add_entities
+    prepare.entity_fields = ("people", "organizations", "places")  # what add_entities fills
     return prepare

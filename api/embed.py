@@ -455,7 +455,8 @@ def atom_feed(results: SearchResults, base: str, path: str, params: list[tuple[s
             sub(entry, "link", rel="alternate", type="application/json", href=article_api)
         if hit.author:
             sub(sub(entry, "author"), "name", hit.author)
-        sub(entry, "category", term=_xml_text(hit.source), label=_xml_text(hit.source))
+        if hit.source:  # an article with no evidence of its publisher has no category, not one called "unknown"
+            sub(entry, "category", term=_xml_text(hit.source), label=_xml_text(hit.source))
         sub(entry, "summary", snippet_text(hit) or hit.title, type="text")
     return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import quote
@@ -14,7 +15,7 @@ from urllib.parse import quote
 import falcon
 from marshmallow import Schema, ValidationError
 
-from search.article import Article, url_id
+from search.article import Article, content_id, url_id
 from search.backend import SearchBackend as Engine
 from search.errors import ArticleNotFound, UnknownFacet, WriteLockTimeout
 from search.fields import FIELDS
@@ -25,6 +26,8 @@ from . import schemas
 from .config import Config
 from .keys import Scope
 from .problems import Problem, flatten_errors, invalid_params
+
+log = logging.getLogger(__name__)
 
 # prepare(items) -> one Article, or the reason the item was rejected, per raw item (text/HTML)
 Prepare = Callable[[list[dict]], list["Article | str"]]
@@ -437,6 +440,7 @@ class ArticleWrites:
                     errors[index] = (_str_or_none(item.get("id")), error.messages)
                     continue
                 articles[index] = _article_from_fields(self.engine.fields, fields_, path_id)
+        self._add_entities({i: a for i, a in articles.items() if not any(k in items[i] for k in self._entity_fields)})
         if raw:
             for (index, item), outcome in zip(raw, self._prepare([item for _, item in raw])):
                 if isinstance(outcome, Article):
@@ -453,6 +457,20 @@ class ArticleWrites:
             raise _rejected(errors, batch)
         report = self.guarded(lambda: self.engine.add([articles[i] for i in sorted(articles)], wait=wait))
         return report, [_item_error(i, *errors[i]) for i in sorted(errors)]
+
+    @property
+    def _entity_fields(self) -> tuple[str, ...]:
+        return getattr(self.prepare, "entity_fields", ())
+
+    def _add_entities(self, articles: dict[int, Article]) -> None:
+        """Ready fields that carry no entity field get them as raw text does: the pipeline's extractor."""
+        fill = getattr(self.prepare, "entities", None)
+        if not articles or fill is None:
+            return
+        try:
+            fill(list(articles.values()))
+        except Exception:  # noqa: BLE001 - NER failing on one text must not refuse the write; it goes without entities
+            log.exception("entity extraction failed for ready-field articles %s", [a.id for a in articles.values()])
 
     def _prepare(self, items: list[dict]) -> list:
         if self.prepare is None:
@@ -472,7 +490,10 @@ def _str_or_none(value) -> str | None:
 
 
 def _article_from_fields(declaration, data: dict, path_id: str | None) -> Article:
-    article_id = path_id or data.get("id") or url_id(data["url"])
+    # With neither an id nor a URL, the id is the content's, as `newsearch index` derives it
+    # (indexer.pipeline.article_id): posting the same article again updates it, it does not duplicate it.
+    article_id = path_id or data.get("id") or (url_id(data["url"]) if data.get("url") else None) \
+        or content_id(f"{data['title']}\n{data['body']}")
     values = {f.attribute: list(dict.fromkeys(data[f.attribute])) if f.multi else data[f.attribute] for f in declaration.facets}
     return declaration.record(
         id=article_id,

@@ -281,22 +281,16 @@ def _id(**kwargs) -> Text:
 class _ArticleFields(Schema):
     """An article with its fields ready: written as given (its facets' fields added by `for_fields`)."""
 
-    # In /openapi.json (see api/openapi.py): what `_identified` checks, for POST. PUT documents
-    # ArticleReplacement, whose id is the path's.
-    openapi_extra = {"anyOf": [{"required": ["id"]}, {"required": ["url"], "properties": {"url": {"type": "string"}}}]}
-
-    id = _id(metadata={"description": "Derived from `url` when absent."})
+    id = _id(metadata={"description": "Derived from `url` when absent, else from `title` and `body` (as `newsearch "
+                                      "index` derives it): posting the same article again updates it. People, "
+                                      "organisations and places are extracted from the text when the item has none "
+                                      "of those fields."})
     title = Text(required=True, validate=validate.Length(min=1, max=1000))
     body = Text(required=True, validate=validate.Length(min=1))
     url = _web_url(load_default=None)
     published = Published(load_default=None)
     summary = Text(load_default="", validate=validate.Length(max=5000))
     dateline = Text(load_default=None, validate=validate.Length(max=MAX_NAME_LENGTH))
-
-    @validates_schema
-    def _identified(self, data: dict, **kwargs) -> None:
-        if not data.get("id") and not data.get("url") and not self.path_id:
-            raise ValidationError("Give an `id` or a `url` to derive it from.", field_name="id")
 
     def __init__(self, *, path_id: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -105,6 +105,12 @@ def _writes(r: dict) -> list[tuple]:
     return rows
 
 
+def _facts(r: dict) -> list[tuple]:
+    from bench.facts import summary
+
+    return summary(r)
+
+
 BENCHES = {
     "extraction": (lambda m, data, quick: m.run(data / "extraction" / "aeb"), _extraction),
     "indexing": (lambda m, data, quick: m.run(data / "news" / "reuters21578", profile=not quick), _indexing),
@@ -114,6 +120,7 @@ BENCHES = {
     "hostile": (lambda m, data, quick: m.run(data, seconds=10 if quick else 30), _hostile),
     "slowclients": (lambda m, data, quick: m.run(data, seconds=5 if quick else 10), _slowclients),
     "writes": (lambda m, data, quick: m.run_both(data, seconds=10 if quick else 20), _writes),
+    "facts": (lambda m, data, quick: m.run(data), _facts),
 }
 
 

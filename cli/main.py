@@ -234,7 +234,8 @@ def print_index_report(report, index_dir: str, out: TextIO) -> None:
     if report.note:
         print(f"note: {report.note}", file=out)
     if report.skipped:
-        print(f"skipped: {len(report.skipped)} files of a type not read (e.g. {report.skipped[0]})", file=out)
+        print(f"skipped: {len(report.skipped)} files not read: not articles (README, LICENSE, hidden) or of a type "
+              f"not read (e.g. {report.skipped[0]})", file=out)
     print(f"failed: {len(report.failures)}", file=out)
     for failure in report.failures:
         print(f"  {failure.origin}: {failure.reason}", file=out)
