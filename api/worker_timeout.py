@@ -7,9 +7,14 @@ too long: gunicorn's master sends SIGABRT to a worker stuck past its timeout, th
 Error" to the client. Instead:
 
 - `InFlight` wraps the WSGI app (api/gunicorn.conf.py's `post_worker_init`) and remembers the
-  client socket of the request the worker is computing (until the app returns its body);
-- `answer_killed` (the `worker_abort` hook) writes a 503 problem+json with `Retry-After` to that
-  socket and shuts it for writing, so gunicorn's HTML page cannot follow.
+  client sockets of the requests the worker is computing (one per thread, until the app returns
+  its body);
+- `answer_killed` (the `worker_abort` hook) writes a 503 problem+json with `Retry-After` to each
+  and shuts it for writing, so gunicorn's HTML page (or a bare reset) cannot follow.
+
+With threaded workers (gthread) the master's heartbeat comes from the worker's main thread, so a
+long request alone never gets its worker killed; the hook still answers whatever was in flight
+when a worker is aborted.
 
 A worker stuck inside one C call never runs the hook: the master kills it with SIGKILL and the
 client sees the connection close. A buffering proxy in front answers those (502/504).
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 
 from .problems import PROBLEM_JSON, problem_document
 
@@ -25,19 +31,20 @@ RETRY_AFTER = 5
 
 
 class InFlight:
-    """A WSGI app that records the client socket of the request being computed (gunicorn's
-    `gunicorn.socket` in the environ); None between requests and once the body is returned."""
+    """A WSGI app that records the client sockets of the requests being computed (gunicorn's
+    `gunicorn.socket` in the environ), by thread; a request leaves once its body is returned."""
 
     def __init__(self, app) -> None:
         self.app = app
-        self.socket = None
+        self.sockets: dict[int, object] = {}
 
     def __call__(self, environ, start_response):
-        self.socket = environ.get("gunicorn.socket")
+        me = threading.get_ident()
+        self.sockets[me] = environ.get("gunicorn.socket")
         try:
             return self.app(environ, start_response)
         finally:
-            self.socket = None
+            self.sockets.pop(me, None)
 
 
 def killed_response(seconds: int | None = None) -> bytes:
@@ -57,16 +64,20 @@ def killed_response(seconds: int | None = None) -> bytes:
     return head.encode("ascii") + body
 
 
-def answer_killed(inflight: InFlight | None, seconds: int | None = None) -> bool:
-    """Answer the request `inflight` is computing with a 503 problem; whether there was one."""
-    client = inflight.socket if inflight is not None else None
-    if client is None:
-        return False
-    inflight.socket = None
-    try:
-        client.settimeout(1.0)  # a client that does not read cannot hold the dying worker
-        client.sendall(killed_response(seconds))
-        client.shutdown(socket.SHUT_WR)  # gunicorn's own error page now fails to send
-    except OSError:
-        return False
-    return True
+def answer_killed(inflight: InFlight | None, seconds: int | None = None) -> int:
+    """Answer the requests `inflight` is computing with a 503 problem; how many there were."""
+    if inflight is None:
+        return 0
+    answered = 0
+    for client in list(inflight.sockets.values()):
+        if client is None:
+            continue
+        try:
+            client.settimeout(1.0)  # a client that does not read cannot hold the dying worker
+            client.sendall(killed_response(seconds))
+            client.shutdown(socket.SHUT_WR)  # gunicorn's own error page now fails to send
+            answered += 1
+        except OSError:
+            pass
+    inflight.sockets.clear()
+    return answered

@@ -87,6 +87,30 @@ def _hostile(r: dict) -> list[tuple]:
     ]
 
 
+def _slowclients(r: dict) -> list[tuple]:
+    d, b = r["during"], r["before"]
+    return [(f"/health and search p95 ms with {r['slow_clients']} slow clients", f"{d['health']['p95']} / {d['search']['p95']}",
+             f"alone {b['health']['p95']} / {b['search']['p95']}; {r['server']['worker_class']}", "≤ 100, no failure", r["met"])]
+
+
+def _writes(r: dict) -> list[tuple]:
+    if "skipped" in r:
+        return []
+    rows = []
+    for mode, label in (("paced", "4 writers × 5/s"), ("unpaced", "4 writers, unpaced")):
+        m = r[mode]
+        rows.append((f"search p95 ms under API writes ({label}, 3 workers)",
+                     f"{m['with_writers']['search_p95_ms']} ({m['with_writers']['writes']} writes)",
+                     f"unloaded {m['unloaded']['search_p95_ms']}", "≤ 2× unloaded, no 5xx", m["ok"]))
+    return rows
+
+
+def _facts(r: dict) -> list[tuple]:
+    from bench.facts import summary
+
+    return summary(r)
+
+
 BENCHES = {
     "extraction": (lambda m, data, quick: m.run(data / "extraction" / "aeb"), _extraction),
     "indexing": (lambda m, data, quick: m.run(data / "news" / "reuters21578", profile=not quick), _indexing),
@@ -94,6 +118,9 @@ BENCHES = {
     "relevance": (lambda m, data, quick: m.run(data / "qrels"), _relevance),
     "http": (lambda m, data, quick: m.run(data, seconds=5 if quick else 10), _http),
     "hostile": (lambda m, data, quick: m.run(data, seconds=10 if quick else 30), _hostile),
+    "slowclients": (lambda m, data, quick: m.run(data, seconds=5 if quick else 10), _slowclients),
+    "writes": (lambda m, data, quick: m.run_both(data, seconds=10 if quick else 20), _writes),
+    "facts": (lambda m, data, quick: m.run(data), _facts),
 }
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import errno
 import importlib.util
 import json
 import os
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Mapping, TextIO
 
 from search import settings
-from search.errors import BackendUnavailable
+from search.errors import BackendUnavailable, StorageFull
 from search.fields import FIELDS
 
 from .keys import add_keys_command
@@ -62,8 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("index", help="index .txt, .html/.htm and .jsonl(.gz) articles")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (read recursively)")
     _location_options(p, index_help, backend_help)
-    p.add_argument("--rebuild", action="store_true", help="build a fresh index and switch to it atomically")
-    p.add_argument("--prune", action="store_true", help="delete indexed articles not found under PATH")
+    p.add_argument("--rebuild", action="store_true", help="build a fresh index and switch to it atomically (keeping what the API wrote)")
+    p.add_argument("--prune", action="store_true", help="delete articles read from files under PATH that are no longer there (never what the API wrote)")
     p.add_argument("--commit-every", type=_positive, default=5000, metavar="N",
                    help="commit after every N changed articles (default 5000): a crash loses at most N")
     p.add_argument("--progress-log", default=None, metavar="FILE",
@@ -136,12 +137,29 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except BackendUnavailable as error:  # a cluster down or not supported: say which, without its credentials
         return _unavailable(args.command, args.index, error)
+    except StorageFull as error:
+        return _no_room(args, error)
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise
+        return _no_room(args, error)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `newsearch extract ... | head`
         sys.stderr.close()
         return OK
+
+
+def _no_room(args: argparse.Namespace, error: OSError | StorageFull) -> int:
+    """A full disk or quota: one line, exit 1; Whoosh's commit is atomic, so the index holds what the
+    last commit wrote (with --progress-log, the ids listed there)."""
+    where = getattr(args, "index", None)
+    target = f"{_where(where)}: " if isinstance(where, str) else ""
+    name = getattr(error, "filename", None) if isinstance(error, OSError) else None
+    print(f"newsearch {args.command}: {target}no space left on the device"
+          f"{f' writing {name}' if name else ''}; nothing after the last commit was written", file=sys.stderr)
+    return NOTHING
 
 
 # -- index ----------------------------------------------------------------------------------------
@@ -216,7 +234,8 @@ def print_index_report(report, index_dir: str, out: TextIO) -> None:
     if report.note:
         print(f"note: {report.note}", file=out)
     if report.skipped:
-        print(f"skipped: {len(report.skipped)} files of a type not read (e.g. {report.skipped[0]})", file=out)
+        print(f"skipped: {len(report.skipped)} files not read: not articles (README, LICENSE, hidden) or of a type "
+              f"not read (e.g. {report.skipped[0]})", file=out)
     print(f"failed: {len(report.failures)}", file=out)
     for failure in report.failures:
         print(f"  {failure.origin}: {failure.reason}", file=out)
@@ -430,6 +449,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     try:
         argv, env = serve_command(args.index, args.bind)
+        settings.values("app", env)  # what the server would refuse at start-up, refused here first
     except FileNotFoundError as e:
         print(f"newsearch serve: {e}", file=sys.stderr)
         return NOTHING

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Iterable
 
 
 @dataclass
@@ -15,7 +17,7 @@ class Article:
     url: str | None = None
     summary: str = ""
     published: datetime | None = None
-    source: str = "unknown"
+    source: str | None = None  # the publisher; None when nothing says
     dateline: str | None = None
     author: str | None = None
     people: list[str] = field(default_factory=list)
@@ -23,6 +25,9 @@ class Article:
     places: list[str] = field(default_factory=list)
     checksum: str = ""
     origin: str | None = None
+    # A digest of the raw input (file bytes or JSONL record, and the options that processed it): an
+    # incremental run skips an input whose digest the index already holds, before any work on it.
+    raw_checksum: str = ""
 
     def __post_init__(self) -> None:
         if self.published is not None and self.published.tzinfo is None:
@@ -46,6 +51,26 @@ class Article:
         if isinstance(published, str):
             values["published"] = datetime.fromisoformat(published)
         return cls(**values)
+
+
+def origin_path(origin: str | None) -> str | None:
+    """The file an article was read from by `newsearch index` (its origin is the file's absolute
+    path, `path:N` for line N of a JSONL file), or None for an article written through the API
+    (its origin is its URL, or `api:N`). This is what `--prune` and `--rebuild` go by: they remove
+    or rebuild only what came from files."""
+    if not origin or not origin.startswith("/"):
+        return None
+    match = re.fullmatch(r"(/.*?)(?::\d+)?", origin, flags=re.DOTALL)
+    return match.group(1) if match else origin
+
+
+def is_under(path: str, roots: Iterable[str]) -> bool:
+    """True when `path` is one of `roots` (absolute paths) or inside one."""
+    for root in roots:
+        root = root.rstrip("/") or "/"
+        if path == root or path.startswith(root if root == "/" else root + "/"):
+            return True
+    return False
 
 
 def url_id(url: str) -> str:
@@ -85,7 +110,7 @@ def content_checksum(article: Article) -> str:
     for name in _CHECKSUM_LISTS:
         h.update("\x1e".join(getattr(article, name)).encode("utf-8"))
         h.update(b"\x1f")
-    known = {*_CHECKSUM_SCALARS, *_CHECKSUM_LISTS, "published", "checksum", "summary"}
+    known = {*_CHECKSUM_SCALARS, *_CHECKSUM_LISTS, "published", "checksum", "summary", "raw_checksum"}
     for f in dataclasses.fields(article):
         if f.name in known:
             continue

@@ -22,6 +22,10 @@ class WriteLockTimeout(SearchError):
     """Another writer held the index for longer than the caller agreed to wait."""
 
 
+class StorageFull(SearchError):
+    """The disk (or quota) that holds the index has no room left: the write was not committed."""
+
+
 class BackendUnavailable(SearchError):
     """The backend cannot be reached or cannot answer now (a cluster down, a timeout): retry later."""
 

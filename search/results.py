@@ -72,3 +72,7 @@ class WriteReport:
     unchanged: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     committed: bool = False  # durable on disk when True
+    # Searchable: in a committed, live generation. An API write is durable (journaled) before it is
+    # visible; it becomes visible when a writer applies the journal, within seconds.
+    visible: bool = False
+    carried: list[str] = field(default_factory=list)  # a rebuild's: API-written articles kept from the old generation

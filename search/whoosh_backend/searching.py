@@ -254,14 +254,17 @@ class _SortedIdsMatcher(ListMatcher):
 
 def _recency(view, ranked, scale_days: float, now: float, decay: float = 0.5, floor: float = 0.3):
     """Elasticsearch's gauss decay on age: at `scale_days` old a document keeps `decay` of its boost."""
-    sigma2 = -(scale_days**2) / (2 * math.log(decay))
+    # exp(-age²/2σ²) with σ² = -scale²/(2 ln decay), written as (age/scale)² so that no scale the API
+    # accepts (1e-300 days included) divides by an underflowed zero: a huge ratio decays to 0.
+    rate = -math.log(decay)
     now_long = int((now + 62135596800) * 1_000_000)  # seconds since the Unix epoch -> Whoosh's long
     out = []
     for docnum, score in ranked:
         stamp = view.published[docnum]
         if view.has_date[docnum]:
             age_days = max(0.0, (now_long - int(stamp)) / 86_400_000_000)
-            factor = math.exp(-(age_days**2) / (2 * sigma2))
+            ratio = min(age_days / scale_days, 1e150)  # squared below: stays finite
+            factor = math.exp(-rate * ratio * ratio)
         else:
             factor = 0.0
         out.append((docnum, score * (floor + (1 - floor) * factor)))

@@ -73,6 +73,13 @@ def test_api_writes_and_cli_index_at_once_lose_nothing(tmp_path, gunicorn_factor
     # The two really ran at once: API writes were answered while the CLI run was under way.
     assert sum(1 for a, b in times if cli_started < b < cli_ended) >= 5, (cli_started, cli_ended, times[:5])
 
+    # Every write acknowledged before the run's last commit is in it; those after are applied by the
+    # server's background drainer within a second: wait for the journal to empty.
+    from search.whoosh_backend.journal import Journal
+
+    deadline = time.monotonic() + 30
+    while Journal(index).names() and time.monotonic() < deadline:
+        time.sleep(0.05)
     present = indexed_ids(index)
     assert len(present) == len(set(present))
     assert set(present) == {f"base-{n}" for n in range(100)} | set(cli_ids) | set(api_ids)
@@ -168,7 +175,7 @@ def test_worker_restarts_under_load(tmp_path, gunicorn_factory):
     def client(worker: int) -> None:
         while not stop.is_set():
             try:
-                # A new connection per request (sync workers close them anyway).
+                # A new connection per request.
                 response = requests.get(f"{server.base}/v1/search", params={"q": "river", "per_page": 5}, timeout=30)
                 with lock:
                     statuses[response.status_code] += 1
@@ -207,5 +214,7 @@ def test_worker_restarts_under_load(tmp_path, gunicorn_factory):
     assert set(statuses) == {200}, statuses
     assert statuses[200] > 200
     assert errors_after_hup == 0, connection_errors  # HUP: nothing lost
-    # A killed sync worker had at most one request in flight; nothing else may fail.
-    assert len(connection_errors) <= kills, connection_errors
+    # A killed worker loses the connections it had accepted: with threaded workers (gthread) that is
+    # up to one per client here (each client has one request in flight), not one per worker as with
+    # sync workers; nothing else may fail.
+    assert len(connection_errors) <= kills * CLIENTS, connection_errors
