@@ -91,6 +91,8 @@ class WhooshBackend:
         self._searcher = None
         self._checked = 0.0
         self._view: IndexView | None = None
+        self._last_generation: str | None = None
+        self._last_stats: Stats | None = None
         self.journal = Journal(self.store.root, fields)
         self.drain_interval = drain_interval
         self._drainer: threading.Thread | None = None
@@ -127,17 +129,38 @@ class WhooshBackend:
         self._searcher = ix.searcher(weighting=WEIGHTING)
         self._view = IndexView(self._searcher, self.fields, self.caches)
 
+    # /health and the ETag check ask for readiness, the generation and stats: while a search holds
+    # the searcher (up to its time budget) they answer with what was seen last, rather than queue
+    # behind an expensive search. They wait only before the first answer.
+    def _lock_or_last(self, last) -> bool:
+        """Take the lock (True), or False when it is busy and `last` can answer instead."""
+        if self._lock.acquire(blocking=False):
+            return True
+        if last is not None:
+            return False
+        self._lock.acquire()
+        return True
+
     def is_ready(self) -> bool:
+        if not self._lock_or_last(self._last_generation):
+            return True  # a search is using the searcher: it is open
         try:
             self.current()
             return True
         except IndexMissing:
             return False
+        finally:
+            self._lock.release()
 
-    @_one_at_a_time
     def generation(self) -> str:
-        searcher, _ = self.current()
-        return f"{self._ix_name}.{searcher.ixreader.generation()}"
+        if not self._lock_or_last(self._last_generation):
+            return self._last_generation
+        try:
+            searcher, _ = self.current()
+            self._last_generation = f"{self._ix_name}.{searcher.ixreader.generation()}"
+            return self._last_generation
+        finally:
+            self._lock.release()
 
     # -- reads -----------------------------------------------------------------------------------
     @_one_at_a_time
@@ -193,17 +216,22 @@ class WhooshBackend:
         _, view = self.current()
         return view.values(name, prefix, limit)
 
-    @_one_at_a_time
     def stats(self) -> Stats:
-        searcher, view = self.current()
-        first, last = view.date_range()
-        return Stats(
-            documents=searcher.doc_count(),
-            generation=self.generation(),
-            first_published=first,
-            last_published=last,
-            facets={f.name: view.values(f.name, "", f.top) for f in self.fields.facets if f.top},
-        )
+        if not self._lock_or_last(self._last_stats):
+            return self._last_stats
+        try:
+            searcher, view = self.current()
+            first, last = view.date_range()
+            self._last_stats = Stats(
+                documents=searcher.doc_count(),
+                generation=self.generation(),
+                first_published=first,
+                last_published=last,
+                facets={f.name: view.values(f.name, "", f.top) for f in self.fields.facets if f.top},
+            )
+            return self._last_stats
+        finally:
+            self._lock.release()
 
     # -- writes ----------------------------------------------------------------------------------
     def writer(self, options: WriteOptions = WriteOptions()) -> BulkWriter:

@@ -261,3 +261,29 @@ def test_a_search_with_no_slot_left_stops_once_it_runs_long(crowded_index, tmp_p
     with slots.deadline(1_000_000, clock=StepClock(), long_after=20) as deadline:
         assert not run_search(searcher, view, request, now=0.0, deadline=deadline).timed_out
     assert slots.acquire() is not None  # the slot that search used is free again
+
+
+def test_health_and_generation_do_not_queue_behind_a_search(long_article_index):
+    import threading
+
+    engine = long_article_index
+    generation, documents = engine.generation(), engine.stats().documents
+    holding, release = threading.Event(), threading.Event()
+
+    def long_search():  # what a search does for up to its budget: hold the searcher
+        with engine._lock:
+            holding.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=long_search)
+    thread.start()
+    holding.wait(10)
+    try:
+        started = time.perf_counter()
+        assert engine.is_ready()
+        assert engine.generation() == generation
+        assert engine.stats().documents == documents
+        assert time.perf_counter() - started < 1.0  # answered from what was seen last, not after the search
+    finally:
+        release.set()
+        thread.join()
