@@ -16,7 +16,7 @@ import logging
 import os
 import threading
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from typing import Callable, Iterable, Mapping, Sequence
 
 from whoosh.index import Index
@@ -30,7 +30,7 @@ from ..errors import ArticleNotFound, IndexMissing, UnknownFacet, WriteLockTimeo
 from ..fields import DATE_FACET, FIELDS, Fields
 from ..request import SearchRequest
 from ..results import Bucket, Hit, SearchResults, Stats, WriteReport
-from .budget import SEARCH_TIMEOUT, Deadline, LongSearches
+from .budget import LONG_AFTER, SEARCH_TIMEOUT, Deadline, LongSearches
 from .columns import Caches, IndexView
 from .schema import from_stored, schema_for
 from .searching import WEIGHTING, run_search, similar_articles
@@ -48,7 +48,7 @@ def _one_at_a_time(method):
 
     @functools.wraps(method)
     def locked(self, *args, **kwargs):
-        with self._lock:
+        with self._queued():
             return method(self, *args, **kwargs)
 
     return locked
@@ -92,6 +92,7 @@ class WhooshBackend:
         self._checked = 0.0
         self._view: IndexView | None = None
         self._last_generation: str | None = None
+        self._waiters: list[object] = []  # requests of this process waiting for the searcher
         self._last_stats: Stats | None = None
         self.journal = Journal(self.store.root, fields)
         self.drain_interval = drain_interval
@@ -180,7 +181,7 @@ class WhooshBackend:
                 raise UnknownFacet(name)
         # The budget starts before the wait for the searcher (reads take turns, see _one_at_a_time):
         # time spent queued behind another search is part of this one's.
-        with self._deadline() as deadline, self._lock:
+        with self._deadline() as deadline, self._queued():
             searcher, view = self.current()
             return run_search(searcher, view, request, now=self.clock(), deadline=deadline)
 
@@ -194,10 +195,27 @@ class WhooshBackend:
             return similar_articles(searcher, view, docnum, limit, deadline=deadline)
 
     def _deadline(self):
-        """A context giving the Deadline of one search (and, with long_searches, its slot)."""
+        """A context giving the Deadline of one search (and, with long_searches, its slot). A long
+        search stops when another request of this process waits for the searcher (budget.Deadline)."""
+        others_waiting = self._waiters.__len__
         if self.long_searches is None or self.search_timeout is None:
-            return nullcontext(Deadline(self.search_timeout, clock=self.timer))
-        return self.long_searches.deadline(self.search_timeout, clock=self.timer)
+            return nullcontext(Deadline(self.search_timeout, clock=self.timer, long_after=LONG_AFTER,
+                                        others_waiting=others_waiting))
+        return self.long_searches.deadline(self.search_timeout, clock=self.timer, others_waiting=others_waiting)
+
+    @contextmanager
+    def _queued(self):
+        """The searcher's lock, counted among the waiters while waiting for it."""
+        me = object()
+        self._waiters.append(me)
+        try:
+            self._lock.acquire()
+        finally:
+            self._waiters.remove(me)
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     @_one_at_a_time
     def suggest(self, prefix: str, limit: int = 8, base_filters: Mapping[str, Sequence[str]] | None = None) -> list[str]:

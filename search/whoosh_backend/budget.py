@@ -56,24 +56,34 @@ __all__ = ["SEARCH_TIMEOUT", "LONG_AFTER", "Deadline", "LongSearches", "TimeLimi
 class Deadline:
     """A point in time a request's work must end by; None seconds: no deadline.
 
-    With `permit`: a search still running `long_after` seconds in asks it once for leave to go on
-    (a `LongSearches` slot); refused, its deadline is now."""
+    A search still running `long_after` seconds in is a long one. With `permit`, it asks once for
+    leave to go on (a `LongSearches` slot); refused, its deadline is now. With `others_waiting`,
+    it stops as soon as that says another request waits for what it holds (a threaded worker's
+    searcher): a long search gives way rather than make cheap requests queue behind it."""
 
     def __init__(self, seconds: float | None, clock: Callable[[], float] = time.monotonic,
-                 permit: Callable[[], bool] | None = None, long_after: float = 0.0) -> None:
+                 permit: Callable[[], bool] | None = None, long_after: float = 0.0,
+                 others_waiting: Callable[[], bool] | None = None) -> None:
         self.clock = clock
         self.seconds = seconds
         start = clock()
         self.at = None if seconds is None else start + seconds
         self.permit = permit
-        self.long_at = start + long_after if permit is not None and self.at is not None else None
+        self.others_waiting = others_waiting
+        limited = (permit is not None or others_waiting is not None) and self.at is not None
+        self.long_at = start + long_after if limited else None
+        self.long = False
 
     def _now(self) -> float:
         now = self.clock()
         if self.long_at is not None and now >= self.long_at:
             self.long_at = None
-            if not self.permit():
+            self.long = True
+            if self.permit is not None and not self.permit():
                 self.at = min(self.at, now)
+        if self.long and self.others_waiting is not None and self.others_waiting():
+            self.long = False
+            self.at = min(self.at, now)
         return now
 
     def remaining(self) -> float | None:
@@ -120,7 +130,7 @@ class LongSearches:
 
     @contextmanager
     def deadline(self, seconds: float | None, clock: Callable[[], float] = time.monotonic,
-                 long_after: float = LONG_AFTER):
+                 long_after: float = LONG_AFTER, others_waiting: Callable[[], bool] | None = None):
         """A Deadline whose search asks for a slot once it runs `long_after` seconds; the slot is
         released when the block ends."""
         held: list[int] = []
@@ -133,7 +143,7 @@ class LongSearches:
             return True
 
         try:
-            yield Deadline(seconds, clock, permit=permit, long_after=long_after)
+            yield Deadline(seconds, clock, permit=permit, long_after=long_after, others_waiting=others_waiting)
         finally:
             for slot in held:
                 self.release(slot)

@@ -287,3 +287,20 @@ def test_health_and_generation_do_not_queue_behind_a_search(long_article_index):
     finally:
         release.set()
         thread.join()
+
+
+def test_a_long_search_gives_way_to_a_waiting_request(crowded_index):
+    searcher, view = crowded_index.current()
+    request = SearchRequest(q="th* OR in*", per_page=10)
+    waiting = []
+    # Nobody waits: the search runs to the end of its (distant) deadline.
+    deadline = Deadline(1_000_000, clock=StepClock(), long_after=20, others_waiting=waiting.__len__)
+    assert not run_search(searcher, view, request, now=0.0, deadline=deadline).timed_out
+    # Someone waits for the searcher: once long, the search stops at the next reading of the clock.
+    waiting.append("a /health request")
+    deadline = Deadline(1_000_000, clock=StepClock(), long_after=20, others_waiting=waiting.__len__)
+    try:
+        assert run_search(searcher, view, request, now=0.0, deadline=deadline).timed_out
+    except SearchTimeout:
+        pass
+    assert deadline.expired()
