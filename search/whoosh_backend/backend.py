@@ -182,6 +182,7 @@ class WhooshBackend:
         # The budget starts before the wait for the searcher (reads take turns, see _one_at_a_time):
         # time spent queued behind another search is part of this one's.
         with self._deadline() as deadline, self._queued():
+            deadline.begin()
             searcher, view = self.current()
             return run_search(searcher, view, request, now=self.clock(), deadline=deadline)
 

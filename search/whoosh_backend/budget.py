@@ -70,9 +70,16 @@ class Deadline:
         self.at = None if seconds is None else start + seconds
         self.permit = permit
         self.others_waiting = others_waiting
+        self.long_after = long_after
         limited = (permit is not None or others_waiting is not None) and self.at is not None
         self.long_at = start + long_after if limited else None
         self.long = False
+
+    def begin(self) -> None:
+        """The work starts now (after waiting its turn): a search is long `long_after` from here,
+        while its deadline stays where it was."""
+        if self.long_at is not None:
+            self.long_at = self.clock() + self.long_after
 
     def _now(self) -> float:
         now = self.clock()
