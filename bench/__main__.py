@@ -83,7 +83,7 @@ def _hostile(r: dict) -> list[tuple]:
          f"≤ {t['worst_case_limit_ms']:.0f}, no HTML/500", t["worst_case_within_budget"] and t["no_bad_responses"]),
         (f"hostile: /health, search p95 ms under {r['concurrent']} worst",
          f"{probes['/health']['p95_ms']:.0f} / {probes['ordinary search']['p95_ms']:.0f}",
-         f"{r['workers']} sync workers", "≤ 1000", t["probes_p95_within_1s"]),
+         f"{r['workers']} workers", "≤ 1000", t["probes_p95_within_1s"]),
     ]
 
 

@@ -220,7 +220,7 @@ def table(r: dict) -> str:
         f"{'met' if t['worst_case_within_budget'] else 'NOT met'}); only 200 / 503 problem+json: "
         f"{'yes' if t['no_bad_responses'] else 'NO'}; /health and ordinary search p95 ≤ {RESPONSIVE_MS} ms under attack: "
         f"{'yes' if t['probes_p95_within_1s'] else 'NO'}")
-    lines.append(f"{r['workers']} sync workers, NEWSEARCH_SEARCH_TIMEOUT={r['search_timeout_s']} s, {r['seconds']} s of attack, {r['index']}")
+    lines.append(f"{r['workers']} workers, NEWSEARCH_SEARCH_TIMEOUT={r['search_timeout_s']} s, {r['seconds']} s of attack, {r['index']}")
     return "\n".join(lines)
 
 

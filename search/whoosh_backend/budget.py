@@ -12,8 +12,10 @@ started when the search starts. Work is cut cooperatively where it happens, neve
   one clause of the match set finishes there is nothing meaningful to return: `SearchTimeout` (a 503
   in the API).
 
-A search still running after LONG_AFTER seconds needs one of a few `LongSearches` slots shared
-by the server's workers (NEWSEARCH_LONG_SEARCHES); without one its deadline is now. Fewer slots than
+A search still running LONG_AFTER seconds after it started working needs one of a few
+`LongSearches` slots shared by the server's workers (NEWSEARCH_LONG_SEARCHES); without one its
+deadline is now. It also gives way as soon as another request of its worker waits for the searcher
+(a threaded worker reads one request at a time: the backend's `others_waiting`). Fewer slots than
 workers: a worker is always free for /health and ordinary searches, however many expensive
 searches arrive at once.
 
