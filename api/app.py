@@ -16,7 +16,7 @@ import falcon
 
 from search.backend import SearchBackend
 from search.engine import open_engine
-from search.errors import BackendUnavailable, IndexMissing, OutOfScope, StorageFull, UnknownFacet, WriteLockTimeout
+from search.errors import BackendUnavailable, IndexMissing, OutOfScope, SearchTimeout, StorageFull, UnknownFacet, WriteLockTimeout
 
 from .auth import KeyAuth, KeyRing
 from .config import Config
@@ -52,7 +52,8 @@ def create_app(
     worker serves, so a preloading server never shares a searcher across a fork."""
     config = config or Config.from_env()
     clock = clock or (lambda: datetime.now(timezone.utc))
-    engine = engine or open_engine(config.location, lock_timeout=config.write_lock_timeout)
+    engine = engine or open_engine(config.location, lock_timeout=config.write_lock_timeout,
+                                   search_timeout=config.search_timeout)
     prepare = prepare or pipeline_prepare()
 
     app = falcon.App(
@@ -71,6 +72,7 @@ def create_app(
     # Backend errors (search/errors.py), whichever backend raised them: never a 500.
     app.add_error_handler(IndexMissing, _index_missing)
     app.add_error_handler(BackendUnavailable, _backend_unavailable)
+    app.add_error_handler(SearchTimeout, _search_timeout)  # Falcon picks the most specific class's handler
     app.add_error_handler(WriteLockTimeout, _index_busy)
     app.add_error_handler(OutOfScope, _out_of_scope)
     app.add_error_handler(UnknownFacet, _unknown_facet)
@@ -115,6 +117,12 @@ def _index_missing(req, resp, error, params) -> None:
 def _backend_unavailable(req, resp, error, params) -> None:
     raise Problem(503, "Search unavailable", "The search backend cannot answer now; retry shortly.",
                   slug="backend-unavailable", headers={"Retry-After": "5"})
+
+
+def _search_timeout(req, resp, error, params) -> None:
+    raise Problem(503, "Search took too long",
+                  "The search did not finish within its time budget; retry shortly, or narrow the query "
+                  "(fewer wildcards, shorter phrases).", slug="search-timeout", headers={"Retry-After": "2"})
 
 
 def _storage_full(req, resp, error, params) -> None:

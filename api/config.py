@@ -31,7 +31,9 @@ class Config:
     max_body_bytes: int = default("NEWSEARCH_MAX_BODY_BYTES")
     max_batch_size: int = default("NEWSEARCH_MAX_BATCH_SIZE")
     write_lock_timeout: float = default("NEWSEARCH_WRITE_LOCK_TIMEOUT")
+    write_wait: float = default("NEWSEARCH_WRITE_WAIT")
     cache_max_age: int = default("NEWSEARCH_CACHE_MAX_AGE")
+    search_timeout: float = default("NEWSEARCH_SEARCH_TIMEOUT")
     key_secret: str | None = field(default=None, repr=False)  # signs scoped search keys
     backend: str | None = None  # an OpenSearch URL or another index path; None: `index`
     public_url: str | None = None  # base of every absolute URL the API writes; None: the request's Host
@@ -72,7 +74,9 @@ class Config:
             max_body_bytes=env["NEWSEARCH_MAX_BODY_BYTES"],
             max_batch_size=env["NEWSEARCH_MAX_BATCH_SIZE"],
             write_lock_timeout=env["NEWSEARCH_WRITE_LOCK_TIMEOUT"],
+            write_wait=env["NEWSEARCH_WRITE_WAIT"],
             cache_max_age=env["NEWSEARCH_CACHE_MAX_AGE"],
+            search_timeout=env["NEWSEARCH_SEARCH_TIMEOUT"],
             key_secret=env["NEWSEARCH_KEY_SECRET"],
             backend=env["NEWSEARCH_BACKEND"],
             public_url=env["NEWSEARCH_PUBLIC_URL"],

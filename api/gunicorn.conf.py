@@ -81,6 +81,22 @@ loglevel = _env["NEWSEARCH_LOG_LEVEL"]
 proc_name = "newsearch"
 
 
+def post_worker_init(worker):
+    # Remember the request each worker is computing, so that worker_abort below can answer it.
+    from api.worker_timeout import InFlight
+
+    worker.wsgi = worker.inflight = InFlight(worker.wsgi)
+
+
+def worker_abort(worker):
+    # gunicorn kills a worker past `timeout` (SIGABRT): the client gets a 503 problem+json, not
+    # gunicorn's HTML 500 (api/worker_timeout.py). Searches stop long before, at NEWSEARCH_SEARCH_TIMEOUT.
+    from api.worker_timeout import answer_killed
+
+    if answer_killed(getattr(worker, "inflight", None), timeout):
+        worker.log.warning("worker %s ran past the %s s timeout: answered 503", worker.pid, timeout)
+
+
 def post_fork(server, worker):
     # The master never opened the index (see preload_app); say so in the log for operators.
     server.log.debug("worker %s forked; it opens the index on its first request", worker.pid)

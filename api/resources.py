@@ -101,6 +101,9 @@ class SearchResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         scope = req.context.get("scope")  # set by KeyAuth
         results = self.engine.search(apply_scope(scope, load_query(self.query, req)))
+        if results.timed_out:  # partial hits: not an answer to cache or revalidate against
+            resp.delete_header("ETag")
+            resp.set_header("Cache-Control", "no-store")
         dump(resp, self.results, results)
 
     on_head = on_get
@@ -141,21 +144,21 @@ class ArticleResource:
     on_head = on_get
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
-        load_query(self.no_params, req)
+        wait = self.writes.wait(req)
         try:  # the id a PUT creates follows the rules of a POSTed body's `id`
             self.path_id.load({"id": article_id})
         except ValidationError as error:
             raise invalid_params({"article_id": error.messages["id"]}) from None
-        report, errors = self.writes.write([self.writes.read_body(req)], path_id=article_id)
+        report, errors = self.writes.write([self.writes.read_body(req)], path_id=article_id, wait=wait)
         status = 201 if report.added else 200
         if status == 201:
             resp.set_header("Location", article_location(self.writes.config, article_id))
         dump(resp, self.result, _result(report, errors), status)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
-        load_query(self.no_params, req)
+        wait = self.writes.wait(req)
         try:
-            report = self.writes.guarded(self.engine.delete, article_id)
+            report = self.writes.guarded(lambda: self.engine.delete(article_id, wait=wait))
         except ArticleNotFound:
             raise article_not_found(article_id) from None
         dump(resp, self.result, _result(report, []))
@@ -168,14 +171,14 @@ class ArticleResource:
                 schemas.WriteResultSchema,
                 status=200,
                 statuses={201: "Created"},
-                query=self.no_params,
+                query=schemas.WriteParams(),
                 body={"oneOf": [self.schemas.ArticleReplacement, schemas.RawReplacement]},
                 errors=(400, 401, 403, 413, 415, 503, 507),
                 tags=("articles",),
                 path={"article_id": {"type": "string", "minLength": 1, "maxLength": schemas.MAX_ID_LENGTH, "pattern": schemas.ID_PATTERN}},
             ),
             "delete": Operation(
-                "Delete an article", schemas.WriteResultSchema, query=self.no_params, errors=(400, 401, 403, 404, 503, 507), tags=("articles",)
+                "Delete an article", schemas.WriteResultSchema, query=schemas.WriteParams(), errors=(400, 401, 403, 404, 503, 507), tags=("articles",)
             ),
         }
 
@@ -312,7 +315,7 @@ class ArticlesResource:
         self.no_params = schemas.NoParams()
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        load_query(self.no_params, req)
+        wait = self.writes.wait(req)
         body = self.writes.read_body(req)
         if isinstance(body, dict) and "articles" in body:
             try:
@@ -328,9 +331,9 @@ class ArticlesResource:
                     f"At most {self.writes.config.max_batch_size} articles per request; got {len(batch)}.",
                     slug="batch-too-large",
                 )
-            report, errors = self.writes.write(batch, batch=True)
+            report, errors = self.writes.write(batch, batch=True, wait=wait)
         else:
-            report, errors = self.writes.write([body])
+            report, errors = self.writes.write([body], wait=wait)
             written = report.added + report.updated + report.unchanged
             if report.added and written:
                 resp.set_header("Location", article_location(self.writes.config, written[0]))
@@ -359,7 +362,7 @@ class ArticlesResource:
                 schemas.WriteResultSchema,
                 status=201,
                 statuses={200: "Nothing new: every article was an update or unchanged"},
-                query=self.no_params,
+                query=schemas.WriteParams(),
                 body={"oneOf": [*item["oneOf"], batch]},
                 errors=(400, 401, 403, 413, 415, 503, 507),
                 tags=("articles",),
@@ -374,6 +377,7 @@ class ArticleWrites:
         self.engine = engine
         self.config = config
         self.prepare = prepare
+        self.params = schemas.WriteParams()
 
     def read_body(self, req: falcon.Request):
         """The request's JSON body: 415 when not JSON, 413 when too large, 400 when unreadable."""
@@ -398,6 +402,10 @@ class ArticleWrites:
             detail = f"The body is not valid JSON: {error}" if isinstance(error, json.JSONDecodeError) else "The body is not valid UTF-8 JSON."
             raise Problem(400, "Malformed JSON", detail, slug="malformed-json") from None
 
+    def wait(self, req: falcon.Request) -> float:
+        """Seconds the write may wait to become visible: NEWSEARCH_WRITE_WAIT with `?wait=true`, else 0."""
+        return self.config.write_wait if load_query(self.params, req)["wait"] else 0.0
+
     def guarded(self, write, *args):
         """Run an engine write; another writer holding the index too long becomes a 503, never a 500."""
         try:
@@ -405,7 +413,7 @@ class ArticleWrites:
         except WriteLockTimeout:
             raise index_busy() from None
 
-    def write(self, items: list, *, batch: bool = False, path_id: str | None = None) -> tuple[WriteReport, list[dict]]:
+    def write(self, items: list, *, batch: bool = False, path_id: str | None = None, wait: float = 0.0) -> tuple[WriteReport, list[dict]]:
         """Validate each item on its own, write the good ones; 400 when none is good."""
         articles: dict[int, Article] = {}
         errors: dict[int, tuple[str | None, object]] = {}
@@ -443,7 +451,7 @@ class ArticleWrites:
                 del articles[index]
         if not articles:
             raise _rejected(errors, batch)
-        report = self.guarded(self.engine.add, [articles[i] for i in sorted(articles)])
+        report = self.guarded(lambda: self.engine.add([articles[i] for i in sorted(articles)], wait=wait))
         return report, [_item_error(i, *errors[i]) for i in sorted(errors)]
 
     def _prepare(self, items: list[dict]) -> list:
@@ -506,6 +514,7 @@ def _rejected(errors: dict, batch: bool) -> Problem:
 def _result(report: WriteReport, errors: list[dict]) -> dict:
     return {
         "committed": report.committed,
+        "visible": report.visible,
         "ids": report.added + report.updated + report.unchanged,
         "added": report.added,
         "updated": report.updated,

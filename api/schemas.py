@@ -165,6 +165,16 @@ class NoParams(Schema):
     """Routes that take no query parameters: any parameter is an unknown one."""
 
 
+class WriteParams(Schema):
+    """The parameters of POST, PUT and DELETE on articles."""
+
+    wait = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Answer only once the write is searchable (`visible: true`), waiting at most "
+                                 "NEWSEARCH_WRITE_WAIT seconds. Without it a write answers as soon as it is durable."},
+    )
+
+
 class _SearchQuery(Schema):
     """/v1/search's parameters; `for_fields` adds one repeatable filter per declared facet."""
 
@@ -360,6 +370,11 @@ class _SearchResultsSchema(Schema):
     took_ms = fields.Float()
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(BucketSchema)))
     suggestion = fields.String(allow_none=True, metadata={"description": "A corrected query, or null."})
+    timed_out = fields.Boolean(metadata={
+        "description": "True when the search ran out of its time budget (as Elasticsearch's `timed_out`). "
+                       "Cut while ranking: `total` and `facets` are exact, `hits` are the best of the articles "
+                       "scored in time. Cut while matching an OR: `total` and `facets` count the alternatives "
+                       "that finished (a lower bound), `hits` are the newest of those matches."})
 
 
 class _ArticleSchema(Schema):
@@ -411,7 +426,11 @@ class ItemErrorSchema(Schema):
 
 
 class WriteResultSchema(Schema):
-    committed = fields.Boolean(metadata={"description": "True when the write is durable on disk."})
+    committed = fields.Boolean(metadata={"description": "True when the write is durable on disk: it will not be lost."})
+    visible = fields.Boolean(metadata={
+        "description": "True when searches and GETs see the write. A durable write that another writer kept "
+                       "from applying at once (`newsearch index`, say) becomes visible within seconds; "
+                       "`?wait=true` answers only once it is (or after NEWSEARCH_WRITE_WAIT seconds)."})
     ids = fields.List(fields.String(), metadata={"description": "Ids written (added, updated or unchanged)."})
     added = fields.List(fields.String())
     updated = fields.List(fields.String())

@@ -63,8 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("index", help="index .txt, .html/.htm and .jsonl(.gz) articles")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (read recursively)")
     _location_options(p, index_help, backend_help)
-    p.add_argument("--rebuild", action="store_true", help="build a fresh index and switch to it atomically")
-    p.add_argument("--prune", action="store_true", help="delete indexed articles not found under PATH")
+    p.add_argument("--rebuild", action="store_true", help="build a fresh index and switch to it atomically (keeping what the API wrote)")
+    p.add_argument("--prune", action="store_true", help="delete articles read from files under PATH that are no longer there (never what the API wrote)")
     p.add_argument("--commit-every", type=_positive, default=5000, metavar="N",
                    help="commit after every N changed articles (default 5000): a crash loses at most N")
     p.add_argument("--progress-log", default=None, metavar="FILE",
@@ -171,7 +171,8 @@ def open_backend(location: str, *, writing: bool = False, workers: int | None = 
     from search.engine import open_engine
     from indexer.pipeline import default_workers
 
-    options = {"lock_timeout": _setting("NEWSEARCH_WRITE_LOCK_TIMEOUT")}
+    options = {"lock_timeout": _setting("NEWSEARCH_WRITE_LOCK_TIMEOUT"),
+               "search_timeout": _setting("NEWSEARCH_SEARCH_TIMEOUT")}
     if writing:
         options.update(share_lock=2.0, procs=max(1, workers or default_workers()),
                        buffer_mb=buffer_mb or _setting("NEWSEARCH_BUFFER_MB"))
@@ -323,7 +324,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     elif args.format == "json":
         payload = [
             {"qid": qid, "query": text, "total": res.total, "took_ms": res.took_ms, "suggestion": res.suggestion,
-             "hits": [_jsonable(hit_record(hit)) for hit in res.hits]}
+             "timed_out": res.timed_out, "hits": [_jsonable(hit_record(hit)) for hit in res.hits]}
             for qid, text, res in results
         ]
         json.dump(payload if args.batch else payload[0], out, ensure_ascii=False, indent=2)
@@ -332,7 +333,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         for qid, text, res in results:
             if args.batch:
                 out.write(f"# {qid}: {text}\n")
-            out.write(f"{res.total} results for {text!r}" + (f" (did you mean {res.suggestion!r}?)" if res.suggestion else "") + "\n")
+            out.write(f"{res.total} results for {text!r}" + (f" (did you mean {res.suggestion!r}?)" if res.suggestion else "")
+                      + (" (out of time: the best hits found in time)" if res.timed_out else "") + "\n")
             for rank, hit in enumerate(res.hits, 1):
                 day = hit.published.date().isoformat() if hit.published else "----------"
                 out.write(f"{rank:3d}. {hit.title or '(untitled)'}\n     {day}  {hit.source}  score {hit.score:.2f}  id {hit.id}\n")

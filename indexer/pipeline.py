@@ -287,6 +287,7 @@ def index_paths(
         # Incremental runs let other writers (the API) in every 2 s; a rebuild writes in one
         # process per worker (search.whoosh_backend.WhooshBackend).
         engine = open_engine(engine, share_lock=2.0, procs=max(1, workers or default_workers()))
+    paths = list(paths)
     started = time.perf_counter()
     report = IndexReport()
     counts = ReadCounts()
@@ -310,13 +311,15 @@ def index_paths(
                 continue
             first_origin[item.id] = item.origin or ""
             if writer is None:  # opened on the first article: a run that reads nothing leaves the index alone
-                writer = engine.writer(WriteOptions(rebuild=rebuild, commit_every=commit_every,
+                writer = engine.writer(WriteOptions(rebuild=rebuild, commit_every=commit_every, merge=True,
                                                     on_commit=held.extend if rebuild else on_commit))
             writer.add(item)
         if writer is None and prune and not rebuild:
             report.note = "nothing was read, so nothing was pruned"
         elif prune and writer is not None and not rebuild:
-            writer.prune()
+            # Only what was read from files under these paths: never what the API wrote, nor
+            # what another run indexed from elsewhere.
+            writer.prune([os.path.abspath(p) for p in paths])
         if writer is not None:
             done, writer = writer, None
             written = done.close()

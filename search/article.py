@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Iterable
 
 
 @dataclass
@@ -46,6 +48,26 @@ class Article:
         if isinstance(published, str):
             values["published"] = datetime.fromisoformat(published)
         return cls(**values)
+
+
+def origin_path(origin: str | None) -> str | None:
+    """The file an article was read from by `newsearch index` (its origin is the file's absolute
+    path, `path:N` for line N of a JSONL file), or None for an article written through the API
+    (its origin is its URL, or `api:N`). This is what `--prune` and `--rebuild` go by: they remove
+    or rebuild only what came from files."""
+    if not origin or not origin.startswith("/"):
+        return None
+    match = re.fullmatch(r"(/.*?)(?::\d+)?", origin, flags=re.DOTALL)
+    return match.group(1) if match else origin
+
+
+def is_under(path: str, roots: Iterable[str]) -> bool:
+    """True when `path` is one of `roots` (absolute paths) or inside one."""
+    for root in roots:
+        root = root.rstrip("/") or "/"
+        if path == root or path.startswith(root if root == "/" else root + "/"):
+            return True
+    return False
 
 
 def url_id(url: str) -> str:

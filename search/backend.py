@@ -23,11 +23,14 @@ class WriteOptions:
     rebuild: write everything into a fresh index that replaces the live one, atomically, only when
     the writer closes without error. commit_every: make the work durable after every N changes, so
     a crash loses at most the uncommitted tail. on_commit(ids): told which ids are durable (written
-    by a commit, or found unchanged), and with `rebuild` only once the new index is live."""
+    by a commit, or found unchanged), and with `rebuild` only once the new index is live. merge:
+    leave the index compact when the writer closes (the indexer's end of run; an API write never
+    merges, it would hold the request for as long as the merge takes)."""
 
     rebuild: bool = False
     commit_every: int = 5000
     on_commit: Callable[[list[str]], None] | None = None
+    merge: bool = False
 
 
 @runtime_checkable
@@ -42,14 +45,18 @@ class Writer(Protocol):
     def delete(self, article_id: str) -> bool:
         """Delete one article; False when there is none with that id."""
 
-    def prune(self) -> list[str]:
-        """Delete every article this writer was not given (added or seen unchanged); their ids."""
+    def prune(self, under: Iterable[str]) -> list[str]:
+        """Delete every article read from a file under one of `under` (absolute paths) that this
+        writer was not given (added or seen unchanged); their ids. Articles written through the
+        API (`search.article.origin_path` is None) are never pruned."""
 
     def commit(self) -> None:
         """Make what was written so far durable (and, but for a rebuild, visible)."""
 
     def close(self) -> WriteReport:
-        """Commit, switch a rebuild in, release the index; the report says `committed`."""
+        """Commit, switch a rebuild in, release the index; the report says `committed`. A rebuild
+        keeps what the API wrote: the live index's API-written articles it did not write itself
+        (`report.carried`), and the writes acknowledged while it ran."""
 
     def abort(self) -> None:
         """Drop what was not committed (a whole rebuild) and release the index."""
@@ -95,11 +102,15 @@ class SearchBackend(Protocol):
     def writer(self, options: WriteOptions = WriteOptions()) -> Writer:
         """A bulk writer (holds the index's write lock until closed)."""
 
-    def add(self, articles: Iterable[Article] | Article) -> WriteReport:
-        """Add or update articles (unchanged ones skipped); durable when the report says committed."""
+    def add(self, articles: Iterable[Article] | Article, *, wait: float = 0.0) -> WriteReport:
+        """Add or update articles (unchanged ones skipped), without waiting for another writer.
 
-    def delete(self, article_id: str) -> WriteReport:
-        """Delete one article; ArticleNotFound when there is none."""
+        The report says `committed` once the write is durable, and `visible` once searches see it;
+        a durable write becomes visible within seconds. `wait`: seconds to wait for it to become
+        visible before answering. Added/updated/unchanged are as of the index when not visible yet."""
+
+    def delete(self, article_id: str, *, wait: float = 0.0) -> WriteReport:
+        """Delete one article (ArticleNotFound when there is none); `committed`, `visible` and `wait` as for add."""
 
     def close(self) -> None:
         """Release what the backend holds open (searchers, connections)."""

@@ -49,6 +49,11 @@ class SearchResults:
     facets: dict[str, list[Bucket]]
     suggestion: str | None = None
     query: str = ""  # the query as the engine understood it (after any fallback)
+    # The time budget ran out (Elasticsearch's `timed_out`): while ranking, `total` and facets are
+    # exact and `hits` the best of the documents scored in time (the newest matches when none was);
+    # while matching a disjunction, `total` and facets count the clauses that finished (a lower
+    # bound) and `hits` are the newest of those matches.
+    timed_out: bool = False
 
 
 @dataclass
@@ -67,3 +72,7 @@ class WriteReport:
     unchanged: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     committed: bool = False  # durable on disk when True
+    # Searchable: in a committed, live generation. An API write is durable (journaled) before it is
+    # visible; it becomes visible when a writer applies the journal, within seconds.
+    visible: bool = False
+    carried: list[str] = field(default_factory=list)  # a rebuild's: API-written articles kept from the old generation

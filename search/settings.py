@@ -217,9 +217,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSEARCH_MAX_BATCH_SIZE", 500, whole(1),
             "Most articles in one `POST /v1/articles`; more gets 413.", ("app",)),
     Setting("NEWSEARCH_WRITE_LOCK_TIMEOUT", 10.0, seconds(0),
-            "Seconds a write waits for another writer (the API answers 503, `newsearch index` gives up); "
-            "keep it below `NEWSEARCH_TIMEOUT`.",
+            "Seconds `newsearch index` waits for another writer before giving up. API writes never wait "
+            "for the lock: they are journaled (durable) and applied by whichever writer holds it.",
             ("app", "cli", "whoosh"), shown="`10`"),
+    Setting("NEWSEARCH_SEARCH_TIMEOUT", 2.0, seconds(0.05),
+            "Seconds a search (or `similar`) may run: past it, ranking stops and the answer holds the hits "
+            "found so far with `timed_out: true`, or, when not even the match set is ready, a 503 with "
+            "`Retry-After`. Keep it well below `NEWSEARCH_TIMEOUT`.",
+            ("app", "cli", "whoosh"), shown="`2`"),
+    Setting("NEWSEARCH_WRITE_WAIT", 5.0, seconds(0),
+            "Most seconds an API write sent with `?wait=true` waits to become searchable (`visible`) "
+            "before answering; keep it below `NEWSEARCH_TIMEOUT`.",
+            ("app",), shown="`5`"),
     Setting("NEWSEARCH_CACHE_MAX_AGE", 0, whole(0),
             "`Cache-Control: max-age` of read responses, in seconds; 0: clients revalidate with the ETag every time.",
             ("app",)),

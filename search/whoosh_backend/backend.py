@@ -3,13 +3,16 @@
     >>> from search.whoosh_backend import WhooshBackend
     >>> backend = WhooshBackend("data/index")
 
-Whoosh's own tuning is this constructor's: how long a write waits for the lock, how much memory the
+Whoosh's own tuning is this constructor's: how long a search may run (`search_timeout`, see
+budget.py), how long a write waits for the lock, how much memory the
 index writer buffers and in how many processes a rebuild writes, how often a long indexing run lets
 other writers in, how often a reader looks for a new generation.
 """
 from __future__ import annotations
 
+import copy
 import functools
+import logging
 import os
 import threading
 import time
@@ -17,19 +20,26 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from whoosh.index import Index
 from whoosh.query import Term
+from whoosh.reading import EmptyReader, MultiReader, SegmentReader
+from whoosh.searching import Searcher
 
 from ..article import Article
 from ..backend import WriteOptions
-from ..errors import ArticleNotFound, IndexMissing, UnknownFacet
+from ..errors import ArticleNotFound, IndexMissing, UnknownFacet, WriteLockTimeout
 from ..fields import DATE_FACET, FIELDS, Fields
 from ..request import SearchRequest
 from ..results import Bucket, Hit, SearchResults, Stats, WriteReport
+from .budget import SEARCH_TIMEOUT, Deadline
 from .columns import Caches, IndexView
 from .schema import from_stored, schema_for
 from .searching import WEIGHTING, run_search, similar_articles
 from .store import LOCK_TIMEOUT, IndexStore
 from .suggest import complete
-from .writer import BUFFER_MB, BulkWriter, storage_errors
+from .journal import Journal
+from .writer import BUFFER_MB, MAX_SEGMENTS, BulkWriter, storage_errors
+
+log = logging.getLogger(__name__)
+
 
 def _one_at_a_time(method):
     """Whoosh's searcher reads shared file handles (seek, then read) and a refresh closes it: in a
@@ -55,6 +65,9 @@ class WhooshBackend:
         buffer_mb: int = BUFFER_MB,
         procs: int = 1,
         share_lock: float | None = None,
+        search_timeout: float | None = SEARCH_TIMEOUT,
+        timer: Callable[[], float] = time.monotonic,
+        drain_interval: float = 1.0,
     ) -> None:
         self.fields = fields
         self.store = IndexStore(path, schema_for(fields))
@@ -64,6 +77,8 @@ class WhooshBackend:
         self.buffer_mb = buffer_mb
         self.procs = procs  # processes a rebuild writes with
         self.share_lock = share_lock  # seconds a long incremental write holds the lock before letting others in
+        self.search_timeout = search_timeout  # seconds a search or similar may run (None: no limit)
+        self.timer = timer  # the clock the search budget is measured with
         self.caches = Caches()
         self._lock = threading.RLock()
         self._ix: Index | None = None
@@ -71,6 +86,10 @@ class WhooshBackend:
         self._searcher = None
         self._checked = 0.0
         self._view: IndexView | None = None
+        self.journal = Journal(self.store.root, fields)
+        self.drain_interval = drain_interval
+        self._drainer: threading.Thread | None = None
+        self._drainer_lock = threading.Lock()
 
     # -- the searcher, opened once and refreshed when the index changes ---------------------------
     def current(self) -> tuple[object, IndexView]:
@@ -80,14 +99,17 @@ class WhooshBackend:
             if self._searcher is not None and now - self._checked < self.refresh_interval:
                 return self._searcher, self._view
             self._checked = now
+            if (self._drainer is None or not self._drainer.is_alive()) and self.journal.names():
+                self._start_drainer()  # entries nobody in this process is applying (after a restart, say)
             name = self.store.current_name()
             if self._searcher is None or name != self._ix_name:
                 self._open()
             elif not self._searcher.up_to_date():
-                # A fresh searcher, not Searcher.refresh(): refresh() reuses segment readers whose
-                # deletion sets are stale after an update, so replaced versions would still show.
-                self._searcher.close()
-                self._searcher = self._ix.searcher(weighting=WEIGHTING)
+                # Not Searcher.refresh(): it reuses segment readers whose deletion sets are stale
+                # after an update, so replaced versions would still show. Not a fresh searcher
+                # either: that reopens every segment, 276 ms on the 135k index, in every worker
+                # after every commit.
+                self._searcher = _refreshed(self._ix, self._searcher)
                 self._view = IndexView(self._searcher, self.fields, self.caches)
             return self._searcher, self._view
 
@@ -130,7 +152,7 @@ class WhooshBackend:
             if name != DATE_FACET and not self.fields.has_facet(name):
                 raise UnknownFacet(name)
         searcher, view = self.current()
-        return run_search(searcher, view, request, now=self.clock())
+        return run_search(searcher, view, request, now=self.clock(), deadline=self._deadline())
 
     @_one_at_a_time
     def similar(self, article_id: str, limit: int = 5) -> list[Hit]:
@@ -138,7 +160,10 @@ class WhooshBackend:
         docnum = _live_docnum(searcher, article_id)
         if docnum is None:
             raise ArticleNotFound(article_id)
-        return similar_articles(searcher, view, docnum, limit)
+        return similar_articles(searcher, view, docnum, limit, deadline=self._deadline())
+
+    def _deadline(self) -> Deadline:
+        return Deadline(self.search_timeout, clock=self.timer)
 
     @_one_at_a_time
     def suggest(self, prefix: str, limit: int = 8, base_filters: Mapping[str, Sequence[str]] | None = None) -> list[str]:
@@ -171,7 +196,8 @@ class WhooshBackend:
 
     # -- writes ----------------------------------------------------------------------------------
     def writer(self, options: WriteOptions = WriteOptions()) -> BulkWriter:
-        """A bulk writer (holds the index's write lock until closed); see writer.BulkWriter."""
+        """A bulk writer (holds the index's write lock until closed); see writer.BulkWriter. It
+        applies the API's journal at each commit, so API writes land during a long run."""
         return BulkWriter(
             self.store,
             fields=self.fields,
@@ -182,32 +208,185 @@ class WhooshBackend:
             share_lock=self.share_lock,
             procs=self.procs,
             buffer_mb=self.buffer_mb,
+            journal=self.journal,
+            merge="full" if options.merge else "none",
         )
 
-    def add(self, articles: Iterable[Article] | Article) -> WriteReport:
+    def add(self, articles: Iterable[Article] | Article, *, wait: float = 0.0) -> WriteReport:
+        """Journal the articles (durable), then apply the journal if no other writer holds the
+        index; never waits for the lock (see journal.py)."""
         if isinstance(articles, Article):
             articles = [articles]
-        with storage_errors(self.store.root), self.writer() as w:
-            for article in articles:
-                w.add(article)
-        self._checked = 0.0  # our own write: look again on the next read
-        return w.report
+        articles = list(articles)
+        expected = self._expected(articles)
+        with storage_errors(self.store.root):
+            name = self.journal.append([("add", article) for article in articles])
+        return self._settle(name, expected, wait)
 
     def update(self, article: Article) -> WriteReport:
         return self.add([article])
 
-    def delete(self, article_id: str) -> WriteReport:
-        with storage_errors(self.store.root), self.writer() as w:
-            if not w.delete(article_id):
-                raise ArticleNotFound(article_id)
-        self._checked = 0.0
-        return w.report
+    def delete(self, article_id: str, *, wait: float = 0.0) -> WriteReport:
+        if not self._exists(article_id):
+            raise ArticleNotFound(article_id)
+        with storage_errors(self.store.root):
+            name = self.journal.append([("delete", article_id)])
+        return self._settle(name, WriteReport(deleted=[article_id]), wait)
+
+    def drain(self, merge: str = "none") -> dict[str, WriteReport] | None:
+        """Apply the journal now if the write lock is free (None when another writer holds it):
+        the reports of the entries applied, by name."""
+        if not self.journal.names() and merge == "none":
+            return {}
+        try:
+            with storage_errors(self.store.root):
+                writer = BulkWriter(self.store, fields=self.fields, lock_timeout=0, journal=self.journal, merge=merge)
+        except WriteLockTimeout:
+            return None
+        with storage_errors(self.store.root), writer:
+            pass
+        self._checked = 0.0  # our own write: look again on the next read
+        return writer.journal_reports
+
+    def _settle(self, name: str, expected: WriteReport, wait: float) -> WriteReport:
+        """The report of journal entry `name`: as applied, when it can be applied (or was) in time;
+        else as expected, durable but not yet visible, with the background drainer started. A lone
+        write is applied at once when the lock is free; concurrent ones are batched by the drainer."""
+        deadline = time.monotonic() + wait
+        if not wait and self.journal.names() != [name]:
+            # Other writes are pending too: writes are arriving faster than one commit each, so
+            # leave them to the drainer, which applies them together (one commit, one searcher
+            # refresh in every worker, instead of one per write).
+            self._start_drainer()
+            expected.committed, expected.visible = True, False
+            return expected
+        while True:
+            applied = self.drain()
+            if applied and name in applied:
+                report = applied[name]
+                report.committed = report.visible = True
+                if self._segments_over(MAX_SEGMENTS):
+                    self._start_drainer()  # merging is the background drainer's, off the request
+                return report
+            if not self.journal.contains(name):  # another writer applied it
+                self._checked = 0.0
+                expected.committed = expected.visible = True
+                return expected
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.05)
+        self._start_drainer()
+        expected.committed, expected.visible = True, False
+        return expected
+
+    @_one_at_a_time
+    def _expected(self, articles: list[Article]) -> WriteReport:
+        """What writing `articles` will do, judged by the index as it is now."""
+        report = WriteReport()
+        try:
+            searcher, _ = self.current()
+        except IndexMissing:
+            searcher = None
+        for article in articles:
+            docnum = _live_docnum(searcher, article.id) if searcher is not None else None
+            if docnum is None:
+                report.added.append(article.id)
+            elif searcher.stored_fields(docnum).get("checksum") == article.checksum:
+                report.unchanged.append(article.id)
+            else:
+                report.updated.append(article.id)
+        return report
+
+    @_one_at_a_time
+    def _exists(self, article_id: str) -> bool:
+        """In the index, or added by a journaled write not applied yet (and not deleted after it)."""
+        exists = False
+        try:
+            searcher, _ = self.current()
+            exists = _live_docnum(searcher, article_id) is not None
+        except IndexMissing:
+            pass
+        for entry in self.journal.pending():
+            for op, value in entry.ops:
+                if op == "add" and value.id == article_id:
+                    exists = True
+                elif op == "delete" and value == article_id:
+                    exists = False
+        return exists
+
+    def _segments_over(self, limit: int) -> bool:
+        try:
+            searcher, _ = self.current()
+        except IndexMissing:
+            return False
+        return len(searcher.ixreader.leaf_readers()) > limit
+
+    # -- the background drainer: one thread per process, while the journal has entries -------------
+    def _start_drainer(self) -> None:
+        with self._drainer_lock:
+            if self._drainer is not None and self._drainer.is_alive():
+                return
+            self._drainer = threading.Thread(target=self._drain_loop, name="newsearch-journal", daemon=True)
+            self._drainer.start()
+
+    def _drain_loop(self) -> None:
+        """Apply the journal whenever the lock is free, merge small segments when there are many,
+        and stop once the journal is empty."""
+        while True:
+            try:
+                applied = self.drain(merge="small")
+            except Exception:  # a full disk, say: the entries stay journaled; try again later
+                log.exception("applying the write journal failed; retrying")
+                applied = None
+            if applied is not None and not self.journal.names():
+                return
+            time.sleep(self.drain_interval)
 
     def close(self) -> None:
         with self._lock:
             if self._searcher is not None:
                 self._searcher.close()
                 self._searcher = None
+
+
+def _refreshed(ix: Index, old):
+    """A searcher over the index's latest commit that reuses the old searcher's segment readers:
+    a segment's files never change, only its deletions, which each reused reader takes from the
+    new commit. Segments the commit merged away are closed."""
+    toc = ix._read_toc()
+    previous = {r.segment().segment_id(): r for r, _ in old.ixreader.leaf_readers() if isinstance(r, SegmentReader)}
+    readers = []
+    for segment in toc.segments:
+        reader = previous.pop(segment.segment_id(), None)
+        readers.append(SegmentReader(ix.storage, ix.schema, segment, generation=toc.generation)
+                       if reader is None else _with_deletions_of(reader, segment, toc.generation))
+    for reader in previous.values():
+        reader.close()
+    if not readers:
+        reader = EmptyReader(ix.schema)
+    elif len(readers) == 1:
+        reader = readers[0]
+    else:
+        reader = MultiReader(readers, generation=toc.generation)
+    return Searcher(reader, weighting=WEIGHTING, fromindex=ix)
+
+
+def _with_deletions_of(reader: SegmentReader, segment, generation: int) -> SegmentReader:
+    """`reader`'s open files (terms, postings) with the deletions of `segment`, the same segment as
+    a later commit left it. The old reader stays usable by a search still running with it."""
+    fresh = SegmentReader.__new__(SegmentReader)
+    fresh.__dict__.update(reader.__dict__)
+    fresh._segment = segment
+    fresh._gen = generation
+    # The per-document reader's open column files do not depend on deletions either; only its
+    # segment does (reopening the columns copied them out of the map again: 76 ms a refresh).
+    perdoc = copy.copy(reader._perdoc)
+    if hasattr(perdoc, "_segment"):
+        perdoc._segment = segment
+    else:
+        perdoc = reader._codec.per_document_reader(reader._storage, segment)
+    fresh._perdoc = perdoc
+    return fresh
 
 
 def _live_docnum(searcher, article_id: str) -> int | None:

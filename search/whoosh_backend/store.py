@@ -11,12 +11,14 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import shutil
 import time
 from pathlib import Path
 from typing import Iterator
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index
 
 from whoosh.fields import Schema
@@ -62,7 +64,14 @@ class IndexStore:
         path = self.current_dir()
         if path is None:
             raise IndexMissing(f"no index at {self.root}")
-        return whoosh_index.open_dir(str(path), schema=self.schema)
+        return self._open_dir(path)
+
+    def _open_dir(self, path: Path, mmap: bool = True) -> Index:
+        # With mmap, Whoosh copies each compound segment's whole terms file out of the map whenever
+        # a reader opens (BufferFile): 276 ms a reader on the 135k index, against 9 ms reading
+        # through the file. Searches run 20-40% faster over the copy, so searchers keep it (and
+        # reuse it across refreshes, backend.py); a writer, which only looks ids up, does not.
+        return FileStorage(str(path), supports_mmap=mmap).open_index(schema=self.schema)
 
     # -- writing -------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -112,11 +121,11 @@ class IndexStore:
         if path is None:
             path = self._new_generation()
             self._switch(path)
-        return whoosh_index.open_dir(str(path), schema=self.schema)
+        return self._open_dir(path, mmap=False)
 
     def new_generation(self) -> Index:
         """A fresh, empty index beside the live one. Call with the write lock held; `switch_to` it when done."""
-        return whoosh_index.open_dir(str(self._new_generation()), schema=self.schema)
+        return self._open_dir(self._new_generation(), mmap=False)
 
     def switch_to(self, ix: Index) -> None:
         """Make `ix` (from new_generation) the live index, then remove older generations."""
@@ -138,6 +147,32 @@ class IndexStore:
             elif child.name.startswith(f".{CURRENT}.") and child.is_symlink():
                 with contextlib.suppress(FileNotFoundError):
                     child.unlink()
+
+    def clean_orphans(self, ix: Index) -> list[str]:
+        """Remove the files in the live generation that its table of contents does not name: what
+        a writer killed during a merge or a commit left (new segment files, Whoosh's `*.tmp` posting
+        spills, which a killed merge of a large index left by the hundred megabytes). Call with
+        the write lock held, on the index `open_for_write` returned; the names removed."""
+        folder = Path(ix.storage.folder)
+        live = {segment.segment_id() for segment in ix._segments()}
+        generation = ix.latest_generation()
+        toc = re.compile(rf"^_{re.escape(ix.indexname)}_([0-9]+)\.toc$")
+        segment_file = re.compile(rf"^({re.escape(ix.indexname)}_[0-9a-z]+)\.")
+        removed = []
+        for child in folder.iterdir():
+            name = child.name
+            if name.startswith("."):
+                continue
+            if name.endswith(".tmp") and child.is_dir():
+                shutil.rmtree(child, ignore_errors=True)
+            elif (m := toc.match(name)) and int(m.group(1)) != generation:
+                child.unlink(missing_ok=True)
+            elif (m := segment_file.match(name)) and m.group(1) not in live:
+                child.unlink(missing_ok=True)
+            else:
+                continue
+            removed.append(name)
+        return removed
 
     def clean_up(self) -> None:
         """Remove what a killed writer left behind (a half-built `--rebuild` generation, a switch

@@ -3,20 +3,32 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
+import random
 import time
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from whoosh.index import Index, LockError
+from whoosh.reading import TermNotFound
+from whoosh.writing import NO_MERGE
 
-from ..article import Article
+from ..article import Article, is_under, origin_path
 from ..errors import StorageFull, WriteLockTimeout
 from ..fields import FIELDS, Fields
 from ..results import WriteReport
-from .schema import to_document
+from .journal import Journal
+from .schema import from_stored, to_document
 from .store import LOCK_TIMEOUT, IndexStore
 
+# A bulk run (`newsearch index`) that leaves more segments than this merges them all when it closes:
+# one segment searches markedly faster (DEPENDENCIES.md). An API write never does: a full merge of
+# 135,000 articles took over 30 s, longer than a request may run.
 MAX_SEGMENTS_AFTER_BULK = 3
+# Past this many segments, the API's background drainer merges the small ones (SMALL_MERGE_DOCS at
+# most in one go), so that a day of API writes does not leave hundreds of segments to search.
+MAX_SEGMENTS = 8
+SMALL_MERGE_DOCS = 10_000
 # Whoosh's in-memory posting buffer (its `limitmb`), split among the writer's processes. Past it
 # Whoosh spills sorted runs to disk and merges them at commit, which dominated bulk loads: on
 # Reuters (19,043 stories) a rebuild ran at 608 docs/s with 256 MB and 845 with 1,024 in one
@@ -49,13 +61,22 @@ class BulkWriter:
     Unchanged articles (same id and checksum) are skipped. Work is committed every `commit_every`
     changes, so a crash loses at most the uncommitted tail; `on_commit` is told which ids are
     durable: those a commit wrote, and those found unchanged (already in the index, perhaps from a
-    run killed after its commit and before it could say so). With `rebuild`, everything goes into a fresh generation that replaces the live index
-    only when `close()` succeeds.
+    run killed after its commit and before it could say so). With `rebuild`, everything goes into a
+    fresh generation that replaces the live index only when `close()` succeeds; the articles the API
+    wrote (journal.py; origin not a file) that the rebuild did not write are carried over from the
+    live generation first, and the journal is applied, so nothing acknowledged is lost by the switch.
+
+    With a `journal`, every commit first applies the API's journaled writes, in order; their reports
+    are in `journal_reports`, by entry name, once committed (for a rebuild: once switched in).
+
+    `merge`: "full" merges every segment at close when there are more than MAX_SEGMENTS_AFTER_BULK
+    (the indexer's end of run); "small" merges the smallest segments when there are more than
+    MAX_SEGMENTS (the API's background drainer); "none" never merges beyond Whoosh's own merge of
+    tiny segments (a write made on the request path).
 
     With `share_lock` (seconds; not for rebuilds), a long incremental run lets other writers in: it
     commits and releases the lock once it has held it that long, and takes it back (re-reading what
-    the others changed, and following a rebuild's switch) on its next write. Without it the lock is
-    held from start to close, and an API write waiting on it would time out during a long run.
+    the others changed, and following a rebuild's switch) on its next write.
     """
 
     def __init__(
@@ -70,19 +91,22 @@ class BulkWriter:
         share_lock: float | None = None,
         procs: int = 1,
         buffer_mb: int = BUFFER_MB,
+        journal: Journal | None = None,
+        merge: str = "none",
     ) -> None:
         self.store = store
         self.fields = fields
         self.rebuild = rebuild
         # A rebuild only adds documents, so it can let Whoosh analyse and write in `procs` processes,
-        # one segment each (measured on 10,000 Reuters stories: 818 -> 1,369 docs/s with 2). The
-        # segments are not merged: merging costs more than the indexing saved, and a few segments
-        # search nearly as fast (bench/latency).
+        # one segment each (measured on 10,000 Reuters stories: 818 -> 1,369 docs/s with 2).
         self.procs = procs if rebuild else 1
         self.limitmb = max(16, buffer_mb // self.procs)
         self.commit_every = commit_every
         self.on_commit = on_commit
+        self.journal = journal
+        self.merge = merge
         self.report = WriteReport()
+        self.journal_reports: dict[str, WriteReport] = {}
         self.lock_timeout = lock_timeout
         self.share_lock = None if rebuild else share_lock
         self._lock = store.write_lock(lock_timeout)
@@ -92,21 +116,35 @@ class BulkWriter:
         try:
             store.clean_up()  # a killed rebuild's generation; no other writer runs now
             self.ix: Index = store.new_generation() if rebuild else store.open_for_write()
-            self._known = {} if rebuild else _checksums(self.ix)
+            if not rebuild:
+                store.clean_orphans(self.ix)  # what a killed merge or commit left in the live generation
+            self._known = Checksums(self.ix)
         except BaseException:
             self._lock.__exit__(None, None, None)
             raise
         self._writer = None
+        self._buffered: set[str] = set()  # ids written since the last commit
         self._pending: list[str] = []  # changed since the last commit
         self._unchanged: list[str] = []  # already durable; told to on_commit with the next commit
+        self._applied: dict[str, WriteReport] = {}  # journal entries applied, not yet committed
+        self._applied_committed: dict[str, WriteReport] = {}  # a rebuild's: committed, not yet live
         self.seen: set[str] = set()
 
     def _w(self):
         if self._writer is None:
-            if self.procs > 1:
-                self._writer = self.ix.writer(limitmb=self.limitmb, procs=self.procs, multisegment=True)
-            else:
-                self._writer = self.ix.writer(limitmb=self.limitmb)
+            for _ in range(5):
+                if self.procs > 1:
+                    writer = self.ix.writer(limitmb=self.limitmb, procs=self.procs, multisegment=True)
+                else:
+                    writer = self.ix.writer(limitmb=self.limitmb)
+                segment = getattr(writer, "newsegment", None)
+                if segment is None or not self.ix.storage.file_exists(segment.make_filename(segment.COMPOUND_EXT)):
+                    break
+                # Whoosh names a new segment with the global `random`: a process that seeded it the
+                # same way twice (Hypothesis does, per example) would reuse a live segment's name.
+                writer.cancel()
+                random.seed(os.urandom(16))
+            self._writer = writer
         return self._writer
 
     # -- sharing the lock between commits (share_lock) ------------------------------------------
@@ -120,10 +158,12 @@ class BulkWriter:
         self._held_since = time.monotonic()
         try:
             if self.store.current_name() != Path(self.ix.storage.folder).name:
+                self._known.close()
                 self.ix.close()  # another process rebuilt the index meanwhile: write to the live one
                 self.ix = self.store.open_for_write()
-            if refresh:
-                self._known = _checksums(self.ix)
+                self._known = Checksums(self.ix)
+            elif refresh:
+                self._known.reopen(self.ix)
         except BaseException:
             self._unlock()
             raise
@@ -141,44 +181,57 @@ class BulkWriter:
     def add(self, article: Article) -> str:
         """Add or update one article; returns 'added', 'updated' or 'unchanged'."""
         self._relock()
-        outcome = self._add(article)
+        self.seen.add(article.id)
+        outcome = self._write(article)
+        if outcome == "unchanged":
+            self._unchanged.append(article.id)
+        else:
+            self._note(article.id)
+        getattr(self.report, outcome).append(article.id)
         self._maybe_share()
         return outcome
 
-    def _add(self, article: Article) -> str:
-        self.seen.add(article.id)
+    def _write(self, article: Article) -> str:
         previous = self._known.get(article.id)
         if previous == article.checksum:
-            self.report.unchanged.append(article.id)
-            self._unchanged.append(article.id)
             return "unchanged"
+        if article.id in self._buffered:
+            # Whoosh deletes only from committed segments: a second version of an id written since
+            # the last commit (a journaled update of what this run just wrote) needs that commit.
+            self._flush()
         doc = to_document(article, self.fields)
         if previous is None:
             self._w().add_document(**doc)
-            self.report.added.append(article.id)
-            outcome = "added"
         else:
             self._w().update_document(**doc)
-            self.report.updated.append(article.id)
-            outcome = "updated"
         self._known[article.id] = article.checksum
-        self._note(article.id)
-        return outcome
+        self._buffered.add(article.id)
+        return "added" if previous is None else "updated"
 
     def delete(self, article_id: str) -> bool:
         self._relock()
-        if article_id not in self._known:
+        if not self._remove(article_id):
             return False
-        self._w().delete_by_term("id", article_id)
-        del self._known[article_id]
         self.report.deleted.append(article_id)
         self._note(article_id)
         return True
 
-    def prune(self) -> list[str]:
-        """Delete every article not added (or seen unchanged) through this writer."""
+    def _remove(self, article_id: str) -> bool:
+        if self._known.get(article_id) is None:
+            return False
+        if article_id in self._buffered:
+            self._flush()
+        self._w().delete_by_term("id", article_id)
+        self._known[article_id] = None
+        return True
+
+    def prune(self, under: Iterable[str]) -> list[str]:
+        """Delete every article read from a file under one of `under` (absolute paths) that was not
+        added (or seen unchanged) through this writer. Articles the API wrote are never pruned."""
         self._relock()
-        gone = [i for i in list(self._known) if i not in self.seen]
+        roots = list(under)
+        gone = [article_id for article_id, origin in self._known.origins(self.ix)
+                if article_id not in self.seen and (path := origin_path(origin)) is not None and is_under(path, roots)]
         for article_id in gone:
             self.delete(article_id)
         return gone
@@ -190,34 +243,110 @@ class BulkWriter:
         if not self.rebuild and len(self._pending) >= self.commit_every:
             self.commit()
 
-    def commit(self, optimize: bool = False) -> None:
+    # -- the journal ---------------------------------------------------------------------------
+    def apply_journal(self) -> None:
+        """Apply the journaled API writes not applied yet, oldest first (the lock is held)."""
+        if self.journal is None:
+            return
+        for entry in self.journal.pending():
+            if entry.name in self._applied or entry.name in self._applied_committed:
+                continue
+            report = WriteReport()
+            for op, value in entry.ops:
+                if op == "add":
+                    getattr(report, self._write(value)).append(value.id)
+                elif self._remove(value):
+                    report.deleted.append(value)
+            self._applied[entry.name] = report
+
+    def _carry_over(self) -> None:
+        """Into a rebuild: the live generation's API-written articles the rebuild did not write."""
+        try:
+            live = self.store.open()
+        except Exception:  # no live index yet: nothing to carry
+            return
+        try:
+            with live.reader() as reader:
+                for docnum in reader.all_doc_ids():
+                    stored = reader.stored_fields(docnum)
+                    if stored.get("id") in self.seen or origin_path(stored.get("origin")) is not None:
+                        continue
+                    article = from_stored(stored, self.fields)
+                    self._write(article)
+                    self.report.carried.append(article.id)
+        finally:
+            live.close()
+
+    # -- committing ----------------------------------------------------------------------------
+    def _flush(self, mergetype=None) -> None:
+        """Commit what is buffered; tell on_commit which ids are durable."""
         if self._writer is not None:
             writer, self._writer = self._writer, None
             try:
-                writer.commit(optimize=optimize)
+                if mergetype is not None:
+                    writer.commit(mergetype=mergetype)
+                elif self.merge == "none":
+                    writer.commit(mergetype=NO_MERGE)
+                else:
+                    writer.commit()
             except BaseException:
-                _release(writer)  # a failed commit (a full disk) must not keep Whoosh's lock held
+                _cancel(writer)  # a failed commit (a full disk) must not keep Whoosh's lock held
                 raise
-        elif optimize:
-            self.ix.optimize()
+            self._known.reopen(self.ix)
+        self._buffered.clear()
         durable = self._unchanged + self._pending
+        self._pending, self._unchanged = [], []
+        self._applied_committed.update(self._applied)
+        self._applied = {}
         if durable and self.on_commit:
             self.on_commit(durable)
-        self._pending, self._unchanged = [], []
+
+    def commit(self, optimize: bool = False) -> None:
+        if not self.rebuild:
+            self.apply_journal()
+        self._flush()
+        if optimize:
+            self.ix.optimize()
+        if not self.rebuild:
+            self._forget_applied()
+
+    def _forget_applied(self) -> None:
+        """The applied journal entries are committed and live: remove them, keep their reports."""
+        if self.journal is not None and self._applied_committed:
+            self.journal.remove(list(self._applied_committed))
+            for report in self._applied_committed.values():
+                report.committed = True
+            self.journal_reports.update(self._applied_committed)
+            self._applied_committed = {}
+
+    def _merge(self) -> None:
+        segments = self.ix._segments()
+        if self.merge == "full" and len(segments) > MAX_SEGMENTS_AFTER_BULK:
+            self.ix.optimize()
+        elif self.merge == "small" and len(segments) > MAX_SEGMENTS:
+            self._w()
+            self._flush(mergetype=merge_small_segments)
 
     def close(self) -> WriteReport:
         try:
             self._relock(refresh=False)
-            # A bulk load leaves many segments, and one segment searches markedly faster
-            # (DEPENDENCIES.md): merge them when this run wrote several.
-            self.commit()
-            if len(self.ix._segments()) > MAX_SEGMENTS_AFTER_BULK:
-                self.ix.optimize()
             if self.rebuild:
+                self._carry_over()
+                self.apply_journal()
+                self._flush()
+                self._merge()
                 self.store.switch_to(self.ix)
+                self._forget_applied()
+            else:
+                self.commit()
+                self._merge()
             self.report.committed = True
             return self.report
         finally:
+            if self._writer is not None:  # a commit that failed: release Whoosh's own lock too
+                _cancel(self._writer)
+                self._writer = None
+            self._known.close()
             self.ix.close()
             self._unlock()
 
@@ -229,6 +358,7 @@ class BulkWriter:
             if self.rebuild:
                 self.store.discard(self.ix)
         finally:
+            self._known.close()
             self.ix.close()
             self._unlock()
 
@@ -242,19 +372,84 @@ class BulkWriter:
             self.abort()
 
 
-def _release(writer) -> None:
-    """Give up a Whoosh writer whose commit failed: its segment is dropped, its lock released."""
-    with contextlib.suppress(Exception):
+def _cancel(writer) -> None:
+    """Drop a Whoosh writer whatever state a failed commit left it in, releasing its lock."""
+    try:
         writer.cancel()
-    with contextlib.suppress(Exception):
-        writer.writelock.release()
+    except Exception:
+        lock = getattr(writer, "writelock", None)
+        if lock is not None:
+            try:
+                lock.release()
+            except Exception:
+                pass
 
 
-def _checksums(ix: Index) -> dict[str, str]:
-    """id -> checksum of every live document, read from the sortable columns (no stored-field loads)."""
-    with ix.reader() as reader:
-        if reader.doc_count() == 0:
-            return {}
-        ids = reader.column_reader("id")
-        sums = reader.column_reader("checksum")
-        return {ids[d]: sums[d] for d in reader.all_doc_ids()}
+def merge_small_segments(writer, segments):
+    """Whoosh merge policy: when there are more than MAX_SEGMENTS, merge the smallest segments into
+    one, at most SMALL_MERGE_DOCS documents' worth, leaving the large ones alone. Bounded work, so
+    it can run beside a server (a full merge of 135,000 articles took over 30 s)."""
+    from whoosh.reading import SegmentReader
+
+    if len(segments) <= MAX_SEGMENTS:
+        return list(segments)
+    ordered = sorted(segments, key=lambda s: s.doc_count_all())
+    merged, total = [], 0
+    for segment in ordered[:-1]:  # never the largest
+        if merged and total + segment.doc_count_all() > SMALL_MERGE_DOCS:
+            break
+        merged.append(segment)
+        total += segment.doc_count_all()
+    if len(merged) < 2:
+        return list(segments)
+    for segment in merged:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [s for s in segments if s not in merged]
+
+
+class Checksums:
+    """id -> checksum of the index's live documents, looked up one id at a time: a write of a few
+    articles into a large index reads a few postings, not a column of every id. Changes made
+    through the writer since the last commit override what the reader says."""
+
+    def __init__(self, ix: Index) -> None:
+        self._reader = ix.reader()
+        self._sums = None
+        self._changed: dict[str, str | None] = {}
+
+    def get(self, article_id: str) -> str | None:
+        if article_id in self._changed:
+            return self._changed[article_id]
+        reader = self._reader
+        if reader.doc_count_all() == 0:
+            return None
+        try:
+            docnums = list(reader.postings("id", article_id).all_ids())
+        except TermNotFound:
+            return None
+        for docnum in docnums:
+            if not reader.is_deleted(docnum):
+                if self._sums is None:
+                    self._sums = reader.column_reader("checksum")
+                return self._sums[docnum]
+        return None
+
+    def __setitem__(self, article_id: str, checksum: str | None) -> None:
+        self._changed[article_id] = checksum
+
+    def origins(self, ix: Index) -> list[tuple[str, str | None]]:
+        """(id, origin) of every live document, as committed (commit before asking)."""
+        with ix.reader() as reader:
+            return [(stored.get("id"), stored.get("origin")) for _, stored in reader.iter_docs()]
+
+    def reopen(self, ix: Index) -> None:
+        """Read the index as committed now (after a commit, or after another writer's)."""
+        self.close()
+        self._reader = ix.reader()
+        self._sums = None
+        self._changed = {}
+
+    def close(self) -> None:
+        self._reader.close()

@@ -1,4 +1,6 @@
 """Writing over HTTP: keys, single and batch writes, raw text through the indexer pipeline, PUT, DELETE."""
+import time
+
 import falcon
 import pytest
 from falcon import testing
@@ -26,7 +28,7 @@ def test_write_with_key_is_found_by_the_next_search(writer, auth):
     assert total(writer, "zanzibar") == 0
     response = writer.simulate_post("/v1/articles", json=ARTICLE, headers=auth)
     assert response.status_code == 201, response.text
-    assert response.json["committed"] is True
+    assert response.json["committed"] is True and response.json["visible"] is True
     assert response.json["added"] == ["api-test-1"] and response.json["ids"] == ["api-test-1"]
     assert response.headers["location"] == "/v1/articles/api-test-1"
     assert total(writer, "zanzibar") == 1
@@ -162,13 +164,27 @@ def test_raw_html_without_article_text_is_rejected(writer, auth):
     assert response.status_code == 400 and response.json["title"] == "Invalid article"
 
 
-def test_a_busy_index_answers_503_with_retry_after(index_copy, auth):
-    client = testing.TestClient(
-        create_app(Config(index=index_copy, api_keys=("test-write-key-0123456789",), write_lock_timeout=0.1))
-    )
+def test_a_busy_index_still_acknowledges_a_durable_write_that_lands_when_free(index_copy, auth):
+    client = testing.TestClient(create_app(Config(index=index_copy, api_keys=("test-write-key-0123456789",), write_wait=0.3)))
     with IndexStore(index_copy).write_lock():  # another writer (e.g. `newsearch index`) holds the index
+        started = time.monotonic()
         response = client.simulate_post("/v1/articles", json=ARTICLE, headers=auth)
-    assert response.status_code == 503
-    assert response.headers["retry-after"]
-    assert response.json["title"] == "Index busy"
-    assert client.simulate_post("/v1/articles", json=ARTICLE, headers=auth).status_code == 201
+        assert time.monotonic() - started < 5  # it never waited for the lock
+        assert response.status_code == 201, response.text
+        assert response.json["committed"] is True and response.json["visible"] is False
+        assert response.json["added"] == ["api-test-1"]
+        waited = client.simulate_put("/v1/articles/api-test-2", params={"wait": "true"}, headers=auth,
+                                     json={**ARTICLE, "id": "api-test-2"})
+        assert waited.status_code == 201 and waited.json["visible"] is False  # waited 0.3 s, then answered
+        assert client.simulate_get("/v1/articles/api-test-1").status_code == 404
+    # Released: the next write applies the journal in order, ours and the earlier ones.
+    response = client.simulate_post("/v1/articles", params={"wait": "true"}, headers=auth,
+                                    json={**ARTICLE, "id": "api-test-3"})
+    assert response.json["visible"] is True
+    for article_id in ("api-test-1", "api-test-2", "api-test-3"):
+        assert client.simulate_get(f"/v1/articles/{article_id}").status_code == 200
+
+
+def test_wait_must_be_a_boolean(writer, auth):
+    response = writer.simulate_post("/v1/articles", params={"wait": "soon"}, json=ARTICLE, headers=auth)
+    assert response.status_code == 400 and response.json["invalid_params"][0]["name"] == "wait"

@@ -1,4 +1,7 @@
 """Writes through the engine, seen by readers without a restart."""
+import dataclasses
+import time
+
 import pytest
 
 from search.article import Article
@@ -47,13 +50,24 @@ def test_a_second_engine_sees_commits_from_another(tmp_path):
     assert reader_side.generation() != generation
 
 
+def read_from(folder, articles: list[Article]) -> list[Article]:
+    """The articles as `newsearch index` would have read them: each from a file under `folder`."""
+    return [dataclasses.replace(a, origin=f"{folder}/{a.id}.txt", checksum="") for a in articles]
+
+
+def index_files(engine, articles: list[Article]) -> None:
+    with engine.writer() as w:
+        for article in articles:
+            w.add(article)
+
+
 def test_rebuild_switches_atomically_and_readers_follow(tmp_path):
     engine = open_engine(tmp_path / "ix", refresh_interval=0)
-    engine.add(load_articles())
+    index_files(engine, read_from(tmp_path / "corpus", load_articles()))
     old_dir = engine.store.current_dir()
     assert engine.search(SearchRequest()).total == 5
     with engine.writer(WriteOptions(rebuild=True)) as w:
-        for article in load_articles()[:3]:
+        for article in read_from(tmp_path / "corpus", load_articles()[:3]):
             w.add(article)
         # mid-rebuild, readers still see the whole live index
         assert open_engine(tmp_path / "ix").search(SearchRequest()).total == 5
@@ -74,18 +88,56 @@ def test_failed_rebuild_leaves_live_index(tmp_path):
     assert [p.name for p in (tmp_path / "ix").iterdir() if p.name.startswith("gen-")] == [live.name]
 
 
-def test_prune_deletes_what_was_not_seen(fresh_engine):
-    with fresh_engine.writer() as w:
-        for article in load_articles()[:2]:
-            w.add(article)
-        gone = w.prune()
-    assert len(gone) == 3
-    assert fresh_engine.search(SearchRequest()).total == 2
+def test_rebuild_keeps_what_the_api_wrote(tmp_path):
+    engine = open_engine(tmp_path / "ix", refresh_interval=0)
+    files = read_from(tmp_path / "corpus", load_articles()[:3])
+    index_files(engine, files)
+    api = load_articles()[3:]  # written through the API: origin a URL or relative, not a file
+    engine.add(api)
+    with engine.writer(WriteOptions(rebuild=True)) as w:
+        w.add(files[0])
+    assert sorted(w.report.carried) == sorted(a.id for a in api)
+    assert {h.id for h in engine.search(SearchRequest()).hits} == {files[0].id, *(a.id for a in api)}
+    assert engine.get(api[0].id) == api[0]
+
+
+def test_prune_deletes_only_what_came_from_the_pruned_paths(tmp_path):
+    engine = open_engine(tmp_path / "ix", refresh_interval=0)
+    seeds = load_articles()
+    here, elsewhere = read_from(tmp_path / "here", seeds[:3]), read_from(tmp_path / "elsewhere", seeds[3:4])
+    index_files(engine, here + elsewhere)
+    engine.add(seeds[4])  # through the API
+    with engine.writer() as w:
+        w.add(here[0])
+        gone = w.prune([str(tmp_path / "here")])
+    assert sorted(gone) == sorted(a.id for a in here[1:])
+    assert {h.id for h in engine.search(SearchRequest()).hits} == {here[0].id, elsewhere[0].id, seeds[4].id}
+    with engine.writer() as w:  # a path that is a prefix of another's name is not its parent
+        assert w.prune([str(tmp_path / "her")]) == []
 
 
 def test_writers_are_serialised(tmp_path):
     engine = open_engine(tmp_path / "ix", refresh_interval=0, lock_timeout=0.2)
     with engine.writer():
         with pytest.raises(WriteLockTimeout):
-            engine.add(Article(id="x", title="t", body="b"))
-    assert engine.add(Article(id="x", title="t", body="b")).added == ["x"]
+            with engine.writer():
+                pass
+
+
+def test_an_api_write_never_waits_for_the_lock_and_lands_when_it_is_free(tmp_path):
+    engine = open_engine(tmp_path / "ix", refresh_interval=0, lock_timeout=0.2)
+    with engine.writer():
+        report = engine.add(Article(id="x", title="Journaled", body="b"))
+        assert report.committed and not report.visible and report.added == ["x"]
+        with pytest.raises(ArticleNotFound):
+            engine.get("x")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            assert engine.get("x").title == "Journaled"
+            break
+        except ArticleNotFound:
+            time.sleep(0.05)
+    else:
+        raise AssertionError("the journaled write was not applied once the lock was free")
+    assert engine.journal.names() == []
