@@ -83,9 +83,11 @@ proc_name = "newsearch"
 
 def post_worker_init(worker):
     # Remember the request each worker is computing, so that worker_abort below can answer it.
-    from api.worker_timeout import InFlight
+    from api.worker_timeout import InFlight, watch
 
     worker.wsgi = worker.inflight = InFlight(worker.wsgi)
+    if worker.cfg.threads > 1:  # gthread: the master never stops a stuck request thread; watch them here
+        watch(worker, worker.inflight, timeout)
 
 
 def worker_abort(worker):
