@@ -32,6 +32,7 @@ class Config:
     max_batch_size: int = default("NEWSEARCH_MAX_BATCH_SIZE")
     write_lock_timeout: float = default("NEWSEARCH_WRITE_LOCK_TIMEOUT")
     write_wait: float = default("NEWSEARCH_WRITE_WAIT")
+    raw_seconds: float = default("NEWSEARCH_RAW_SECONDS")
     cache_max_age: int = default("NEWSEARCH_CACHE_MAX_AGE")
     key_secret: str | None = field(default=None, repr=False)  # signs scoped search keys
     backend: str | None = None  # an OpenSearch URL or another index path; None: `index`
@@ -59,6 +60,7 @@ class Config:
             max_batch_size=env["NEWSEARCH_MAX_BATCH_SIZE"],
             write_lock_timeout=env["NEWSEARCH_WRITE_LOCK_TIMEOUT"],
             write_wait=env["NEWSEARCH_WRITE_WAIT"],
+            raw_seconds=env["NEWSEARCH_RAW_SECONDS"],
             cache_max_age=env["NEWSEARCH_CACHE_MAX_AGE"],
             key_secret=env["NEWSEARCH_KEY_SECRET"],
             backend=env["NEWSEARCH_BACKEND"],
