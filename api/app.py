@@ -7,6 +7,8 @@ else wires things together.
 """
 from __future__ import annotations
 
+import errno
+import threading
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -14,7 +16,7 @@ import falcon
 
 from search.backend import SearchBackend
 from search.engine import open_engine
-from search.errors import BackendUnavailable, IndexMissing, OutOfScope, UnknownFacet, WriteLockTimeout
+from search.errors import BackendUnavailable, IndexMissing, OutOfScope, SearchTimeout, StorageFull, UnknownFacet, WriteLockTimeout
 
 from .auth import KeyAuth, KeyRing
 from .config import Config
@@ -50,7 +52,8 @@ def create_app(
     worker serves, so a preloading server never shares a searcher across a fork."""
     config = config or Config.from_env()
     clock = clock or (lambda: datetime.now(timezone.utc))
-    engine = engine or open_engine(config.location, lock_timeout=config.write_lock_timeout)
+    engine = engine or open_engine(config.location, lock_timeout=config.write_lock_timeout,
+                                   search_timeout=config.search_timeout)
     prepare = prepare or pipeline_prepare()
 
     app = falcon.App(
@@ -69,9 +72,12 @@ def create_app(
     # Backend errors (search/errors.py), whichever backend raised them: never a 500.
     app.add_error_handler(IndexMissing, _index_missing)
     app.add_error_handler(BackendUnavailable, _backend_unavailable)
+    app.add_error_handler(SearchTimeout, _search_timeout)  # Falcon picks the most specific class's handler
     app.add_error_handler(WriteLockTimeout, _index_busy)
     app.add_error_handler(OutOfScope, _out_of_scope)
     app.add_error_handler(UnknownFacet, _unknown_facet)
+    app.add_error_handler(StorageFull, _storage_full)
+    app.add_error_handler(OSError, _os_error)  # a full disk wherever it shows up; any other: the catch-all
 
     writes = ArticleWrites(engine, config, prepare)
     routes: list[tuple[str, object]] = [
@@ -113,6 +119,24 @@ def _backend_unavailable(req, resp, error, params) -> None:
                   slug="backend-unavailable", headers={"Retry-After": "5"})
 
 
+def _search_timeout(req, resp, error, params) -> None:
+    raise Problem(503, "Search took too long",
+                  "The search did not finish within its time budget; retry shortly, or narrow the query "
+                  "(fewer wildcards, shorter phrases).", slug="search-timeout", headers={"Retry-After": "2"})
+
+
+def _storage_full(req, resp, error, params) -> None:
+    raise Problem(507, "Insufficient storage",
+                  "The disk that holds the index is full: nothing was written. Free space on the server, then retry.",
+                  slug="storage-full", headers={"Retry-After": "60"})
+
+
+def _os_error(req, resp, error, params) -> None:
+    if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        _storage_full(req, resp, error, params)
+    handle_unexpected(req, resp, error, params)
+
+
 def _index_busy(req, resp, error, params) -> None:
     raise index_busy()
 
@@ -128,20 +152,28 @@ def _unknown_facet(req, resp, error, params) -> None:
 def pipeline_prepare(entities: bool = True) -> Prepare:
     """Raw text/HTML -> Article through the indexer pipeline (`newsearch index` runs the same steps).
 
-    The NER model loads on the first raw article a worker receives, not at start-up."""
+    `prepare.entities(articles)` fills people, organisations and places of ready-field articles that
+    came without them, with the same extractor. The NER model loads on the first article a worker
+    receives that needs it, not at start-up. Threaded workers run one pipeline at a time per process:
+    the model loads once, and spaCy is not promised to be safe for concurrent calls."""
     extractor = None
+    one_at_a_time = threading.Lock()
+
+    def loaded():
+        nonlocal extractor
+        if entities and extractor is None:
+            from indexer.entities import EntityExtractor
+
+            extractor = EntityExtractor()
+        return extractor
 
     def prepare(items: list[dict]) -> list:
-        nonlocal extractor
         from search.article import Article
 
         from indexer.pipeline import Options, process_chunk
         from indexer.readers import RawDocument
 
-        if entities and extractor is None:
-            from indexer.entities import EntityExtractor
-
-            extractor = EntityExtractor()
+        extractor = loaded()
         raws = []
         for position, item in enumerate(items):
             fields = {k: item[k] for k in ("id", "url", "title", "source", "author") if item.get(k)}
@@ -158,4 +190,12 @@ def pipeline_prepare(entities: bool = True) -> Prepare:
         outcomes = process_chunk(raws, Options(entities=entities), extractor)
         return [o if isinstance(o, Article) else o.reason for o in outcomes]
 
+    def add_entities(articles: list) -> None:
+        from indexer.pipeline import add_entities as fill
+
+        if entities and articles:
+            fill(articles, loaded())
+
+    prepare.entities = add_entities
+    prepare.entity_fields = ("people", "organizations", "places")  # what add_entities fills
     return prepare

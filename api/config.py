@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from search.settings import SettingError, default, values
+from search.settings import KEY_SECRET_MIN_BYTES, SettingError, default, public_url, secret, values
 
 
 class ConfigError(SettingError):
@@ -34,8 +34,24 @@ class Config:
     write_wait: float = default("NEWSEARCH_WRITE_WAIT")
     raw_seconds: float = default("NEWSEARCH_RAW_SECONDS")
     cache_max_age: int = default("NEWSEARCH_CACHE_MAX_AGE")
+    search_timeout: float = default("NEWSEARCH_SEARCH_TIMEOUT")
     key_secret: str | None = field(default=None, repr=False)  # signs scoped search keys
     backend: str | None = None  # an OpenSearch URL or another index path; None: `index`
+    public_url: str | None = None  # base of every absolute URL the API writes; None: the request's Host
+
+    def __post_init__(self) -> None:
+        # The table refuses a short NEWSEARCH_KEY_SECRET; a Config built in code is held to the same
+        # rule, so that no server runs with a secret that then fails on every unknown bearer token.
+        if self.public_url is not None:
+            try:
+                object.__setattr__(self, "public_url", public_url(self.public_url))
+            except ValueError as error:
+                raise ConfigError(f"NEWSEARCH_PUBLIC_URL {error}, not {self.public_url!r}") from None
+        if self.key_secret:
+            try:
+                secret(KEY_SECRET_MIN_BYTES)(self.key_secret)
+            except ValueError as error:
+                raise ConfigError(f"NEWSEARCH_KEY_SECRET {error}") from None
 
     @property
     def location(self) -> str | Path:
@@ -62,6 +78,8 @@ class Config:
             write_wait=env["NEWSEARCH_WRITE_WAIT"],
             raw_seconds=env["NEWSEARCH_RAW_SECONDS"],
             cache_max_age=env["NEWSEARCH_CACHE_MAX_AGE"],
+            search_timeout=env["NEWSEARCH_SEARCH_TIMEOUT"],
             key_secret=env["NEWSEARCH_KEY_SECRET"],
             backend=env["NEWSEARCH_BACKEND"],
+            public_url=env["NEWSEARCH_PUBLIC_URL"],
         )

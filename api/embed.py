@@ -49,8 +49,8 @@ from search.results import Hit, SearchResults
 from . import schemas
 from .auth import QUERY_KEY
 from .config import Config
-from .middleware import etag_matches
-from .resources import OPTIONAL_KEY, Operation, apply_scope, load_query
+from .middleware import add_vary, etag_matches
+from .resources import OPTIONAL_KEY, Operation, apply_scope, load_query, public_base
 
 STATIC = Path(__file__).resolve().parent / "static"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -76,7 +76,7 @@ def add_embed_routes(app: falcon.App, engine: Engine, config: Config, clock: Clo
     routes: list[tuple[str, object]] = [
         ("/widget.js", widget),
         ("/embed", EmbedPage(config, widget.tag, engine.fields.filter_names)),
-        ("/opensearch.xml", OpenSearchDescription()),
+        ("/opensearch.xml", OpenSearchDescription(config)),
         ("/v1/suggest/opensearch", OpenSearchSuggestions(engine, config)),
         ("/v1/search.atom", AtomSearch(engine, config, clock)),
     ]
@@ -131,7 +131,7 @@ class WidgetResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         use_gzip = "gzip" in (req.get_header("Accept-Encoding") or "").lower()
         tag = self.gzip_tag if use_gzip else self.tag
-        resp.set_header("Vary", "Accept-Encoding")
+        add_vary(resp, "Accept-Encoding")  # CORS adds Origin
         resp.set_header("ETag", tag)
         if req.get_param("v") == self.version:
             resp.cache_control = ["public", "max-age=31536000", "immutable"]
@@ -175,6 +175,7 @@ class EmbedPage:
                  path: Path = STATIC / "embed.html") -> None:
         self.filter_names = filter_names
         self.template = path.read_text("utf-8")
+        self.base = config.public_url or ""  # absolute with NEWSEARCH_PUBLIC_URL, else root-relative: never Host
         self.widget_version = widget_tag.strip('"')[:16]
         ancestors = " ".join(config.cors_origins) if config.cors_origins else "'none'"
         self.csp = "; ".join(
@@ -205,7 +206,9 @@ class EmbedPage:
             if value and len(value) <= 4096:
                 attrs[f"data-{name}"] = value
         rendered = " ".join(f'{name}="{html.escape(value, quote=True)}"' for name, value in attrs.items())
-        page = self.template.replace("{{widget_src}}", f"/widget.js?v={self.widget_version}").replace("{{widget_attrs}}", rendered)
+        page = (self.template.replace("{{base}}", self.base)
+                .replace("{{widget_src}}", f"{self.base}/widget.js?v={self.widget_version}")
+                .replace("{{widget_attrs}}", rendered))
         resp.content_type = "text/html; charset=utf-8"
         resp.set_header("Content-Security-Policy", self.csp)
         if self.deny_frames:
@@ -246,8 +249,11 @@ class OpenSearchDescription:
 
     public = True
 
+    def __init__(self, config: Config = Config()) -> None:
+        self.config = config
+
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        base = req.prefix
+        base, from_host = public_base(self.config, req)
         root = etree.Element(f"{{{OPENSEARCH_NS}}}OpenSearchDescription", nsmap={None: OPENSEARCH_NS})
 
         def add(tag: str, text: str | None = None, **attrs) -> etree._Element:
@@ -271,8 +277,10 @@ class OpenSearchDescription:
         add("Language", "*")
         data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
         tag = _strong_tag(data)
-        resp.set_header("ETag", tag)
-        resp.cache_control = ["public", "max-age=86400"]
+        resp.set_header("ETag", tag)  # the body's: a different Host gives a different tag
+        # With NEWSEARCH_PUBLIC_URL the document is the same for every request: cacheable by anyone.
+        # Without it, its URLs come from the Host header, so no shared cache may keep it for others.
+        resp.cache_control = ["private", "no-cache"] if from_host else ["public", "max-age=86400"]
         if etag_matches(req.get_header("If-None-Match"), tag):
             resp.status = falcon.HTTP_304
             return
@@ -355,8 +363,11 @@ class AtomSearch:
         request.facets = ()  # a feed shows no facets: skip counting them
         request = apply_scope(req.context.get("scope"), request)  # the scope: set by KeyAuth
         results = self.engine.search(request)
+        base, from_host = public_base(self.config, req)
+        if from_host:  # links from the Host header: for this client only (ConditionalGet set `public`)
+            resp.cache_control = ["private", "no-cache"]
         resp.content_type = f"{ATOM}; charset=utf-8"
-        resp.data = atom_feed(results, req.prefix, req.path, _pairs(req), self.config.result_window, self.clock())
+        resp.data = atom_feed(results, base, req.path, _pairs(req), self.config.result_window, self.clock())
 
     on_head = on_get
 
@@ -444,7 +455,8 @@ def atom_feed(results: SearchResults, base: str, path: str, params: list[tuple[s
             sub(entry, "link", rel="alternate", type="application/json", href=article_api)
         if hit.author:
             sub(sub(entry, "author"), "name", hit.author)
-        sub(entry, "category", term=_xml_text(hit.source), label=_xml_text(hit.source))
+        if hit.source:  # an article with no evidence of its publisher has no category, not one called "unknown"
+            sub(entry, "category", term=_xml_text(hit.source), label=_xml_text(hit.source))
         sub(entry, "summary", snippet_text(hit) or hit.title, type="text")
     return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 

@@ -1,22 +1,53 @@
 """gunicorn settings: `gunicorn -c api/gunicorn.conf.py api.wsgi:app` (what `newsearch serve` runs).
 
-Environment: NEWSEARCH_BIND, NEWSEARCH_WORKERS, NEWSEARCH_TIMEOUT and NEWSEARCH_LOG_LEVEL, read
+Environment: NEWSEARCH_BIND, NEWSEARCH_WORKERS, NEWSEARCH_THREADS, NEWSEARCH_TIMEOUT and NEWSEARCH_LOG_LEVEL, read
 (and checked) through the settings table in search/settings.py, which has their defaults; the app's
 own settings are in api/config.py, from the same table.
 """
-from search.settings import values
+import sys
 
-_env = values("server")  # a bad value stops the server here, naming the variable
+from search.settings import SettingError, values
+
+# A bad value stops the server here with one line naming the variable (the app's settings are
+# checked too, before any worker starts: a short NEWSEARCH_KEY_SECRET, a '*' origin...).
+try:
+    _env = values("server")
+    values("app")
+except SettingError as _error:
+    print(f"newsearch: {_error}", file=sys.stderr)
+    raise SystemExit(2) from None
 
 bind = _env["NEWSEARCH_BIND"]
 
-# Sync workers: a search is milliseconds of CPU in Whoosh, so threads or async would only add
-# overhead (measured in DEPENDENCIES.md: sync beats gthread on this kind of load). One worker per
-# core keeps every core busy on searches; one extra covers the time a worker spends not computing
-# (waiting on a slow client, fsync on a write, the write lock). More than that only adds context
-# switches and one more searcher with its own facet arrays in memory per worker.
-worker_class = "sync"
+# Threaded workers (gthread), so that a slow client never holds a whole worker. With sync workers
+# each connection owns its worker until the request is read and the answer written: 3 idle
+# connections (or clients sending their headers a byte at a time, or never reading the answer)
+# took all of them (issue 11). A gthread worker waits for idle connections in its event loop
+# (after 5 s in a thread, gunicorn moves a connection that sent nothing back to the poller, and
+# closes it after `keepalive`), and a client that trickles or does not read holds one thread of 32,
+# not the process. bench/slowclients.py measures it: 50 such clients on the 135k-article index
+# leave /health and searches under 100 ms (p95); with sync workers, nothing answered for 60 s.
+# CPU work does not gain from the threads: the Whoosh backend lets one read at a time use its
+# searcher (search/whoosh_backend/backend.py), so each process still computes one search at a time,
+# one process per core as before; bench/http.py shows no loss in req/s (kept-alive connections,
+# which sync workers close after every request, make up for the thread hand-off).
+worker_class = "gthread"
 workers = _env["NEWSEARCH_WORKERS"]  # default: cores + 1
+threads = _env["NEWSEARCH_THREADS"]  # per worker: what slow clients can hold before requests queue
+# Connections a worker keeps (in threads, kept alive, or waiting for their first byte) before it
+# stops accepting and leaves new ones to the other workers.
+worker_connections = 1000
+# A client that stops reading its answer (or sending its body) gives up its thread after this long.
+CLIENT_TIMEOUT = 30.0
+
+
+def pre_request(worker, req):
+    # The connection's socket: each send of the answer and each read of the body waits at most
+    # CLIENT_TIMEOUT (sendall as a whole, Python >= 3.5), so a client that never reads lets go.
+    sock = getattr(req.unreader, "sock", None)
+    if sock is not None:
+        sock.settimeout(CLIENT_TIMEOUT)
+
 
 # A request that takes longer than this is a stuck worker: it is killed and replaced. Writes wait
 # at most NEWSEARCH_WRITE_LOCK_TIMEOUT (10 s) for another writer, well inside it (30 s by default).
@@ -47,6 +78,22 @@ access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 errorlog = "-"
 loglevel = _env["NEWSEARCH_LOG_LEVEL"]
 proc_name = "newsearch"
+
+
+def post_worker_init(worker):
+    # Remember the request each worker is computing, so that worker_abort below can answer it.
+    from api.worker_timeout import InFlight
+
+    worker.wsgi = worker.inflight = InFlight(worker.wsgi)
+
+
+def worker_abort(worker):
+    # gunicorn kills a worker past `timeout` (SIGABRT): the client gets a 503 problem+json, not
+    # gunicorn's HTML 500 (api/worker_timeout.py). Searches stop long before, at NEWSEARCH_SEARCH_TIMEOUT.
+    from api.worker_timeout import answer_killed
+
+    if answer_killed(getattr(worker, "inflight", None), timeout):
+        worker.log.warning("worker %s ran past the %s s timeout: answered 503", worker.pid, timeout)
 
 
 def post_fork(server, worker):

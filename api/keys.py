@@ -32,10 +32,11 @@ from datetime import date, datetime, time, timezone
 from search.errors import OutOfScope
 from search.fields import FIELDS
 from search.request import SearchRequest
+from search.settings import KEY_SECRET_MIN_BYTES
 
 FILTER_NAMES = FIELDS.filter_names  # source, person, org, place, author
 VERSION = 1
-MIN_SECRET_BYTES = 16
+MIN_SECRET_BYTES = KEY_SECRET_MIN_BYTES  # the settings table refuses a shorter NEWSEARCH_KEY_SECRET
 MAX_TOKEN_LENGTH = 4096
 # Domain separation: a signature made here is never valid for another use of the same secret.
 _CONTEXT = b"newsearch scoped search key v1\x00"

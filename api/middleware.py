@@ -47,7 +47,6 @@ class CORS:
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         if not self.origins:
             return
-        resp.append_header("Vary", "Origin")
         origin = req.get_header("Origin")
         if req.method != "OPTIONS" or origin is None or not req.get_header("Access-Control-Request-Method"):
             return
@@ -64,10 +63,22 @@ class CORS:
         resp.complete = True  # answered: skip routing and responders
 
     def process_response(self, req, resp, resource, req_succeeded) -> None:
+        if not self.origins:
+            return
+        # Every response may differ by Origin (Access-Control-Allow-Origin, a preflight's 403): say
+        # so on all of them, errors and 304s included, whatever Vary a responder set itself.
+        add_vary(resp, "Origin")
         origin = req.get_header("Origin")
         if origin is not None and origin in self.origins:
             resp.set_header("Access-Control-Allow-Origin", origin)
             resp.set_header("Access-Control-Expose-Headers", EXPOSED_HEADERS)
+
+
+def add_vary(resp: falcon.Response, name: str) -> None:
+    """Add `name` to the response's Vary header once, keeping what is there."""
+    present = [v.strip() for v in (resp.get_header("Vary") or "").split(",") if v.strip()]
+    if name.lower() not in {v.lower() for v in present}:
+        resp.set_header("Vary", ", ".join([*present, name]))
 
 
 class ConditionalGet:
@@ -75,8 +86,11 @@ class ConditionalGet:
 
     The tag is weak (the body carries `took_ms`, which varies) and derives from the index
     generation plus the request's path and query, so any commit or rebuild changes every tag.
-    The check runs before the responder: a revalidation costs no search. Responses are `private`
-    when reads need a key or the request carries a scoped key (KeyAuth runs first), else `public`.
+    If-None-Match is evaluated after the responder, and only on a 200 (RFC 9110 13.2.1: a
+    precondition applies to a resource that exists and a request that is otherwise valid): a
+    missing article stays a 404 and bad parameters a 400, even with `If-None-Match: *`. A
+    revalidation costs the work of the request, not its transfer. Responses are `private` when
+    reads need a key or the request carries a scoped key (KeyAuth runs first), else `public`.
     """
 
     def __init__(self, engine, max_age: int = 0, private: bool = False) -> None:
@@ -94,11 +108,15 @@ class ConditionalGet:
         private = self.private or getattr(req.context, "scope", None) is not None
         resp.set_header("ETag", tag)
         resp.set_header("Cache-Control", f"{'private' if private else 'public'}, max-age={self.max_age}, must-revalidate")
-        if etag_matches(req.get_header("If-None-Match"), tag):
-            resp.status = falcon.HTTP_304
-            resp.complete = True
+        req.context.etag = tag
 
     def process_response(self, req, resp, resource, req_succeeded) -> None:
+        tag = req.context.get("etag")
+        if tag is not None and resp.status_code == 200 and req_succeeded and etag_matches(req.get_header("If-None-Match"), tag):
+            resp.status = falcon.HTTP_304
+            resp.data = None
+            resp.text = None
+            resp.content_type = None
         if resp.status_code not in (200, 304):
             resp.delete_header("ETag")
         if resp.get_header("Cache-Control") is None:

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Callable
+from urllib.parse import quote
 
 import falcon
 from marshmallow import Schema, ValidationError
 
-from search.article import Article, url_id
+from search.article import Article, content_id, url_id
 from search.backend import SearchBackend as Engine
 from search.errors import ArticleNotFound, UnknownFacet, WriteLockTimeout
 from search.fields import FIELDS
@@ -25,6 +27,8 @@ from . import schemas
 from .config import Config
 from .keys import Scope
 from .problems import Problem, flatten_errors, invalid_params
+
+log = logging.getLogger(__name__)
 
 # prepare(items) -> one Article, or the reason the item was rejected, per raw item (text/HTML)
 Prepare = Callable[[list[dict]], list["Article | str"]]
@@ -68,6 +72,19 @@ def apply_scope(scope: Scope | None, request: SearchRequest) -> SearchRequest:
     return request if scope is None else scope.apply(request)
 
 
+def public_base(config: Config, req: falcon.Request) -> tuple[str, bool]:
+    """The base of absolute URLs the API writes: NEWSEARCH_PUBLIC_URL, else this request's scheme and
+    Host. The second value says whether it came from the request (then no shared cache may keep it)."""
+    if config.public_url:
+        return config.public_url, False
+    return req.prefix, True
+
+
+def article_location(config: Config, article_id: str) -> str:
+    """The Location of an article: absolute with NEWSEARCH_PUBLIC_URL, else relative (RFC 9110 10.2.2)."""
+    return f"{config.public_url or ''}/v1/articles/{quote(article_id, safe='')}"
+
+
 def dump(resp: falcon.Response, schema: Schema, value, status: int = 200) -> None:
     resp.status = status
     resp.content_type = falcon.MEDIA_JSON
@@ -89,6 +106,9 @@ class SearchResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         scope = req.context.get("scope")  # set by KeyAuth
         results = self.engine.search(apply_scope(scope, load_query(self.query, req)))
+        if results.timed_out:  # partial hits: not an answer to cache or revalidate against
+            resp.delete_header("ETag")
+            resp.set_header("Cache-Control", "no-store")
         dump(resp, self.results, results)
 
     on_head = on_get
@@ -116,6 +136,7 @@ class ArticleResource:
         self.article = self.schemas.ArticleSchema()
         self.result = schemas.WriteResultSchema()
         self.no_params = schemas.NoParams()
+        self.path_id = schemas.PathId()
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
         load_query(self.no_params, req)
@@ -129,10 +150,14 @@ class ArticleResource:
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
         wait = self.writes.wait(req)
+        try:  # the id a PUT creates follows the rules of a POSTed body's `id`
+            self.path_id.load({"id": article_id})
+        except ValidationError as error:
+            raise invalid_params({"article_id": error.messages["id"]}) from None
         report, errors = self.writes.write([self.writes.read_body(req)], path_id=article_id, wait=wait)
         status = 201 if report.added else 200
         if status == 201:
-            resp.location = f"/v1/articles/{article_id}"
+            resp.set_header("Location", article_location(self.writes.config, article_id))
         dump(resp, self.result, _result(report, errors), status)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
@@ -153,11 +178,12 @@ class ArticleResource:
                 statuses={201: "Created"},
                 query=schemas.WriteParams(),
                 body={"oneOf": [self.schemas.ArticleReplacement, schemas.RawReplacement]},
-                errors=(400, 401, 403, 413, 415, 503),
+                errors=(400, 401, 403, 413, 415, 503, 507),
                 tags=("articles",),
+                path={"article_id": {"type": "string", "minLength": 1, "maxLength": schemas.MAX_ID_LENGTH, "pattern": schemas.ID_PATTERN}},
             ),
             "delete": Operation(
-                "Delete an article", schemas.WriteResultSchema, query=schemas.WriteParams(), errors=(400, 401, 403, 404, 503), tags=("articles",)
+                "Delete an article", schemas.WriteResultSchema, query=schemas.WriteParams(), errors=(400, 401, 403, 404, 503, 507), tags=("articles",)
             ),
         }
 
@@ -315,7 +341,7 @@ class ArticlesResource:
             report, errors = self.writes.write([body], wait=wait)
             written = report.added + report.updated + report.unchanged
             if report.added and written:
-                resp.location = f"/v1/articles/{written[0]}"
+                resp.set_header("Location", article_location(self.writes.config, written[0]))
         dump(resp, self.result, _result(report, errors), 201 if report.added else 200)
 
     def operations(self) -> dict[str, Operation]:
@@ -343,7 +369,7 @@ class ArticlesResource:
                 statuses={200: "Nothing new: every article was an update or unchanged"},
                 query=schemas.WriteParams(),
                 body={"oneOf": [*item["oneOf"], batch]},
-                errors=(400, 401, 403, 413, 415, 503),
+                errors=(400, 401, 403, 413, 415, 503, 507),
                 tags=("articles",),
             )
         }
@@ -418,6 +444,7 @@ class ArticleWrites:
                     errors[index] = (_str_or_none(item.get("id")), error.messages)
                     continue
                 articles[index] = _article_from_fields(self.engine.fields, fields_, path_id)
+        self._add_entities({i: a for i, a in articles.items() if not any(k in items[i] for k in self._entity_fields)})
         if raw:
             for (index, item), outcome in zip(raw, self._prepare([item for _, item in raw])):
                 if isinstance(outcome, Article):
@@ -434,6 +461,20 @@ class ArticleWrites:
             raise _rejected(errors, batch)
         report = self.guarded(lambda: self.engine.add([articles[i] for i in sorted(articles)], wait=wait))
         return report, [_item_error(i, *errors[i]) for i in sorted(errors)]
+
+    @property
+    def _entity_fields(self) -> tuple[str, ...]:
+        return getattr(self.prepare, "entity_fields", ())
+
+    def _add_entities(self, articles: dict[int, Article]) -> None:
+        """Ready fields that carry no entity field get them as raw text does: the pipeline's extractor."""
+        fill = getattr(self.prepare, "entities", None)
+        if not articles or fill is None:
+            return
+        try:
+            fill(list(articles.values()))
+        except Exception:  # noqa: BLE001 - NER failing on one text must not refuse the write; it goes without entities
+            log.exception("entity extraction failed for ready-field articles %s", [a.id for a in articles.values()])
 
     def _prepare(self, items: list[dict]) -> list:
         """Each raw item through the pipeline, a few at a time, until NEWSEARCH_RAW_SECONDS have
@@ -467,7 +508,10 @@ def _str_or_none(value) -> str | None:
 
 
 def _article_from_fields(declaration, data: dict, path_id: str | None) -> Article:
-    article_id = path_id or data.get("id") or url_id(data["url"])
+    # With neither an id nor a URL, the id is the content's, as `newsearch index` derives it
+    # (indexer.pipeline.article_id): posting the same article again updates it, it does not duplicate it.
+    article_id = path_id or data.get("id") or (url_id(data["url"]) if data.get("url") else None) \
+        or content_id(f"{data['title']}\n{data['body']}")
     values = {f.attribute: list(dict.fromkeys(data[f.attribute])) if f.multi else data[f.attribute] for f in declaration.facets}
     return declaration.record(
         id=article_id,

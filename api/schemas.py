@@ -102,7 +102,10 @@ class DateParam(fields.Date):
 class Published(fields.DateTime):
     """An article's publication time: ISO 8601 date or date-time; no offset means UTC."""
 
-    default_error_messages = {"invalid": "Not a valid date-time: use ISO 8601 (2020-07-03T14:00:00-05:00)."}
+    default_error_messages = {
+        "invalid": "Not a valid date-time: use ISO 8601 (2020-07-03T14:00:00-05:00).",
+        "range": "Out of range: in UTC it must fall between 0001-01-01 and 9999-12-31.",
+    }
 
     def _deserialize(self, value, attr, data, **kwargs) -> datetime:
         if not isinstance(value, str) or len(value) > 64:
@@ -112,7 +115,12 @@ class Published(fields.DateTime):
             moment = datetime.fromisoformat(text)
         except ValueError:
             raise self.make_error("invalid") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        try:  # the index stores UTC: 0001-01-01T00:00:00+01:00 is a valid date-time with no UTC instant
+            moment.astimezone(timezone.utc)
+        except OverflowError:
+            raise self.make_error("range") from None
+        return moment
 
 
 # An absolute http(s) URL: the same expression validates a request and documents it in
@@ -273,11 +281,10 @@ def _id(**kwargs) -> Text:
 class _ArticleFields(Schema):
     """An article with its fields ready: written as given (its facets' fields added by `for_fields`)."""
 
-    # In /openapi.json (see api/openapi.py): what `_identified` checks, for POST. PUT documents
-    # ArticleReplacement, whose id is the path's.
-    openapi_extra = {"anyOf": [{"required": ["id"]}, {"required": ["url"], "properties": {"url": {"type": "string"}}}]}
-
-    id = _id(metadata={"description": "Derived from `url` when absent."})
+    id = _id(metadata={"description": "Derived from `url` when absent, else from `title` and `body` (as `newsearch "
+                                      "index` derives it): posting the same article again updates it. People, "
+                                      "organisations and places are extracted from the text when the item has none "
+                                      "of those fields."})
     title = Text(required=True, validate=validate.Length(min=1, max=1000))
     body = Text(required=True, validate=validate.Length(min=1))
     url = _web_url(load_default=None)
@@ -285,14 +292,15 @@ class _ArticleFields(Schema):
     summary = Text(load_default="", validate=validate.Length(max=5000))
     dateline = Text(load_default=None, validate=validate.Length(max=MAX_NAME_LENGTH))
 
-    @validates_schema
-    def _identified(self, data: dict, **kwargs) -> None:
-        if not data.get("id") and not data.get("url") and not self.path_id:
-            raise ValidationError("Give an `id` or a `url` to derive it from.", field_name="id")
-
     def __init__(self, *, path_id: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.path_id = path_id  # PUT: the id comes from the path
+
+
+class PathId(Schema):
+    """The `{article_id}` of PUT /v1/articles/{article_id}: the rules of a body's `id`."""
+
+    id = _id(required=True)
 
 
 class RawArticle(Schema):
@@ -356,6 +364,11 @@ class _SearchResultsSchema(Schema):
     took_ms = fields.Float()
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(BucketSchema)))
     suggestion = fields.String(allow_none=True, metadata={"description": "A corrected query, or null."})
+    timed_out = fields.Boolean(metadata={
+        "description": "True when the search ran out of its time budget (as Elasticsearch's `timed_out`). "
+                       "Cut while ranking: `total` and `facets` are exact, `hits` are the best of the articles "
+                       "scored in time. Cut while matching an OR: `total` and `facets` count the alternatives "
+                       "that finished (a lower bound), `hits` are the newest of those matches."})
 
 
 class _ArticleSchema(Schema):

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench [--data DIR] [--quick]
 
 Data defaults to ../shared/data beside the checkout; a benchmark whose data is missing says so and
-is skipped. --quick shortens the HTTP and latency runs (fewer repeats, 5 s of wrk).
+is skipped. --quick shortens the HTTP, latency and hostile runs (fewer repeats, 5 s of wrk, 10 s of attack).
 """
 from __future__ import annotations
 
@@ -73,6 +73,26 @@ def _http(r: dict) -> list[tuple]:
              "≥ 0.8 × in-process, 0 non-2xx", r["ratio"] >= 0.8 and r["api"]["non_2xx"] == 0)]
 
 
+def _hostile(r: dict) -> list[tuple]:
+    if "skipped" in r:
+        return []
+    t, probes = r["targets"], r["probes"]
+    return [
+        ("hostile: worst query (≤ 512 chars) max ms", f"{t['worst_case_max_ms']:.0f}",
+         f"budget {r['search_timeout_s']} s; 200/503 problem only: {'yes' if t['no_bad_responses'] else 'NO'}",
+         f"≤ {t['worst_case_limit_ms']:.0f}, no HTML/500", t["worst_case_within_budget"] and t["no_bad_responses"]),
+        (f"hostile: /health, search p95 ms under {r['concurrent']} worst",
+         f"{probes['/health']['p95_ms']:.0f} / {probes['ordinary search']['p95_ms']:.0f}",
+         f"{r['workers']} sync workers", "≤ 1000", t["probes_p95_within_1s"]),
+    ]
+
+
+def _slowclients(r: dict) -> list[tuple]:
+    d, b = r["during"], r["before"]
+    return [(f"/health and search p95 ms with {r['slow_clients']} slow clients", f"{d['health']['p95']} / {d['search']['p95']}",
+             f"alone {b['health']['p95']} / {b['search']['p95']}; {r['server']['worker_class']}", "≤ 100, no failure", r["met"])]
+
+
 def _writes(r: dict) -> list[tuple]:
     if "skipped" in r:
         return []
@@ -85,13 +105,22 @@ def _writes(r: dict) -> list[tuple]:
     return rows
 
 
+def _facts(r: dict) -> list[tuple]:
+    from bench.facts import summary
+
+    return summary(r)
+
+
 BENCHES = {
     "extraction": (lambda m, data, quick: m.run(data / "extraction" / "aeb"), _extraction),
     "indexing": (lambda m, data, quick: m.run(data / "news" / "reuters21578", profile=not quick), _indexing),
     "latency": (lambda m, data, quick: m.run(data, repeats=2 if quick else 5), _latency),
     "relevance": (lambda m, data, quick: m.run(data / "qrels"), _relevance),
     "http": (lambda m, data, quick: m.run(data, seconds=5 if quick else 10), _http),
+    "hostile": (lambda m, data, quick: m.run(data, seconds=10 if quick else 30), _hostile),
+    "slowclients": (lambda m, data, quick: m.run(data, seconds=5 if quick else 10), _slowclients),
     "writes": (lambda m, data, quick: m.run_both(data, seconds=10 if quick else 20), _writes),
+    "facts": (lambda m, data, quick: m.run(data), _facts),
 }
 
 

@@ -41,7 +41,11 @@ def add_keys_command(subparsers) -> None:
 
 def cmd_keys_create(args: argparse.Namespace, environ=os.environ, now=None) -> int:
     if args.secret_env == DEFAULT_SECRET_ENV:
-        secret = settings.value(DEFAULT_SECRET_ENV, environ)
+        try:
+            secret = settings.value(DEFAULT_SECRET_ENV, environ)
+        except settings.SettingError as error:  # too short: the server would refuse it too
+            print(f"newsearch keys: {error}", file=sys.stderr)
+            return 2
     else:  # a variable the operator named: not one of ours, so not in the settings table
         secret = environ.get(args.secret_env, "").strip()
     if not secret:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import errno
 import importlib.util
 import json
 import os
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Mapping, TextIO
 
 from search import settings
-from search.errors import BackendUnavailable
+from search.errors import BackendUnavailable, StorageFull
 from search.fields import FIELDS
 
 from .keys import add_keys_command
@@ -136,12 +137,29 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except BackendUnavailable as error:  # a cluster down or not supported: say which, without its credentials
         return _unavailable(args.command, args.index, error)
+    except StorageFull as error:
+        return _no_room(args, error)
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise
+        return _no_room(args, error)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `newsearch extract ... | head`
         sys.stderr.close()
         return OK
+
+
+def _no_room(args: argparse.Namespace, error: OSError | StorageFull) -> int:
+    """A full disk or quota: one line, exit 1; Whoosh's commit is atomic, so the index holds what the
+    last commit wrote (with --progress-log, the ids listed there)."""
+    where = getattr(args, "index", None)
+    target = f"{_where(where)}: " if isinstance(where, str) else ""
+    name = getattr(error, "filename", None) if isinstance(error, OSError) else None
+    print(f"newsearch {args.command}: {target}no space left on the device"
+          f"{f' writing {name}' if name else ''}; nothing after the last commit was written", file=sys.stderr)
+    return NOTHING
 
 
 # -- index ----------------------------------------------------------------------------------------
@@ -153,7 +171,8 @@ def open_backend(location: str, *, writing: bool = False, workers: int | None = 
     from search.engine import open_engine
     from indexer.pipeline import default_workers
 
-    options = {"lock_timeout": _setting("NEWSEARCH_WRITE_LOCK_TIMEOUT")}
+    options = {"lock_timeout": _setting("NEWSEARCH_WRITE_LOCK_TIMEOUT"),
+               "search_timeout": _setting("NEWSEARCH_SEARCH_TIMEOUT")}
     if writing:
         options.update(share_lock=2.0, procs=max(1, workers or default_workers()),
                        buffer_mb=buffer_mb or _setting("NEWSEARCH_BUFFER_MB"))
@@ -215,7 +234,8 @@ def print_index_report(report, index_dir: str, out: TextIO) -> None:
     if report.note:
         print(f"note: {report.note}", file=out)
     if report.skipped:
-        print(f"skipped: {len(report.skipped)} files of a type not read (e.g. {report.skipped[0]})", file=out)
+        print(f"skipped: {len(report.skipped)} files not read: not articles (README, LICENSE, hidden) or of a type "
+              f"not read (e.g. {report.skipped[0]})", file=out)
     print(f"failed: {len(report.failures)}", file=out)
     for failure in report.failures:
         print(f"  {failure.origin}: {failure.reason}", file=out)
@@ -305,7 +325,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     elif args.format == "json":
         payload = [
             {"qid": qid, "query": text, "total": res.total, "took_ms": res.took_ms, "suggestion": res.suggestion,
-             "hits": [_jsonable(hit_record(hit)) for hit in res.hits]}
+             "timed_out": res.timed_out, "hits": [_jsonable(hit_record(hit)) for hit in res.hits]}
             for qid, text, res in results
         ]
         json.dump(payload if args.batch else payload[0], out, ensure_ascii=False, indent=2)
@@ -314,7 +334,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         for qid, text, res in results:
             if args.batch:
                 out.write(f"# {qid}: {text}\n")
-            out.write(f"{res.total} results for {text!r}" + (f" (did you mean {res.suggestion!r}?)" if res.suggestion else "") + "\n")
+            out.write(f"{res.total} results for {text!r}" + (f" (did you mean {res.suggestion!r}?)" if res.suggestion else "")
+                      + (" (out of time: the best hits found in time)" if res.timed_out else "") + "\n")
             for rank, hit in enumerate(res.hits, 1):
                 day = hit.published.date().isoformat() if hit.published else "----------"
                 out.write(f"{rank:3d}. {hit.title or '(untitled)'}\n     {day}  {hit.source}  score {hit.score:.2f}  id {hit.id}\n")
@@ -428,6 +449,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     try:
         argv, env = serve_command(args.index, args.bind)
+        settings.values("app", env)  # what the server would refuse at start-up, refused here first
     except FileNotFoundError as e:
         print(f"newsearch serve: {e}", file=sys.stderr)
         return NOTHING

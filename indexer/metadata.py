@@ -1,20 +1,27 @@
-"""Article metadata (title, published date, publisher, dateline, author) from every evidence available.
+"""Article metadata (title, published date, publisher, dateline, author) from evidence only.
 
-Order of precedence, first that says wins, per field:
+A publisher or a byline comes from something that says so, never from a capitalised phrase of running text;
+an article with no evidence has no source (None) and no author. Order of precedence, first that says wins:
 
 - title:     fields["title"] > HTML og:title > twitter:title > JSON-LD headline > <h1> > <title> (site-name suffix removed)
              > the text's headline line > the body's lead sentence (dateline removed, cut at a word boundary)
-- published: fields["published"] > HTML meta (article:published_time, itemprop/name datePublished, pubdate, ...)
-             > JSON-LD datePublished > <time datetime> > text header dates (`date 2020-07-03`, `September 16, 2021`,
-             `Posted at ...`) > None
-- source:    source_override (the CLI's --source) > fields["source"] > the URL's domain through domain_map (operator
-             configuration, so it names a publisher the way the operator wants, e.g. `usatoday` -> `USA Today`)
-             > JSON-LD publisher > og:site_name > JSON-LD WebSite name > application-name > the dateline's credit
-             (`KANSAS CITY, MO (KCTV)` -> KCTV) > a known page template (data: indexer/data/sources.json)
-             > a closing author bio (`X is the Executive Director of Liberty Alliance`) > the URL's bare domain > "unknown"
+- published: fields["published"] > HTML: every meta form (article:published_time, article:published,
+             itemprop=datePublished on any element, og:/dc/parsely/sailthru meta), JSON-LD datePublished (@graph too),
+             <time datetime>, then htmldate's reading of the markup and URL > text header dates (`date 2020-07-03`,
+             `September 16, 2021`, `Posted at ...`) > None
+- source:    source_override (the CLI's --source) > fields["source"] (JSONL source/publisher/site_name) > the feed's
+             `source_domain` or the URL's domain through domain_map (the outlets' own names, operator-editable:
+             indexer/data/sources.json) > JSON-LD publisher > og:site_name > JSON-LD WebSite name > application-name
+             > the dateline's credit (`KANSAS CITY, MO (KCTV) -` -> KCTV) > a known page template > an organisation's
+             own closing statement (`X is the Executive Director of Liberty Alliance. Liberty Alliance is ...`)
+             > one form of the feed's or URL's domain (`feeds.bbci.co.uk` -> `bbci.co.uk`) > None
 - dateline:  the body's opening `CITY, Region (CREDIT) —`, without the credit
-- author:    fields["author"] > JSON-LD author > meta author / article:author / itemprop author > a `By X` byline
-             > the name in a closing author bio > None
+- author:    fields["author"] > JSON-LD author (people only) > meta author / article:author / byl / sailthru.author
+             > byline markup (rel=author, itemprop=author, class *byline*) > a `By X` / `Written by X` line
+             > the name in a closing author bio (`X is a technology correspondent for ...`) > None.
+             A byline is a person's name: `By` and an agency suffix (`, Reuters`) go; a role or title before the name
+             (`Actor Bruce Willis`, `Prime Minister Tony Blair`), a possessive, `The ...`, a newsroom (`Science X staff`)
+             mean it is no byline at all.
 """
 from __future__ import annotations
 
@@ -32,7 +39,6 @@ from dateutil import tz
 
 from indexer.clean import DATELINE, load_sources, normalize_text, split_article
 
-UNKNOWN = "unknown"
 TITLE_MAX = 100  # characters, for a title derived from the lead sentence
 
 _TZINFOS = {name: tz.gettz(zone) for name, zone in {
@@ -45,9 +51,10 @@ _JS_DATE = re.compile(r"\s*GMT([+-]\d{4})(?:\s*\(.*\))?$")  # `Wed Nov 20 2019 0
 
 _ARTICLE_TYPES = ("Article", "NewsArticle", "BlogPosting", "Report", "ReportageNews", "LiveBlogPosting", "ScholarlyArticle",
                   "AnalysisNewsArticle", "OpinionNewsArticle", "BackgroundNewsArticle", "TechArticle", "SocialMediaPosting")
-_PUBLISHED_META = ("article:published_time", "datepublished", "og:published_time", "pubdate", "publishdate",
-                   "publish-date", "publication_date", "dc.date.issued", "dc.date", "dcterms.created", "date",
-                   "parsely-pub-date", "sailthru.date")
+_PUBLISHED_META = ("article:published_time", "article:published", "datepublished", "og:published_time",
+                   "og:article:published_time", "article.published", "published_time", "pubdate", "publishdate",
+                   "publish-date", "publication_date", "dc.date.issued", "dc.date", "dc.date.created", "dcterms.created",
+                   "dcterms.issued", "dcterms.date", "date", "parsely-pub-date", "sailthru.date", "datecreated", "pdate")
 _AUTHOR_META = ("author", "article:author", "byl", "dc.creator", "parsely-author", "sailthru.author")
 _TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»)\s+")
 _ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "sgt", "lt", "col", "gen", "capt", "maj", "det", "ofc", "cpl", "gov",
@@ -58,16 +65,13 @@ _ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "sgt", "lt", "col", "gen", "cap
 _TRAILING_FUNCTION_WORDS = {"a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by",
                             "from", "as", "that", "which", "who", "is", "are", "was", "were", "after", "before", "near"}
 _NAME = r"[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){1,3}"
-_CLOSING_BIO = re.compile(
-    rf"^(?P<name>{_NAME})\s+(?:is|was|serves as)\s+(?:the\s+|an?\s+)?(?P<role>[^.]{{2,80}}?)\s+(?:of|at|for|with)\s+"
-    r"(?P<org>(?:the\s+)?[A-Z][\w&'’\-]*(?:\.\w+)*(?:\s+(?:[A-Z][\w&'’\-]*(?:\.\w+)*|of|and|for|the|&))*)")
 
 
 @dataclass
 class Metadata:
     title: str
     published: datetime | None   # timezone-aware (UTC when the source gives no zone), None when nothing says
-    source: str                  # publisher; "unknown" only when nothing says
+    source: str | None           # publisher; None when nothing says
     dateline: str | None         # e.g. "KANSAS CITY, Mo." / "KANSAS CITY, MO"
     author: str | None
 
@@ -125,11 +129,12 @@ def extract_metadata(*, body: str, raw_text: str | None = None, html: str | None
     input was text; html the raw page when the input was HTML."""
     fields = fields or {}
     body = body or ""
-    page = _html_evidence(html) if html else {}
+    page = _html_evidence(html, url) if html else {}
     parts = split_article(raw_text) if raw_text else None
     dateline, credit = find_dateline(body)
-    bio = find_closing_bio(body)
     host = _host(url)
+    feed_host = _host(_text(fields.get("source_domain")))
+    domains = load_sources()["domains"] if domain_map is None else domain_map
 
     title = (_text(fields.get("title")) or page.get("title") or (parts.headline if parts else None)
              or derive_title(body) or "")
@@ -141,13 +146,14 @@ def extract_metadata(*, body: str, raw_text: str | None = None, html: str | None
         published = next((d for d in map(parse_date, parts.dates) if d), None)
 
     source = (_text(source_override) or _text(fields.get("source"))
-              or lookup_domain(host, load_sources()["domains"] if domain_map is None else domain_map)
-              or page.get("source") or credit
+              or lookup_domain(feed_host, domains) or lookup_domain(host, domains)
+              or page.get("source") or (_credit(credit) if credit else None)
               or (template_publisher(parts.residue, dateline) if parts else None)
-              or (bio[1] if bio else None) or _bare_domain(host) or UNKNOWN)
+              or sign_off_agency(body) or find_statement_publisher(body) or domain_form(feed_host or host))
 
-    author = (_text(fields.get("author")) or page.get("author")
-              or (parts.byline if parts and parts.byline else None) or _body_byline(body)
+    bio = find_closing_bio(body)
+    author = (byline_name(_text(fields.get("author"))) or page.get("author")
+              or (byline_name(parts.byline) if parts and parts.byline else None) or _body_byline(body)
               or (bio[0] if bio else None))
     return Metadata(title=title, published=published, source=source, dateline=dateline, author=author)
 
@@ -199,30 +205,146 @@ def _first_sentence(text: str) -> str:
     return text
 
 
-def find_closing_bio(body: str) -> tuple[str, str] | None:
-    """(author, organisation) from a closing bio such as `Chris Vas is the Executive Director of Liberty Alliance.`
+_BIO = re.compile(
+    rf"^(?P<name>{_NAME})\s+(?:is|writes|serves as)\s+(?:the\s+|an?\s+)?(?P<role>[^.]{{2,80}}?)\s+(?:of|at|for|with)\s+"
+    r"(?P<org>(?:the\s+)?[A-Z][\w&'’\-]*(?:\.\w+)*(?:\s+(?:[A-Z][\w&'’\-]*(?:\.\w+)*|of|and|for|the|&))*)")
+# What a writer's closing bio says its author is; heads of an organisation can also speak for it (below).
+_WRITER_ROLE = re.compile(
+    r"\b(?:writer|journalist|correspondent|reporter|editor|columnist|contributor|author|critic|analyst|commentator"
+    r"|blogger|presenter|broadcaster|producer|director|president|founder|co-founder|chief executive|ceo|chair(?:man|woman)?"
+    r"|professor|lecturer|fellow|researcher|economist|consultant|strategist|head)\b", re.I)
+_HEAD_ROLE = re.compile(r"\b(?:executive director|director|president|founder|co-founder|chief executive|ceo"
+                        r"|chair(?:man|woman)?)\b", re.I)
+_BIO_MAX = 400  # characters: a bio is a short closing paragraph, not a story's last paragraph of news
 
-    Only the last two paragraphs are read, and only a name the article has not mentioned before: a news story's
-    closing paragraph about someone it quoted is not a bio."""
-    paragraphs = [p for p in (body or "").split("\n\n") if p.strip()]
-    for i in range(len(paragraphs) - 1, max(len(paragraphs) - 3, 0) - 1, -1):
-        m = _CLOSING_BIO.match(paragraphs[i].strip())
-        if not m:
+
+def _closing_bio(body: str) -> tuple[str, str, str, str] | None:
+    """(name, role, organisation, paragraph) of a writer's closing bio: one of the last two paragraphs (never the
+    first), short, opening with a person's name the article has not mentioned before, `is a <writer role> of/for X`."""
+    paragraphs = [p.strip() for p in (body or "").split("\n\n") if p.strip()]
+    for i in range(len(paragraphs) - 1, max(len(paragraphs) - 3, 0), -1):
+        paragraph = paragraphs[i]
+        m = _BIO.match(paragraph)
+        if not m or len(paragraph) > _BIO_MAX or not _WRITER_ROLE.search(m.group("role")):
             continue
         name = m.group("name")
-        earlier = "\n".join(paragraphs[:i])
-        if name.split()[-1] in earlier:
+        if not is_person_name(name) or name.split()[-1] in "\n".join(paragraphs[:i]):
             return None
         org = re.sub(r"^the\s+", "", m.group("org")).rstrip(" .,")
         org = re.sub(r"\s+(?:of|and|for|the|&)$", "", org)
-        return name, org
+        return name, m.group("role"), org, paragraph
     return None
+
+
+def find_closing_bio(body: str) -> tuple[str, str] | None:
+    """(author, organisation) from a writer's closing bio such as `Clark Boyd is a technology correspondent for The World`.
+
+    Only the last two paragraphs are read (never the first), only a short one, only a writer's or an officer's role, and
+    only a person's name the article has not mentioned before: a story's closing paragraph about someone it quoted is
+    not a bio."""
+    bio = _closing_bio(body)
+    return (bio[0], bio[2]) if bio else None
+
+
+def find_statement_publisher(body: str) -> str | None:
+    """The organisation that publishes a piece signed by its head: `Chris Vas is the Executive Director of Liberty
+    Alliance. Liberty Alliance is dedicated to ...`. The bio must name the organisation again, as an organisation's
+    own statement does; a contributor's employer (`X is the editor of Develop magazine`) is not the publisher."""
+    bio = _closing_bio(body)
+    if not bio or not _HEAD_ROLE.search(bio[1]):
+        return None
+    _, _, org, paragraph = bio
+    rest = paragraph.split(".", 1)[1] if "." in paragraph else ""
+    return org if org and org in rest else None
+
+
+# Words that make a capitalised phrase a role, a title or a description rather than a person's name.
+_NOT_NAME_WORDS = frozenset("""
+actor actress singer star rapper comedian director producer writer author presenter host model designer artist
+minister prime president vice governor gov senator sen rep representative congressman congresswoman mayor chancellor
+secretary judge justice attorney mr mrs ms miss mx dr sir dame lord lady prince princess king queen pope rev reverend
+father sister brother archbishop bishop cardinal coach manager boss captain skipper striker midfielder defender
+goalkeeper keeper winger wing flanker prop hooker lock fly-half scrum-half centre full-back fullback forward driver
+rider player chairman chairwoman chair chief ceo former ex veteran shadow deputy general gen col sgt lt capt officer
+detective inspector superintendent supt professor prof analyst economist spokesman spokeswoman spokesperson
+republican democrat democratic conservative labour liberal tory tories youtuber influencer officials police
+staff team desk newsroom editors reporters correspondents contributors agency wire wires news service
+the a an this that his her their its our my
+""".split())
+_ALWAYS_NOT_NAME = frozenset({"the", "staff", "team", "desk", "newsroom", "editors", "reporters", "wire", "service"})
+_AGENCY = re.compile(r"^(?:reuters|the associated press|associated press|ap|afp|agence france-presse|bloomberg(?: news)?"
+                     r"|upi|pa|press association|dpa|xinhua|cnn|bbc(?: news)?|staff|staff writer|staff reporter"
+                     r"|(?:senior |chief |special |technology |political |business |sports? )?(?:writer|correspondent"
+                     r"|reporter|editor|contributor|columnist))$", re.I)
+_PARTICLES = frozenset("de da di del della der den van von la le du dos das bin ibn al el st. y".split())
+
+
+def is_person_name(name: str) -> bool:
+    """True for what reads as a person's name (`Jamelle Bouie`, `J.P. Smith`, `Ludwig van Beethoven`); False for
+    roles and titles before a name (`Actor Bruce Willis`), possessives (`Sweden's Robert Kronberg`), `The Kenyan`,
+    newsrooms (`Science X staff`) and phrases of running text."""
+    tokens = name.split()
+    if not 2 <= len(tokens) <= 5 or len(name) > 60 or re.search(r"[\d@/:|()\[\]{}\"“”]", name):
+        return False
+    for i, token in enumerate(tokens):
+        bare = token.strip(",").casefold()
+        bare = bare.rstrip(".") if len(bare.rstrip(".")) > 1 else bare  # `Gov.` is `gov`; the initial `A.` stays `a.`
+        if re.search(r"['’]s$", token) or bare.endswith("-hit"):
+            return False
+        # A surname may be a role word (King, Bishop, Judge); no other part of a name is.
+        if bare in _NOT_NAME_WORDS and (i < len(tokens) - 1 or bare in _ALWAYS_NOT_NAME):
+            return False
+        if not token[0].isupper() and bare not in _PARTICLES:
+            return False
+    return True
+
+
+def byline_name(value: str | None) -> str | None:
+    """A byline's name(s) from what a page or record says: `By WALKER SIMON, Reuters` -> `Walker Simon`,
+    `By Stefan Becket, Kathryn Watson, Grace Segers` as is; None when it names no person (`Science X staff`,
+    `Actor Bruce Willis`, `The FBI`)."""
+    if not value:
+        return None
+    text = " ".join(normalize_text(str(value)).split()).strip(" ,;|")
+    text = re.sub(r"^(?:(?:written|reported|posted|story|words|text)\s+)?by:?\s+", "", text, flags=re.I).strip(" ,;|")
+    if not text:
+        return None
+    kept: list[str] = []
+    for part in re.split(r"\s*,\s*|\s*;\s*|\s+and\s+|\s*&\s*|\s+\|\s+|\s+[-–—]\s+", text):
+        if not part:
+            continue
+        if (part.isupper() and len(part) > 4) or (part.islower() and " " in part):  # `WALKER SIMON`
+            part = " ".join(w if re.fullmatch(r"(?:[A-Za-z]\.)+", w) else w.capitalize() for w in part.split())
+        if _AGENCY.match(part) or re.match(r"^(?:for|of|at)\s", part, re.I):
+            continue  # `, Reuters`, `, Staff Writer`, `for CNN`: who they write for, not who they are
+        if not is_person_name(part):
+            return None
+        kept.append(part)
+    if not kept:
+        return None
+    if len(kept) == 1:
+        return kept[0]
+    return ", ".join(kept[:-1]) + " and " + kept[-1] if re.search(r"\s(?:and|&)\s", text) else ", ".join(kept)
 
 
 def _body_byline(body: str) -> str | None:
     first = (body or "").lstrip().split("\n", 1)[0]
-    m = re.match(r"^By:?\s+(" + _NAME + r"(?:\s+and\s+" + _NAME + r")?)\s*$", first)
-    return m.group(1) if m else None
+    m = re.match(r"^(?:Written\s+by|By):?\s+(" + _NAME + r"(?:(?:,\s+|\s+and\s+)" + _NAME + r")*)\s*$", first)
+    return byline_name(m.group(1)) if m else None
+
+
+# Wire stories end with the agency's sign-off (Reuters' `Reuter`, as in Reuters-21578).
+_SIGN_OFF = re.compile(r"(?:^|\s)(?P<agency>Reuters?|REUTERS?)\s*$")
+
+
+def sign_off_agency(body: str) -> str | None:
+    """The agency whose sign-off ends the story: `... the company said.  Reuter` -> `Reuters`."""
+    return "Reuters" if _SIGN_OFF.search((body or "")[-40:]) else None
+
+
+def _credit(credit: str) -> str | None:
+    """A dateline's credit names an agency or a station (`AP`, `Reuters`, `KCTV`), not a phrase of text."""
+    return credit if _AGENCY.match(credit) or (len(credit.split()) <= 3 and credit.split()[0].isupper()) else None
 
 
 def template_publisher(residue: tuple[str, ...], dateline: str | None) -> str | None:
@@ -262,13 +384,22 @@ def lookup_domain(host: str | None, domain_map: Mapping[str, str]) -> str | None
     return None
 
 
-def _bare_domain(host: str | None) -> str | None:
-    return host if host and "." in host and not re.fullmatch(r"[\d.]+", host) else None
+_SLD = frozenset({"co", "com", "org", "net", "gov", "ac", "edu", "ne", "or", "go", "gob", "nic"})
+
+
+def domain_form(host: str | None) -> str | None:
+    """One form of a publisher's domain: the registered name, without `www.`, feed or section hosts
+    (`feeds.bbci.co.uk` -> `bbci.co.uk`, `news.sky.com` -> `sky.com`); None for IP addresses and bare names."""
+    if not host or "." not in host or re.fullmatch(r"[\d.]+", host):
+        return None
+    labels = host.split(".")
+    keep = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SLD else 2
+    return ".".join(labels[-keep:])
 
 
 # ---- HTML ------------------------------------------------------------------------------------------------------
 
-def _html_evidence(html: str) -> dict:
+def _html_evidence(html: str, url: str | None = None) -> dict:
     try:
         from bs4 import BeautifulSoup
         soup = BeautifulSoup(html, "lxml")
@@ -276,10 +407,14 @@ def _html_evidence(html: str) -> dict:
         return {}
     meta: dict[str, str] = {}
     for tag in soup.find_all("meta"):
-        key = tag.get("property") or tag.get("name") or tag.get("itemprop")
         content = tag.get("content")
-        if isinstance(key, str) and isinstance(content, str) and content.strip():
-            meta.setdefault(key.strip().lower(), " ".join(content.split()))
+        if not isinstance(content, str) or not content.strip():
+            continue
+        # One tag may say it twice: `property="article:published" itemprop="datePublished dateCreated"`.
+        keys = [tag.get("property"), tag.get("name"), *(str(tag.get("itemprop") or "").split())]
+        for key in keys:
+            if isinstance(key, str) and key.strip():
+                meta.setdefault(key.strip().lower(), " ".join(content.split()))
     nodes = list(_jsonld_nodes(soup))
     by_id = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str)}
     article = next((n for n in nodes if _is_type(n, _ARTICLE_TYPES)), None)
@@ -302,21 +437,86 @@ def _html_evidence(html: str) -> dict:
               h1.get_text(" ", strip=True) if h1 else None, html_title]
     title = next((t for t in (strip_site_suffix(" ".join(t.split()), site_names) for t in titles if t) if t), None)
 
-    published = None
-    candidates = [meta.get(k) for k in _PUBLISHED_META]
-    candidates += [n.get("datePublished") for n in (article, webpage) if n]
-    times = soup.find_all("time", attrs={"datetime": True})
-    times.sort(key=lambda t: not (t.get("itemprop") == "datePublished" or t.has_attr("pubdate")))
-    candidates += [t.get("datetime") for t in times]
-    for value in candidates:
-        if value and (published := parse_date(str(value))):
-            break
-
     authors = [_name_of(article.get("author"), by_id, people_only=True) if article else None]
     authors += [meta.get(k) for k in _AUTHOR_META]
+    authors += _byline_markup(soup)
     author = next((a for a in map(_person, authors) if a), None)
+
+    published = _page_published(soup, meta, nodes, article, webpage, url)  # last: may cap the soup's attributes
     return {"title": normalize_text(title) if title else None, "published": published, "source": source,
             "author": author}
+
+
+def _page_published(soup, meta: Mapping[str, str], nodes: list[dict], article: dict | None, webpage: dict | None,
+                    url: str | None) -> datetime | None:
+    """The publication date a page states: meta tags, JSON-LD, microdata on any element, <time datetime>, then
+    htmldate's reading of the markup and the URL (it knows more CMS conventions than we list)."""
+    candidates: list[object] = [meta.get(k) for k in _PUBLISHED_META]
+    candidates += [n.get("datePublished") for n in (article, webpage) if n]
+    candidates += [n.get("datePublished") or n.get("dateCreated") for n in nodes]
+    candidates += _parsely_dates(meta)
+    for el in soup.find_all(attrs={"itemprop": re.compile(r"\bdate(?:Published|Created)\b|^published$", re.I)}):
+        candidates += [el.get("content"), el.get("datetime"), el.get_text(" ", strip=True)]
+    times = soup.find_all("time", attrs={"datetime": True})
+    times.sort(key=lambda t: not (t.get("itemprop") == "datePublished" or t.has_attr("pubdate")))
+    candidates += [t.get("datetime") for t in times if "updated" not in " ".join(t.get("class") or []).lower()]
+    for value in candidates:
+        if value and (published := parse_date(str(value))):
+            return published
+    return _htmldate(soup, url)
+
+
+def _parsely_dates(meta: Mapping[str, str]) -> list[object]:
+    raw = meta.get("parsely-page")
+    if not raw:
+        return []
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return []
+    return [data.get("pub_date")] if isinstance(data, dict) else []
+
+
+# htmldate's XPath cost grows with the attributes of an element (100,000 on one <p>: a minute); no
+# real element has more than a few dozen (indexer/html.py caps them the same way for trafilatura).
+_MAX_ATTRIBUTES = 64
+
+
+def _htmldate(soup, url: str | None) -> datetime | None:
+    """htmldate's reading of the page (markup and URL only, no guessing from the text). It is given the page
+    re-serialised from our soup with attributes capped, parsed into a tree: lxml's own parser takes tens of
+    seconds on an element with 100,000 attributes, and htmldate downloads a str that looks like a URL."""
+    try:
+        import lxml.html
+        from htmldate import find_date
+
+        for tag in soup.find_all(True):
+            if len(tag.attrs) > _MAX_ATTRIBUTES:
+                tag.attrs = dict(list(tag.attrs.items())[:_MAX_ATTRIBUTES])
+        tree = lxml.html.fromstring(str(soup).encode("utf-8", "surrogatepass"))
+        found = find_date(tree, url=url, original_date=True, extensive_search=False,
+                          outputformat="%Y-%m-%dT%H:%M:%S%z")
+    except Exception:  # lxml and htmldate raise on odd markup; no date is the answer
+        return None
+    return parse_date(found) if found else None
+
+
+_BYLINE_CLASS = re.compile(r"byline|author-?name|article-author|story-author|c-byline__author", re.I)
+
+
+def _byline_markup(soup) -> list[str]:
+    """Names in byline markup: rel=author links, itemprop=author elements, elements whose class says byline/author."""
+    found: list[str] = []
+    for el in soup.find_all(attrs={"itemprop": "author"}):
+        name = el.find(attrs={"itemprop": "name"})
+        found.append((name or el).get("content") or (name or el).get_text(" ", strip=True))
+    for el in soup.find_all("a", attrs={"rel": "author"}):
+        found.append(el.get_text(" ", strip=True))
+    for el in soup.find_all(["span", "div", "p", "a"], class_=_BYLINE_CLASS, limit=10):
+        text = el.get_text(" ", strip=True)
+        if 3 <= len(text) <= 120:
+            found.append(text)
+    return [f for f in found if f]
 
 
 def _jsonld_nodes(soup) -> list[dict]:
@@ -370,7 +570,7 @@ def _person(value: str | None) -> str | None:
         return None
     if " " not in name and (name.islower() or "-" in name or "_" in name):
         return None
-    return name
+    return byline_name(name)
 
 
 def _is_slug(name: str) -> bool:

@@ -9,13 +9,15 @@ while the one index writer runs here in the parent.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import multiprocessing
 import os
 import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 
 from search.article import Article, content_checksum, content_id, url_id
 
@@ -42,6 +44,31 @@ class Options:
     domain_map: dict[str, str] | None = None
 
 
+# Part of every raw checksum: change it when the pipeline makes different articles of the same input
+# (new metadata or entity rules), so that the next incremental run processes everything again.
+PIPELINE_VERSION = "2026-11-30 issue 12"
+
+
+@dataclass
+class Unchanged:
+    """An input whose raw checksum the index already holds: skipped before any work (its article's id)."""
+
+    id: str
+    origin: str
+
+
+def raw_checksum(raw: RawDocument, options: Options) -> str:
+    """A digest of one raw input (its text, what the input said about it, the name it would take its id
+    from) and of everything that decides what the pipeline makes of it (PIPELINE_VERSION, options)."""
+    h = hashlib.sha256()
+    settings = [PIPELINE_VERSION, options.entities, options.source, sorted((options.domain_map or {}).items())]
+    for part in (json.dumps(settings), raw.kind, raw.name, str(raw.fragment),
+                 json.dumps(raw.fields, sort_keys=True, ensure_ascii=False)):
+        h.update(part.encode("utf-8", "surrogatepass") + b"\x1f")
+    h.update(raw.content.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()[:32]
+
+
 # -- one article --------------------------------------------------------------------------------
 def build_article(raw: RawDocument, *, source: str | None = None, domain_map: dict[str, str] | None = None) -> Article:
     """Clean a raw record and extract its metadata: the Article, without entities.
@@ -53,8 +80,7 @@ def build_article(raw: RawDocument, *, source: str | None = None, domain_map: di
 
     fields = raw.fields
     url = web_url(fields.get("url"))
-    # With no URL, the publisher's domain (the RSS set's source_domain) still names the source.
-    meta_url = url or (f"https://{fields['source_domain']}/" if fields.get("source_domain") else None)
+    meta_url = url  # the feed's `source_domain` (in fields) names the publisher before the URL's host does
     if raw.kind == "text":
         body = clean_text(raw.content)
         meta = extract_metadata(
@@ -83,10 +109,11 @@ def build_article(raw: RawDocument, *, source: str | None = None, domain_map: di
         title=title,
         body=body,
         published=meta.published,
-        source=meta.source or "unknown",
+        source=meta.source,
         dateline=meta.dateline,
         author=meta.author,
         origin=raw.origin,
+        raw_checksum=raw.checksum,
     )
 
 
@@ -180,11 +207,28 @@ def _new_extractor():
     return EntityExtractor(batch_size=32)
 
 
-def _chunks(items: Iterable[RawDocument | ReadFailure], size: int) -> Iterator[list[RawDocument] | ReadFailure]:
-    """Raw documents in lists of `size`; read failures passed through as they come."""
+def _unchanged_skipped(items: Iterable[RawDocument | ReadFailure], options: Options,
+                       known: Callable[[], Mapping[str, str]] | None) -> Iterator[RawDocument | ReadFailure | Unchanged]:
+    """Each raw document with its raw checksum; those the index holds already (`known()`: raw checksum -> id,
+    asked once, when the first document is read) as Unchanged, before any cleaning or NER."""
+    table: Mapping[str, str] | None = None
+    for item in items:
+        if isinstance(item, RawDocument):
+            item.checksum = raw_checksum(item, options)
+            if known is not None:
+                table = known() if table is None else table
+                if item.checksum in table:
+                    yield Unchanged(table[item.checksum], item.origin)
+                    continue
+        yield item
+
+
+def _chunks(items: Iterable[RawDocument | ReadFailure | Unchanged], size: int
+            ) -> Iterator[list[RawDocument] | ReadFailure | Unchanged]:
+    """Raw documents in lists of `size`; read failures and unchanged inputs passed through as they come."""
     chunk: list[RawDocument] = []
     for item in items:
-        if isinstance(item, ReadFailure):
+        if not isinstance(item, RawDocument):
             yield item
             continue
         chunk.append(item)
@@ -208,20 +252,25 @@ def run_pipeline(
     domain_map: dict[str, str] | None = None,
     chunk_size: int | None = None,
     counts: ReadCounts | None = None,
-) -> Iterator[Article | ReadFailure]:
+    known: Callable[[], Mapping[str, str]] | None = None,
+) -> Iterator[Article | ReadFailure | Unchanged]:
     """Every article under `paths` (or the failure that stopped it), each exactly once.
 
+    With `known` (raw checksum -> article id of what the index holds, asked when the first input is
+    read), an input whose raw checksum is known comes out as Unchanged without being processed.
     Results of a chunk come in input order; with several workers, read failures may come early."""
     workers = max(1, workers or default_workers())
     options = Options(entities=entities, source=source, domain_map=domain_map)
     size = chunk_size or (CHUNK_WITH_ENTITIES if entities else CHUNK_WITHOUT_ENTITIES)
-    chunks = _chunks(read_paths(paths, counts), size)
+    chunks = _chunks(_unchanged_skipped(read_paths(paths, counts), options, known), size)
     if workers == 1:
-        extractor = _new_extractor() if entities else None
+        extractor = None
         for chunk in chunks:
-            if isinstance(chunk, ReadFailure):
+            if not isinstance(chunk, list):
                 yield chunk
             else:
+                if entities and extractor is None:  # loaded on the first input that needs it: not for a run that skips all
+                    extractor = _new_extractor()
                 yield from process_chunk(chunk, options, extractor)
         return
     # forkserver: workers start from a clean process that has imported this module once, never from
@@ -232,7 +281,7 @@ def run_pipeline(
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(options,)) as pool:
         pending: deque = deque()
         for chunk in chunks:
-            if isinstance(chunk, ReadFailure):
+            if not isinstance(chunk, list):
                 yield chunk
                 continue
             pending.append(pool.submit(_work, chunk))
@@ -294,9 +343,19 @@ def index_paths(
     writer = None
     first_origin: dict[str, str] = {}
     held: list[str] = []  # a rebuild's committed ids: not live until the switch
+
+    def open_writer():
+        nonlocal writer
+        if writer is None:  # opened on the first input: a run that reads nothing leaves the index alone
+            writer = engine.writer(WriteOptions(rebuild=rebuild, commit_every=commit_every, merge=True,
+                                                on_commit=held.extend if rebuild else on_commit))
+        return writer
+
+    # An incremental run skips inputs whose raw checksum the index holds, before cleaning or NER.
+    known = None if rebuild else (lambda: open_writer().raw_checksums())
     try:
         for item in run_pipeline(paths, workers=workers, entities=entities, source=source,
-                                 domain_map=domain_map, counts=counts):
+                                 domain_map=domain_map, counts=counts, known=known):
             if progress is not None:
                 progress(1)
             if isinstance(item, ReadFailure):
@@ -310,10 +369,12 @@ def index_paths(
                     item.origin, f"duplicate id {item.id!r}, first read from {first_origin[item.id]}", stage="process"))
                 continue
             first_origin[item.id] = item.origin or ""
-            if writer is None:  # opened on the first article: a run that reads nothing leaves the index alone
-                writer = engine.writer(WriteOptions(rebuild=rebuild, commit_every=commit_every, merge=True,
-                                                    on_commit=held.extend if rebuild else on_commit))
-            writer.add(item)
+            if isinstance(item, Unchanged):
+                if not open_writer().keep(item.id):  # deleted by another writer since the run began
+                    report.failures.append(ReadFailure(
+                        item.origin, f"article {item.id!r} was deleted during this run; run again to add it", stage="process"))
+                continue
+            open_writer().add(item)
         if writer is None and prune and not rebuild:
             report.note = "nothing was read, so nothing was pruned"
         elif prune and writer is not None and not rebuild:

@@ -36,6 +36,9 @@ FIELD_ALIASES = {
     "published": "published",
     "date_published": "published",
     "source": "source",
+    "publisher": "source",
+    "site_name": "source",
+    "feed_name": "source",
     "author": "author",
     "source_domain": "source_domain",
     "language": "language",
@@ -48,6 +51,9 @@ _CANONICAL = re.compile(
 )
 _HREF = re.compile(rb"""\b(?:href|content)\s*=\s*["']([^"']+)["']""", re.I)
 _META_CHARSET = re.compile(rb"""<meta\b[^>]*charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
+# Files in a corpus folder that are about it, not articles in it (the BBC set's README.TXT).
+_NOT_ARTICLE = re.compile(r"^(?:readme|licen[cs]e|copying|notice|changelog|changes|authors|contributing)(?:[._\-].*)?$",
+                          re.I)
 
 
 @dataclass
@@ -67,6 +73,7 @@ class RawDocument:
     path: str = ""
     name: str = ""
     fragment: bool = False  # HTML from a JSONL record: may be a snippet rather than a page
+    checksum: str = ""  # the raw input's digest (indexer.pipeline.raw_checksum), once computed
 
 
 @dataclass
@@ -81,7 +88,7 @@ class ReadFailure:
 @dataclass
 class ReadCounts:
     files: int = 0
-    skipped: list[str] = field(default_factory=list)  # files in a directory with a type we do not read
+    skipped: list[str] = field(default_factory=list)  # files in a directory we do not read: other types, not articles
 
 
 class NotText(ValueError):
@@ -101,7 +108,8 @@ def iter_files(paths: Iterable[str | os.PathLike], counts: ReadCounts | None = N
     """(file, root) for each readable-looking file under `paths` (directories recursively, sorted,
     hidden entries skipped); a ReadFailure for paths that do not exist or have a type we do not read.
 
-    A directory's files stay inside it: a symbolic link in it that leads outside (an unpacked archive
+    Not articles, and reported as skipped: hidden files and folders (`.git`, `.DS_Store`) and files
+    about the corpus (`README*`, `LICENSE*`, `COPYING*`, ...) found in a directory. A directory's files stay inside it: a symbolic link in it that leads outside (an unpacked archive
     pointing at ~/.ssh or /etc) is reported, not read, so it cannot end up searchable. Links to
     directories are not followed. A file named on the command line is read wherever it is."""
     counts = counts if counts is not None else ReadCounts()
@@ -110,11 +118,13 @@ def iter_files(paths: Iterable[str | os.PathLike], counts: ReadCounts | None = N
         if path.is_dir():
             inside = path.resolve()
             for dirpath, dirnames, filenames in os.walk(path, onerror=None):
+                counts.skipped.extend(str(Path(dirpath) / d) for d in sorted(dirnames) if d.startswith("."))
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for name in sorted(filenames):
-                    if name.startswith("."):
-                        continue
                     child = Path(dirpath) / name
+                    if name.startswith(".") or _NOT_ARTICLE.match(name):
+                        counts.skipped.append(str(child))
+                        continue
                     if child.is_symlink() and not child.resolve().is_relative_to(inside):
                         yield ReadFailure(_origin(child), f"symbolic link to a file outside {path}; not read")
                     elif suffix_of(child):
@@ -305,6 +315,11 @@ def record_to_document(record: dict, origin: str, path: str = "") -> RawDocument
             continue
         if name == "id" and isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
+        if name == "source" and key != "source" and not isinstance(value, str):
+            # `publisher: {"name": ...}` (schema.org style) names it; any other shape of an alias says nothing.
+            value = value.get("name") if isinstance(value, dict) else None
+            if not isinstance(value, str):
+                continue
         if not isinstance(value, str):
             return ReadFailure(origin, f"field {key!r} must be a string, not a {_json_type(value)}")
         if name in fields and fields[name].strip():

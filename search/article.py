@@ -17,7 +17,7 @@ class Article:
     url: str | None = None
     summary: str = ""
     published: datetime | None = None
-    source: str = "unknown"
+    source: str | None = None  # the publisher; None when nothing says
     dateline: str | None = None
     author: str | None = None
     people: list[str] = field(default_factory=list)
@@ -25,6 +25,9 @@ class Article:
     places: list[str] = field(default_factory=list)
     checksum: str = ""
     origin: str | None = None
+    # A digest of the raw input (file bytes or JSONL record, and the options that processed it): an
+    # incremental run skips an input whose digest the index already holds, before any work on it.
+    raw_checksum: str = ""
 
     def __post_init__(self) -> None:
         if self.published is not None and self.published.tzinfo is None:
@@ -107,7 +110,7 @@ def content_checksum(article: Article) -> str:
     for name in _CHECKSUM_LISTS:
         h.update("\x1e".join(getattr(article, name)).encode("utf-8"))
         h.update(b"\x1f")
-    known = {*_CHECKSUM_SCALARS, *_CHECKSUM_LISTS, "published", "checksum", "summary"}
+    known = {*_CHECKSUM_SCALARS, *_CHECKSUM_LISTS, "published", "checksum", "summary", "raw_checksum"}
     for f in dataclasses.fields(article):
         if f.name in known:
             continue

@@ -50,6 +50,14 @@ class Writer(Protocol):
         writer was not given (added or seen unchanged); their ids. Articles written through the
         API (`search.article.origin_path` is None) are never pruned."""
 
+    def raw_checksums(self) -> Mapping[str, str]:
+        """raw checksum -> id of the articles that carry one (Article.raw_checksum): what an incremental
+        run may skip before doing any work on an input."""
+
+    def keep(self, article_id: str) -> bool:
+        """An article whose input is unchanged (skipped before processing): reported unchanged and kept
+        by `prune`. False when there is no article with that id."""
+
     def commit(self) -> None:
         """Make what was written so far durable (and, but for a rebuild, visible)."""
 

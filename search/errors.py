@@ -22,8 +22,21 @@ class WriteLockTimeout(SearchError):
     """Another writer held the index for longer than the caller agreed to wait."""
 
 
+class StorageFull(SearchError):
+    """The disk (or quota) that holds the index has no room left: the write was not committed."""
+
+
 class BackendUnavailable(SearchError):
     """The backend cannot be reached or cannot answer now (a cluster down, a timeout): retry later."""
+
+
+class SearchTimeout(BackendUnavailable):
+    """A search ran out of its time budget before it had any answer worth returning: retry later,
+    or ask for less (fewer expansions, shorter phrases)."""
+
+    def __init__(self, seconds: float | None = None) -> None:
+        super().__init__(f"the search did not finish within {seconds:g} s" if seconds else "the search ran out of time")
+        self.seconds = seconds
 
 
 class OutOfScope(SearchError, PermissionError):

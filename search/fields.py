@@ -30,7 +30,7 @@ class Facet:
     multi: bool
     labels: Mapping[str, str] = field(compare=False)  # what the widget shows, by language ("en" always present)
     weight: float = 1.0  # BM25F weight of its names in free-text search
-    default: str | None = None  # the value a record holds when nothing says (source: "unknown")
+    default: str | None = None  # the value a record holds when nothing says (None: no value)
     top: int = 10  # values listed in the index statistics
 
     @property
@@ -133,7 +133,7 @@ DATE_LABELS = {"en": "Date", "es": "Fecha", "fr": "Date", "de": "Datum"}
 FIELDS = Fields(
     text=(TextField("title", 0.3), TextField("body", 1.0)),
     facets=(
-        Facet("source", "source", multi=False, weight=0.5, default="unknown", top=50,
+        Facet("source", "source", multi=False, weight=0.5, top=50,
               labels={"en": "Source", "es": "Fuente", "fr": "Source", "de": "Quelle"}),
         Facet("person", "people", multi=True, weight=1.5,
               labels={"en": "People", "es": "Personas", "fr": "Personnes", "de": "Personen"}),

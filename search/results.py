@@ -49,6 +49,11 @@ class SearchResults:
     facets: dict[str, list[Bucket]]
     suggestion: str | None = None
     query: str = ""  # the query as the engine understood it (after any fallback)
+    # The time budget ran out (Elasticsearch's `timed_out`): while ranking, `total` and facets are
+    # exact and `hits` the best of the documents scored in time (the newest matches when none was);
+    # while matching a disjunction, `total` and facets count the clauses that finished (a lower
+    # bound) and `hits` are the newest of those matches.
+    timed_out: bool = False
 
 
 @dataclass

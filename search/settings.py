@@ -79,11 +79,42 @@ def seconds(minimum: float) -> Callable[[str], float]:
     return parse
 
 
+KEY_SECRET_MIN_BYTES = 16  # api/keys.py signs and verifies scoped keys with no shorter secret
+
+
+def secret(minimum: int) -> Callable[[str], str]:
+    """A signing secret of at least `minimum` bytes (UTF-8); refused without echoing it."""
+
+    def parse(raw: str) -> str:
+        if len(raw.encode("utf-8", "surrogatepass")) < minimum:
+            raise _Refused(f"must be at least {minimum} bytes (the one given is shorter)")
+        return raw
+
+    parse.__name__ = f"secret of >= {minimum} bytes"
+    return parse
+
+
 def backend(raw: str) -> str:
     """An index directory, or an `opensearch+https://host:9200/alias` URL."""
     if "://" in raw and not raw.lower().startswith(("opensearch+http://", "opensearch+https://")):
         raise ValueError("must be an index directory or an opensearch+https://host:port/alias URL")
     return raw
+
+
+def public_url(raw: str) -> str:
+    """An absolute http(s) URL with no query or fragment (a path prefix is kept), without a trailing '/'."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.query
+            or parts.fragment or raw.endswith("?") or raw.endswith("#") or parts.username or parts.password
+            or any(c.isspace() or not c.isprintable() for c in raw)):
+        raise ValueError("must be an absolute http(s) URL such as https://news.example.org, without query or fragment")
+    return raw.rstrip("/")
 
 
 def bind(raw: str) -> str:
@@ -166,9 +197,16 @@ SETTINGS: tuple[Setting, ...] = (
             "Comma-separated origins allowed to call the API from a browser and to frame `/embed` "
             "(`https://news.example.org`; `*` is refused); with none, no CORS.",
             ("app",)),
-    Setting("NEWSEARCH_KEY_SECRET", None, text,
-            "Signs scoped search keys (`newsearch keys create`); with none, scoped keys are off.",
+    Setting("NEWSEARCH_KEY_SECRET", None, secret(KEY_SECRET_MIN_BYTES),
+            f"Signs scoped search keys (`newsearch keys create`), at least {KEY_SECRET_MIN_BYTES} bytes "
+            "(the server refuses to start with a shorter one); with none, scoped keys are off.",
             ("app", "cli")),
+    Setting("NEWSEARCH_PUBLIC_URL", None, public_url,
+            "The API's public base URL as browsers and feed readers reach it (`https://news.example.org`, or "
+            "with a path prefix behind a proxy): every absolute URL the API writes (Atom links, `/opensearch.xml`, "
+            "`Location`, `/embed`) starts with it. Unset: those URLs follow each request's `Host` header, and "
+            "the responses carrying them are `private` (never stored by a shared cache).",
+            ("app",)),
     Setting("NEWSEARCH_MAX_QUERY_LENGTH", 512, whole(1),
             "Longest `q` (and any other text parameter), in characters.", ("app",)),
     Setting("NEWSEARCH_MAX_PER_PAGE", 100, whole(1), "Largest `per_page`.", ("app",)),
@@ -182,6 +220,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds `newsearch index` waits for another writer before giving up. API writes never wait "
             "for the lock: they are journaled (durable) and applied by whichever writer holds it.",
             ("app", "cli", "whoosh"), shown="`10`"),
+    Setting("NEWSEARCH_SEARCH_TIMEOUT", 2.0, seconds(0.05),
+            "Seconds a search (or `similar`) may run: past it, ranking stops and the answer holds the hits "
+            "found so far with `timed_out: true`, or, when not even the match set is ready, a 503 with "
+            "`Retry-After`. Keep it well below `NEWSEARCH_TIMEOUT`.",
+            ("app", "cli", "whoosh"), shown="`2`"),
     Setting("NEWSEARCH_RAW_SECONDS", 15.0, seconds(0),
             "Most seconds one write request spends running raw text/HTML through the pipeline (entity "
             "extraction runs at a few raw articles a second); the items not reached are written by no one and "
@@ -200,8 +243,11 @@ SETTINGS: tuple[Setting, ...] = (
             ("cli", "whoosh")),
     Setting("NEWSEARCH_BIND", "127.0.0.1:8000", bind,
             "Address gunicorn listens on (`newsearch serve --bind` overrides it).", ("server", "cli")),
-    Setting("NEWSEARCH_WORKERS", _cores_plus_one, whole(1), "gunicorn sync workers.", ("server",),
+    Setting("NEWSEARCH_WORKERS", _cores_plus_one, whole(1), "gunicorn worker processes (threaded: `gthread`).", ("server",),
             shown="cores + 1"),
+    Setting("NEWSEARCH_THREADS", 32, whole(1),
+            "Threads per gunicorn worker: how many slow or idle clients a worker absorbs before requests queue "
+            "(searches still run one at a time per worker).", ("server",)),
     Setting("NEWSEARCH_TIMEOUT", 30, whole(1),
             "Seconds before gunicorn kills a stuck worker.", ("server",)),
     Setting("NEWSEARCH_LOG_LEVEL", "info", choice("debug", "info", "warning", "error", "critical"),

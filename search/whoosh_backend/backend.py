@@ -3,13 +3,15 @@
     >>> from search.whoosh_backend import WhooshBackend
     >>> backend = WhooshBackend("data/index")
 
-Whoosh's own tuning is this constructor's: how long a write waits for the lock, how much memory the
+Whoosh's own tuning is this constructor's: how long a search may run (`search_timeout`, see
+budget.py), how long a write waits for the lock, how much memory the
 index writer buffers and in how many processes a rebuild writes, how often a long indexing run lets
 other writers in, how often a reader looks for a new generation.
 """
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import os
 import threading
@@ -27,15 +29,29 @@ from ..errors import ArticleNotFound, IndexMissing, UnknownFacet, WriteLockTimeo
 from ..fields import DATE_FACET, FIELDS, Fields
 from ..request import SearchRequest
 from ..results import Bucket, Hit, SearchResults, Stats, WriteReport
+from .budget import SEARCH_TIMEOUT, Deadline
 from .columns import Caches, IndexView
 from .schema import from_stored, schema_for
 from .searching import WEIGHTING, run_search, similar_articles
 from .store import LOCK_TIMEOUT, IndexStore
 from .suggest import complete
 from .journal import Journal
-from .writer import BUFFER_MB, MAX_SEGMENTS, BulkWriter
+from .writer import BUFFER_MB, MAX_SEGMENTS, BulkWriter, storage_errors
 
 log = logging.getLogger(__name__)
+
+
+def _one_at_a_time(method):
+    """Whoosh's searcher reads shared file handles (seek, then read) and a refresh closes it: in a
+    threaded server (gunicorn's gthread workers) the reads of one backend take turns, under its lock."""
+
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
 
 class WhooshBackend:
     def __init__(
@@ -49,6 +65,8 @@ class WhooshBackend:
         buffer_mb: int = BUFFER_MB,
         procs: int = 1,
         share_lock: float | None = None,
+        search_timeout: float | None = SEARCH_TIMEOUT,
+        timer: Callable[[], float] = time.monotonic,
         drain_interval: float = 1.0,
     ) -> None:
         self.fields = fields
@@ -59,6 +77,8 @@ class WhooshBackend:
         self.buffer_mb = buffer_mb
         self.procs = procs  # processes a rebuild writes with
         self.share_lock = share_lock  # seconds a long incremental write holds the lock before letting others in
+        self.search_timeout = search_timeout  # seconds a search or similar may run (None: no limit)
+        self.timer = timer  # the clock the search budget is measured with
         self.caches = Caches()
         self._lock = threading.RLock()
         self._ix: Index | None = None
@@ -109,11 +129,13 @@ class WhooshBackend:
         except IndexMissing:
             return False
 
+    @_one_at_a_time
     def generation(self) -> str:
         searcher, _ = self.current()
         return f"{self._ix_name}.{searcher.ixreader.generation()}"
 
     # -- reads -----------------------------------------------------------------------------------
+    @_one_at_a_time
     def get(self, article_id: str) -> Article:
         searcher, _ = self.current()
         docnum = _live_docnum(searcher, article_id)
@@ -121,6 +143,7 @@ class WhooshBackend:
             raise ArticleNotFound(article_id)
         return from_stored(searcher.stored_fields(docnum), self.fields)
 
+    @_one_at_a_time
     def search(self, request: SearchRequest) -> SearchResults:
         for name in (*request.filters, *request.base_filters):
             if not self.fields.has_facet(name):
@@ -129,15 +152,20 @@ class WhooshBackend:
             if name != DATE_FACET and not self.fields.has_facet(name):
                 raise UnknownFacet(name)
         searcher, view = self.current()
-        return run_search(searcher, view, request, now=self.clock())
+        return run_search(searcher, view, request, now=self.clock(), deadline=self._deadline())
 
+    @_one_at_a_time
     def similar(self, article_id: str, limit: int = 5) -> list[Hit]:
         searcher, view = self.current()
         docnum = _live_docnum(searcher, article_id)
         if docnum is None:
             raise ArticleNotFound(article_id)
-        return similar_articles(searcher, view, docnum, limit)
+        return similar_articles(searcher, view, docnum, limit, deadline=self._deadline())
 
+    def _deadline(self) -> Deadline:
+        return Deadline(self.search_timeout, clock=self.timer)
+
+    @_one_at_a_time
     def suggest(self, prefix: str, limit: int = 8, base_filters: Mapping[str, Sequence[str]] | None = None) -> list[str]:
         for name in base_filters or ():
             if not self.fields.has_facet(name):
@@ -147,12 +175,14 @@ class WhooshBackend:
             return complete(view, prefix, limit)
         return complete(view, prefix, limit, within=view.filter_mask(base_filters))
 
+    @_one_at_a_time
     def facet_values(self, name: str, prefix: str = "", limit: int = 20) -> list[Bucket]:
         if not self.fields.has_facet(name) and name != DATE_FACET:
             raise UnknownFacet(name)
         _, view = self.current()
         return view.values(name, prefix, limit)
 
+    @_one_at_a_time
     def stats(self) -> Stats:
         searcher, view = self.current()
         first, last = view.date_range()
@@ -189,7 +219,8 @@ class WhooshBackend:
             articles = [articles]
         articles = list(articles)
         expected = self._expected(articles)
-        name = self.journal.append([("add", article) for article in articles])
+        with storage_errors(self.store.root):
+            name = self.journal.append([("add", article) for article in articles])
         return self._settle(name, expected, wait)
 
     def update(self, article: Article) -> WriteReport:
@@ -198,7 +229,8 @@ class WhooshBackend:
     def delete(self, article_id: str, *, wait: float = 0.0) -> WriteReport:
         if not self._exists(article_id):
             raise ArticleNotFound(article_id)
-        name = self.journal.append([("delete", article_id)])
+        with storage_errors(self.store.root):
+            name = self.journal.append([("delete", article_id)])
         return self._settle(name, WriteReport(deleted=[article_id]), wait)
 
     def drain(self, merge: str = "none") -> dict[str, WriteReport] | None:
@@ -207,10 +239,11 @@ class WhooshBackend:
         if not self.journal.names() and merge == "none":
             return {}
         try:
-            writer = BulkWriter(self.store, fields=self.fields, lock_timeout=0, journal=self.journal, merge=merge)
+            with storage_errors(self.store.root):
+                writer = BulkWriter(self.store, fields=self.fields, lock_timeout=0, journal=self.journal, merge=merge)
         except WriteLockTimeout:
             return None
-        with writer:
+        with storage_errors(self.store.root), writer:
             pass
         self._checked = 0.0  # our own write: look again on the next read
         return writer.journal_reports
@@ -246,6 +279,7 @@ class WhooshBackend:
         expected.committed, expected.visible = True, False
         return expected
 
+    @_one_at_a_time
     def _expected(self, articles: list[Article]) -> WriteReport:
         """What writing `articles` will do, judged by the index as it is now."""
         report = WriteReport()
@@ -263,6 +297,7 @@ class WhooshBackend:
                 report.updated.append(article.id)
         return report
 
+    @_one_at_a_time
     def _exists(self, article_id: str) -> bool:
         """In the index, or added by a journaled write not applied yet (and not deleted after it)."""
         exists = False

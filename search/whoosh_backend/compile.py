@@ -9,12 +9,15 @@ the tree is normalized as Whoosh normalizes; stop words are dropped as the query
 expansions become the bounded classes below.
 
 Expansions are bounded: each expands to at most MAX_EXPANSIONS terms, the most frequent of the first
-SCAN_LIMIT terms it matches, so no query walks the whole vocabulary. `expand` is the one way to the
-terms an expansion stands for (masks, highlights)."""
+SCAN_LIMIT terms it matches, so no query walks the whole vocabulary; and the whole query is bounded
+(budget.py): the expansions on one field share QUERY_EXPANSIONS terms and QUERY_SCAN vocabulary
+entries, a query keeps its first MAX_CLAUSES leaves, a phrase its first MAX_PHRASE_WORDS words.
+`expand` is the one way to the terms an expansion stands for (masks, highlights)."""
 from __future__ import annotations
 
 import heapq
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from whoosh import query as wq
@@ -23,43 +26,81 @@ from whoosh.qparser.common import get_single_text
 from .. import query as q
 from ..fields import FIELDS
 from ..query import MIN_FUZZY, MIN_PREFIX, STOP, ParsedQuery, fuzzy_maxdist
+from .budget import MAX_CLAUSES, MAX_EXPANSIONS, MAX_PHRASE_WORDS, QUERY_EXPANSIONS, QUERY_SCAN, SCAN_LIMIT
 from .schema import schema_for, text_key
-
-MAX_EXPANSIONS = 64
-SCAN_LIMIT = 5000  # vocabulary entries an expansion looks at, at most
 
 
 # -- bounded expansions -------------------------------------------------------------------------
-class BoundedPrefix(wq.Prefix):
+class _Bounded:
+    """An expansion to at most `limit` terms, the most frequent of the first `scan` it matches:
+    MAX_EXPANSIONS and SCAN_LIMIT alone, less when other expansions of the query share the budget."""
+
+    limit = MAX_EXPANSIONS
+    scan = SCAN_LIMIT
+
+    def expanded_in(self, ixreader) -> bool:
+        """Whether the terms for `ixreader` are known already (asking for them costs nothing)."""
+        return (id(ixreader), self.scan, self.limit) in self.__dict__.get("_expanded", {})
+
     def _btexts(self, ixreader):
-        return _most_frequent(ixreader, self.fieldname, super()._btexts(ixreader))
+        # Remembered per reader: the match set, the ranking and the highlights ask for the same terms.
+        expanded = self.__dict__.setdefault("_expanded", {})
+        key = (id(ixreader), self.scan, self.limit)
+        found = expanded.get(key)
+        if found is None:
+            found = expanded[key] = _most_frequent(ixreader, self.fieldname, super()._btexts(ixreader), self.scan, self.limit)
+        return found
 
 
-class BoundedWildcard(wq.Wildcard):
-    def _btexts(self, ixreader):
-        return _most_frequent(ixreader, self.fieldname, super()._btexts(ixreader))
+class BoundedPrefix(_Bounded, wq.Prefix):
+    pass
 
 
-class BoundedFuzzy(wq.FuzzyTerm):
-    def _btexts(self, ixreader):
-        return _most_frequent(ixreader, self.fieldname, super()._btexts(ixreader))
+class BoundedWildcard(_Bounded, wq.Wildcard):
+    pass
 
 
-class BoundedTermRange(wq.TermRange):
-    def _btexts(self, ixreader):
-        return _most_frequent(ixreader, self.fieldname, super()._btexts(ixreader))
+class BoundedFuzzy(_Bounded, wq.FuzzyTerm):
+    pass
+
+
+class BoundedTermRange(_Bounded, wq.TermRange):
+    pass
 
 
 BOUNDED = (BoundedPrefix, BoundedWildcard, BoundedFuzzy, BoundedTermRange)
 
 
-def _most_frequent(ixreader, fieldname, btexts, scan_limit: int = SCAN_LIMIT):
+def _most_frequent(ixreader, fieldname, btexts, scan_limit: int = SCAN_LIMIT, limit: int = MAX_EXPANSIONS):
     candidates = []
     for i, btext in enumerate(btexts):
         if i >= scan_limit:
             break
         candidates.append((ixreader.doc_frequency(fieldname, btext), btext))
-    return [b for _, b in heapq.nlargest(MAX_EXPANSIONS, candidates)]
+    return [b for _, b in heapq.nlargest(limit, candidates)]
+
+
+def share_budget(query) -> None:
+    """Split QUERY_EXPANSIONS and QUERY_SCAN among the expansions of `query` on each field."""
+    by_field: dict[str, list] = {}
+    for leaf in _all_leaves(query):
+        if isinstance(leaf, BOUNDED):
+            by_field.setdefault(leaf.fieldname, []).append(leaf)
+    for leaves in by_field.values():
+        n = len(leaves)
+        for leaf in leaves:
+            leaf.limit = max(1, min(MAX_EXPANSIONS, QUERY_EXPANSIONS // n))
+            leaf.scan = max(leaf.limit, min(SCAN_LIMIT, QUERY_SCAN // n))
+
+
+def _all_leaves(query):
+    if query is None:
+        return
+    if isinstance(query, wq.Query) and not query.is_leaf():
+        for child in query.children():
+            yield from _all_leaves(child)
+    else:
+        yield query
 
 
 def is_expansion(leaf) -> bool:
@@ -102,12 +143,16 @@ def positive_leaves(query):
     yield query
 
 
-def matched_keys(query, reader) -> frozenset[str]:
+def matched_keys(query, reader, expired=lambda: False) -> frozenset[str]:
     """The term keys (schema.text_key: what a word of text is in the title/body terms) that count
-    as a match for highlighting: the positive leaves' terms, expansions resolved in `reader`."""
+    as a match for highlighting: the positive leaves' terms, expansions resolved in `reader`. Once
+    `expired()` (the search's deadline), only expansions already resolved count: resolving the rest
+    can take longer than the search had."""
     keys: set[str] = set()
     for leaf in positive_leaves(query):
         fieldname = getattr(leaf, "fieldname", None)
+        if isinstance(leaf, _Bounded) and not leaf.expanded_in(reader) and expired():
+            continue
         for text in expand(leaf, reader):
             # Name fields hold unstemmed words; title/body hold stems. Key everything as a stem.
             keys.add(text if fieldname in ("title", "body") else text_key(text))
@@ -141,6 +186,9 @@ class Compiler:
         the tokens of a term that analyses into several are OR-ed (else AND-ed)."""
         if node is None:
             return None
+        node = first_clauses(node)
+        if node is None:
+            return None
         built = self._build(node, natural)
         if built is None:
             return None
@@ -149,6 +197,7 @@ class Compiler:
             return None
         if _only_negative(out):  # stop words gone, only exclusions left: every document but those
             out = wq.AndNot(wq.Every(), out.query if isinstance(out, wq.Not) else wq.Or([s.query for s in out.subqueries]))
+        share_budget(out)
         return out
 
     # -- building: the parser's tree, before normalizing
@@ -192,7 +241,7 @@ class Compiler:
             return out
         if isinstance(node, q.Phrase):
             field = self.schema[fieldname]
-            words = [t.text for t in field.tokenize(" ".join(node.words), mode="query")]
+            words = [t.text for t in field.tokenize(" ".join(node.words), mode="query")][:MAX_PHRASE_WORDS]
             return wq.Phrase(fieldname, words, slop=node.slop, boost=boost)
         if isinstance(node, q.Range):
             field = self.schema[fieldname]
@@ -236,6 +285,35 @@ class Compiler:
             return _apply(node, walk) if hasattr(node, "apply") else node
 
         return walk(query).normalize()
+
+
+def first_clauses(node, budget: int = MAX_CLAUSES):
+    """`node` with only its first `budget` leaves (in the order typed); groups left empty vanish.
+    None when nothing is left."""
+    left = [budget]
+
+    def keep(n):
+        if isinstance(n, q.LEAVES):
+            if left[0] <= 0:
+                return None
+            left[0] -= 1
+            return n
+        if isinstance(n, (q.And, q.Or)):
+            kids = tuple(k for k in (keep(c) for c in n.children) if k is not None)
+            if not kids:
+                return None
+            return kids[0] if len(kids) == 1 else replace(n, children=kids)
+        if isinstance(n, q.Not):
+            child = keep(n.child)
+            return None if child is None else q.Not(child)
+        if isinstance(n, q.AndNot):
+            positive, negative = keep(n.positive), keep(n.negative)
+            if positive is None:
+                return None
+            return positive if negative is None else q.AndNot(positive, negative)
+        return n  # MatchAll
+
+    return keep(node)
 
 
 def _apply(node, fn):

@@ -1,4 +1,10 @@
-"""Running a search: match set, filters, disjunctive facets, ranking, paging, highlights."""
+"""Running a search: match set, filters, disjunctive facets, ranking, paging, highlights.
+
+A search runs within a time budget (budget.py) and says `timed_out` when it ran out: ranking cut
+short keeps the hits collected so far (and when it had collected none, the page is the newest
+matches); a disjunction whose clauses did not all finish keeps the matches of those that did
+(`total` is then a lower bound, the page the newest of them). A match set with not even one clause
+finished is a `SearchTimeout`."""
 from __future__ import annotations
 
 import bisect
@@ -9,17 +15,20 @@ from datetime import date, datetime, time as dtime, timedelta, timezone
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
 from whoosh.lang.porter import stem
 from whoosh.matching import ListMatcher, NullMatcher, ReadTooFar
 
+from ..errors import SearchTimeout
 from ..highlight import Highlighter
 from ..query import ParsedQuery, parse_query
 from ..request import SearchRequest
 from ..results import Bucket, Hit, SearchResults
 from ..stopwords import STOP_WORDS
+from .budget import HIGHLIGHT_CHARS, NO_DEADLINE, SIMILAR_CHARS, Deadline, timed
 from .columns import IndexView
 from .compile import compile_node, compile_query, matched_keys
-from .matching import query_mask
+from .matching import partial_query_mask, query_mask
 from .ranking import BM25
 from .schema import analyzed_terms, from_stored, text_field, text_key
 from .suggest import did_you_mean
@@ -32,8 +41,17 @@ FEW_HITS = 3  # fewer hits than this: look for a "did you mean"
 STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS) | STOP_WORDS
 
 
-def run_search(searcher, view: IndexView, request: SearchRequest, now: float) -> SearchResults:
+def run_search(searcher, view: IndexView, request: SearchRequest, now: float,
+               deadline: Deadline = NO_DEADLINE) -> SearchResults:
+    """One search, within `deadline` (budget.py)."""
     started = time.perf_counter()
+    try:
+        return _run(searcher, view, request, now, deadline, started)
+    except TimeLimit:  # the match set (not the ranking, which keeps what it has) ran out of time
+        raise SearchTimeout(deadline.seconds) from None
+
+
+def _run(searcher, view: IndexView, request: SearchRequest, now: float, deadline: Deadline, started: float) -> SearchResults:
     parsed = parse_query(request.q, view.fields)
     query = compile_query(parsed, view.fields)  # compiled once: None matches every document
     start, end = _date_window(request, parsed)
@@ -45,30 +63,37 @@ def run_search(searcher, view: IndexView, request: SearchRequest, now: float) ->
     # the disjunctive ones included, stays within them.
     base = view.filter_mask(request.base_filters) if request.base_filters else None
 
-    qmask = _query_mask(view, query, base)
-    if query is not None and parsed.plain and not _combine(qmask, date_mask, filter_masks).any():
+    qmask, complete = _query_mask(view, query, base, deadline)
+    if complete and query is not None and parsed.plain and not _combine(qmask, date_mask, filter_masks).any():
         loose = compile_node(parsed.any_words(), natural=True, fields=view.fields)
         if loose is not None:
             query = loose
-            qmask = _query_mask(view, loose, base)
+            qmask, complete = _query_mask(view, loose, base, deadline)
     final = _combine(qmask, date_mask, filter_masks)
     matches = np.flatnonzero(final)
     total = int(len(matches))
 
     first = (request.page - 1) * request.per_page
     wanted = first + request.per_page
-    if request.sort == "relevance" and query is not None:
+    timed_out = not complete
+    if total == 0:
+        ranked = []
+    elif not complete:  # no time left to rank a partial match set: its newest
+        ranked = _by_date(view, matches, newest=(request.sort != "oldest"), limit=wanted)
+    elif request.sort == "relevance" and query is not None:
         # Whoosh ranks the query's own matches: what the filters (base ones included) remove is
         # taken from those, not from the already narrowed mask.
-        raw = qmask if base is None else query_mask(view, query)
-        ranked = _by_relevance(searcher, query, raw, final, wanted, request, now, view)
+        raw = qmask if base is None else query_mask(view, query, deadline)
+        ranked, timed_out = _by_relevance(searcher, query, raw, final, wanted, request, now, view, deadline)
+        if timed_out and not ranked:  # nothing scored in time: the newest matches rather than none
+            ranked = _by_date(view, matches, newest=True, limit=wanted)
     else:
         ranked = _by_date(view, matches, newest=(request.sort != "oldest"), limit=wanted)
     page = ranked[first:wanted]
 
     highlighter = None
     if request.highlight:
-        keys = matched_keys(query, searcher.reader()) if query is not None else frozenset()
+        keys = matched_keys(query, searcher.reader(), deadline.expired) if query is not None else frozenset()
         highlighter = Highlighter(keys, term_key=text_key)
     hits = [_hit(searcher, view, docnum, score, highlighter) for docnum, score in page]
 
@@ -85,7 +110,7 @@ def run_search(searcher, view: IndexView, request: SearchRequest, now: float) ->
     # Only the words can be misspelt: when filters alone narrow a query to nothing, there is no
     # suggestion. A correction must find more within the filters (a scoped key's among them) than the
     # query did: one that finds nothing there does not help, and would show words from outside them.
-    if total < FEW_HITS and parsed.words and int(qmask.sum()) < FEW_HITS:
+    if total < FEW_HITS and parsed.words and int(qmask.sum()) < FEW_HITS and not deadline.expired():
         allowed = view.live if base is None else base
         suggestion = did_you_mean(searcher, view, parsed, total, _combine(allowed, date_mask, filter_masks))
 
@@ -98,12 +123,15 @@ def run_search(searcher, view: IndexView, request: SearchRequest, now: float) ->
         facets=facets,
         suggestion=suggestion,
         query=parsed.text,
+        timed_out=timed_out,
     )
 
 
-def _query_mask(view: IndexView, q, base: np.ndarray | None) -> np.ndarray:
-    mask = query_mask(view, q)
-    return mask if base is None else mask & base
+def _query_mask(view: IndexView, q, base: np.ndarray | None, deadline: Deadline) -> tuple[np.ndarray, bool]:
+    """The query's matches within the base filters, and whether they are all of them (see
+    matching.partial_query_mask)."""
+    mask, complete = partial_query_mask(view, q, deadline) if q is not None else (view.live, True)
+    return (mask if base is None else mask & base), complete
 
 
 def _combine(qmask, date_mask, filter_masks) -> np.ndarray:
@@ -135,7 +163,9 @@ def _day_start(d: date) -> datetime:
     return datetime.combine(d, dtime(0), tzinfo=timezone.utc)
 
 
-def _by_relevance(searcher, query, qmask, final, wanted, request, now, view):
+def _by_relevance(searcher, query, qmask, final, wanted, request, now, view, deadline: Deadline = NO_DEADLINE):
+    """(docnum, score) best first, and whether the deadline cut the ranking short (the hits then
+    are the best of the documents scored in time)."""
     window = max(wanted, RESCORE_WINDOW) if request.recency_days else wanted
     # Whoosh takes filters as Python sets: hand it the smaller side, or nothing when the filters
     # remove none of the query's matches.
@@ -145,7 +175,7 @@ def _by_relevance(searcher, query, qmask, final, wanted, request, now, view):
     if n_excluded:
         n_kept = int(final.sum())
         if n_kept == 0:
-            return []
+            return [], False
         if n_kept * 4 < n_excluded:
             # Few documents pass the filters: intersect the query with them, so Whoosh scores only
             # those (a set filter would still score every match of the query).
@@ -154,11 +184,30 @@ def _by_relevance(searcher, query, qmask, final, wanted, request, now, view):
             options["mask"] = set(np.flatnonzero(excluded).tolist())
         else:
             options["filter"] = set(np.flatnonzero(final).tolist())
-    results = searcher.search(query, limit=window, terms=False, **options)
+    results, timed_out = _ranked(searcher, query, window, deadline, **options)
     ranked = [(hit.docnum, float(hit.score)) for hit in results]
     if request.recency_days:
         ranked = _recency(view, ranked, request.recency_days, now)
-    return ranked
+    return ranked, timed_out
+
+
+def _ranked(searcher, query, limit: int, deadline: Deadline, **options):
+    """Whoosh's top `limit` for `query`, within the deadline: (results, timed out)."""
+    remaining = deadline.remaining()
+    if remaining is None:
+        return searcher.search(query, limit=limit, terms=False, **options), False
+    # No SIGALRM (use_alarm=False): a signal would reach whatever the process runs, and only the main
+    # thread can take it. The collector checks between hits, the leaf matchers as they move. The
+    # filter goes outside the time limit: Whoosh's FilterCollector filters in collect_matches, which
+    # a wrapping collector would bypass.
+    collector = TimeLimitCollector(searcher.collector(limit=limit, terms=False), timelimit=remaining, use_alarm=False)
+    if options:
+        collector = FilterCollector(collector, options.get("filter"), options.get("mask"))
+    try:
+        searcher.search_with_collector(timed(query, deadline), collector)
+    except TimeLimit:
+        return collector.results(), True
+    return collector.results(), False
 
 
 class DocSet(wq.Query):
@@ -205,14 +254,17 @@ class _SortedIdsMatcher(ListMatcher):
 
 def _recency(view, ranked, scale_days: float, now: float, decay: float = 0.5, floor: float = 0.3):
     """Elasticsearch's gauss decay on age: at `scale_days` old a document keeps `decay` of its boost."""
-    sigma2 = -(scale_days**2) / (2 * math.log(decay))
+    # exp(-age²/2σ²) with σ² = -scale²/(2 ln decay), written as (age/scale)² so that no scale the API
+    # accepts (1e-300 days included) divides by an underflowed zero: a huge ratio decays to 0.
+    rate = -math.log(decay)
     now_long = int((now + 62135596800) * 1_000_000)  # seconds since the Unix epoch -> Whoosh's long
     out = []
     for docnum, score in ranked:
         stamp = view.published[docnum]
         if view.has_date[docnum]:
             age_days = max(0.0, (now_long - int(stamp)) / 86_400_000_000)
-            factor = math.exp(-(age_days**2) / (2 * sigma2))
+            ratio = min(age_days / scale_days, 1e150)  # squared below: stays finite
+            factor = math.exp(-rate * ratio * ratio)
         else:
             factor = 0.0
         out.append((docnum, score * (floor + (1 - floor) * factor)))
@@ -246,18 +298,21 @@ def _hit(searcher, view: IndexView, docnum: int, score: float, highlighter: High
     )
     if highlighter is not None:
         hit.title_highlight, in_title = highlighter.title(article.title)
-        hit.snippets, in_body = highlighter.fragments(article.body)
+        # A long body is searched for fragments in its first HIGHLIGHT_CHARS characters only.
+        hit.snippets, in_body = highlighter.fragments(article.body[:HIGHLIGHT_CHARS])
         hit.matched_terms = sorted(in_title | in_body)
     return hit
 
 
-def similar_articles(searcher, view, docnum: int, limit: int) -> list[Hit]:
-    """Articles sharing this one's key terms (tf-idf over title and body, stop words out) and its entities."""
+def similar_articles(searcher, view, docnum: int, limit: int, deadline: Deadline = NO_DEADLINE) -> list[Hit]:
+    """Articles sharing this one's key terms (tf-idf over title and the first SIMILAR_CHARS
+    characters of the body, stop words out) and its entities; past `deadline`, the best found in time."""
     stored = searcher.stored_fields(docnum)
     reader = searcher.reader()
     n = max(reader.doc_count(), 1)
+    text = f"{stored.get('title', '')}\n{stored.get('body', '')}"[:SIMILAR_CHARS]
     tf = Counter(
-        t for t in analyzed_terms(f"{stored.get('title', '')}\n{stored.get('body', '')}")
+        t for t in analyzed_terms(text)
         if t not in STOP_STEMS and len(t) > 2 and not t.isdigit()
     )
     weighted = []
@@ -279,5 +334,5 @@ def similar_articles(searcher, view, docnum: int, limit: int) -> list[Hit]:
                 clauses.append(wq.Phrase(field, words) if len(words) > 1 else wq.Term(field, words[0]))
     if not clauses:
         return []
-    results = searcher.search(wq.Or(clauses), limit=limit, mask={docnum})
+    results, _ = _ranked(searcher, wq.Or(clauses), limit, deadline, mask={docnum})
     return [_hit(searcher, view, hit.docnum, float(hit.score), None) for hit in results]

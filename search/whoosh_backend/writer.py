@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import random
 import time
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
-from whoosh.index import Index
+from whoosh.index import Index, LockError
 from whoosh.reading import TermNotFound
 from whoosh.writing import NO_MERGE
 
 from ..article import Article, is_under, origin_path
+from ..errors import StorageFull, WriteLockTimeout
 from ..fields import FIELDS, Fields
 from ..results import WriteReport
 from .journal import Journal
@@ -34,6 +36,24 @@ SMALL_MERGE_DOCS = 10_000
 # process, 1,160 with 128 each and 1,569 with 256 each in two (bench/results/indexing.json has
 # the whole pipeline). It is a ceiling, not an allocation: a run uses what its documents need.
 BUFFER_MB = 1024
+
+
+# A full disk, a full quota, a file larger than the file system (or RLIMIT_FSIZE) allows.
+NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+@contextlib.contextmanager
+def storage_errors(where: object) -> Iterator[None]:
+    """Whoosh's and the file system's write failures as the backend errors callers map: a full disk
+    or quota is StorageFull, Whoosh's own lock held elsewhere is WriteLockTimeout."""
+    try:
+        yield
+    except LockError:
+        raise WriteLockTimeout(f"index {where} is locked by another writer") from None
+    except OSError as error:
+        if error.errno in NO_ROOM:
+            raise StorageFull(f"no space left on the device holding the index {where}") from error
+        raise
 
 
 class BulkWriter:
@@ -106,6 +126,9 @@ class BulkWriter:
             if not rebuild:
                 store.clean_orphans(self.ix)  # what a killed merge or commit left in the live generation
             self._known = Checksums(self.ix)
+            # An index made before a field of the record existed (raw_checksum) keeps working without it.
+            names = set(self.ix.schema.names())
+            self._schema_names = None if "raw_checksum" in names else names
         except BaseException:
             self._lock.__exit__(None, None, None)
             raise
@@ -181,20 +204,39 @@ class BulkWriter:
 
     def _write(self, article: Article) -> str:
         previous = self._known.get(article.id)
-        if previous == article.checksum:
+        # Same content: unchanged, unless the input's digest is new to the index (an index from before
+        # raw checksums, or the same article from a changed file): then it is stored, so the next run skips it.
+        if previous == article.checksum and (not article.raw_checksum or article.raw_checksum == self._known.raw(article.id)):
             return "unchanged"
         if article.id in self._buffered:
             # Whoosh deletes only from committed segments: a second version of an id written since
             # the last commit (a journaled update of what this run just wrote) needs that commit.
             self._flush()
         doc = to_document(article, self.fields)
+        if self._schema_names is not None:
+            doc = {k: v for k, v in doc.items() if k in self._schema_names}
         if previous is None:
             self._w().add_document(**doc)
         else:
             self._w().update_document(**doc)
-        self._known[article.id] = article.checksum
+        self._known.set(article.id, article.checksum, article.raw_checksum)
         self._buffered.add(article.id)
         return "added" if previous is None else "updated"
+
+    def raw_checksums(self) -> dict[str, str]:
+        """raw checksum -> id of the live articles that carry one."""
+        self._relock()
+        return self._known.raw_map()
+
+    def keep(self, article_id: str) -> bool:
+        """An article whose input was found unchanged before processing: unchanged, and kept by prune."""
+        self._relock()
+        if self._known.get(article_id) is None:
+            return False
+        self.seen.add(article_id)
+        self.report.unchanged.append(article_id)
+        self._unchanged.append(article_id)
+        return True
 
     def delete(self, article_id: str) -> bool:
         self._relock()
@@ -210,7 +252,7 @@ class BulkWriter:
         if article_id in self._buffered:
             self._flush()
         self._w().delete_by_term("id", article_id)
-        self._known[article_id] = None
+        self._known.set(article_id, None)
         return True
 
     def prune(self, under: Iterable[str]) -> list[str]:
@@ -294,13 +336,17 @@ class BulkWriter:
     def _flush(self, mergetype=None) -> None:
         """Commit what is buffered; tell on_commit which ids are durable."""
         if self._writer is not None:
-            if mergetype is not None:
-                self._writer.commit(mergetype=mergetype)
-            elif self.merge == "none":
-                self._writer.commit(mergetype=NO_MERGE)
-            else:
-                self._writer.commit()
-            self._writer = None
+            writer, self._writer = self._writer, None
+            try:
+                if mergetype is not None:
+                    writer.commit(mergetype=mergetype)
+                elif self.merge == "none":
+                    writer.commit(mergetype=NO_MERGE)
+                else:
+                    writer.commit()
+            except BaseException:
+                _cancel(writer)  # a failed commit (a full disk) must not keep Whoosh's lock held
+                raise
             self._known.reopen(self.ix)
         self._buffered.clear()
         durable = self._unchanged + self._pending
@@ -419,18 +465,16 @@ def merge_small_segments(writer, segments):
 
 
 class Checksums:
-    """id -> checksum of the index's live documents, looked up one id at a time: a write of a few
-    articles into a large index reads a few postings, not a column of every id. Changes made
-    through the writer since the last commit override what the reader says."""
+    """id -> checksum (and raw checksum) of the index's live documents, looked up one id at a time:
+    a write of a few articles into a large index reads a few postings, not a column of every id.
+    Changes made through the writer since the last commit override what the reader says."""
 
     def __init__(self, ix: Index) -> None:
         self._reader = ix.reader()
-        self._sums = None
-        self._changed: dict[str, str | None] = {}
+        self._columns: dict[str, object] = {}
+        self._changed: dict[str, tuple[str, str] | None] = {}
 
-    def get(self, article_id: str) -> str | None:
-        if article_id in self._changed:
-            return self._changed[article_id]
+    def _live_docnum(self, article_id: str) -> int | None:
         reader = self._reader
         if reader.doc_count_all() == 0:
             return None
@@ -440,13 +484,46 @@ class Checksums:
             return None
         for docnum in docnums:
             if not reader.is_deleted(docnum):
-                if self._sums is None:
-                    self._sums = reader.column_reader("checksum")
-                return self._sums[docnum]
+                return docnum
         return None
 
-    def __setitem__(self, article_id: str, checksum: str | None) -> None:
-        self._changed[article_id] = checksum
+    def _column(self, name: str, docnum: int) -> str:
+        if name not in self._columns:
+            self._columns[name] = self._reader.column_reader(name) if self._reader.has_column(name) else None
+        column = self._columns[name]
+        return (column[docnum] or "") if column is not None else ""
+
+    def get(self, article_id: str) -> str | None:
+        if article_id in self._changed:
+            entry = self._changed[article_id]
+            return entry[0] if entry else None
+        docnum = self._live_docnum(article_id)
+        return None if docnum is None else self._column("checksum", docnum)
+
+    def raw(self, article_id: str) -> str:
+        """The raw checksum stored with the article ("" when none)."""
+        if article_id in self._changed:
+            entry = self._changed[article_id]
+            return entry[1] if entry else ""
+        docnum = self._live_docnum(article_id)
+        return "" if docnum is None else self._column("raw_checksum", docnum)
+
+    def set(self, article_id: str, checksum: str | None, raw: str = "") -> None:
+        self._changed[article_id] = None if checksum is None else (checksum, raw or "")
+
+    def raw_map(self) -> dict[str, str]:
+        """raw checksum -> id of every live article that carries one (one pass over two columns)."""
+        out: dict[str, str] = {}
+        reader = self._reader
+        if reader.doc_count() and reader.has_column("raw_checksum"):
+            ids, raws = reader.column_reader("id"), reader.column_reader("raw_checksum")
+            for docnum in reader.all_doc_ids():
+                if raws[docnum] and ids[docnum] not in self._changed:
+                    out[raws[docnum]] = ids[docnum]
+        for article_id, entry in self._changed.items():
+            if entry and entry[1]:
+                out[entry[1]] = article_id
+        return out
 
     def origins(self, ix: Index) -> list[tuple[str, str | None]]:
         """(id, origin) of every live document, as committed (commit before asking)."""
@@ -457,7 +534,7 @@ class Checksums:
         """Read the index as committed now (after a commit, or after another writer's)."""
         self.close()
         self._reader = ix.reader()
-        self._sums = None
+        self._columns = {}
         self._changed = {}
 
     def close(self) -> None:

@@ -91,7 +91,7 @@ def test_bad_reads(client, path, query, status, title, param):
         ("POST", "/v1/articles", b'{"id": "a", "title": "t\\u0000", "body": "b"}', "application/json", 400, "Invalid article"),
         ("POST", "/v1/articles", b'{"id": "a", "title": "\\ud800", "body": "b"}', "application/json", 400, "Invalid article"),
         ("POST", "/v1/articles", b'{"id": 12345678901234567890123, "title": "t", "body": "b"}', "application/json", 400, "Invalid article"),
-        ("POST", "/v1/articles", b'{"title": "t", "body": "b"}', "application/json", 400, "Invalid article"),
+        ("POST", "/v1/articles", b'{"title": "t", "url": "https://example.org/a"}', "application/json", 400, "Invalid article"),
         ("POST", "/v1/articles", b'{"text": "x", "html": "<p>x</p>"}', "application/json", 400, "Invalid article"),
         ("POST", "/v1/articles?dry_run=1", b'{"id": "a", "title": "t", "body": "b"}', "application/json", 400, "Invalid parameters"),
         ("PUT", "/v1/articles/a", b'{"id": "b", "title": "t", "body": "b"}', "application/json", 400, "Invalid article"),

@@ -192,6 +192,38 @@ def test_wait_must_be_a_boolean(writer, auth):
     assert response.status_code == 400 and response.json["invalid_params"][0]["name"] == "wait"
 
 
+def test_ready_fields_without_entities_get_them_as_raw_text_does(writer, auth):
+    body = ("KANSAS CITY, Mo. - Mayor Quinton Lucas opened a wombat crossing on Main Street on Tuesday, "
+            "the Kansas City Police Department said.")
+    items = [{"id": "ready-1", "title": "Wombat crossing opens downtown", "body": body},
+             {"id": "ready-2", "title": "Wombat crossing opens downtown", "body": body, "people": []}]
+    response = writer.simulate_post("/v1/articles", json={"articles": items}, headers=auth)
+    assert response.status_code == 201, response.text
+    extracted = writer.simulate_get("/v1/articles/ready-1").json
+    assert "Quinton Lucas" in extracted["people"]
+    assert "Kansas City Police Department" in extracted["organizations"]
+    as_given = writer.simulate_get("/v1/articles/ready-2").json  # an entity field given, even empty: as given
+    assert (as_given["people"], as_given["organizations"], as_given["places"]) == ([], [], [])
+    assert total(writer, "wombat", person="Quinton Lucas") == 1
+
+
+def test_ready_fields_without_id_or_url_take_their_contents_id(writer, auth):
+    from indexer.pipeline import build_article
+    from indexer.readers import RawDocument
+
+    item = {"title": "Heron count rises", "body": "More herons this year.", "people": []}
+    first = writer.simulate_post("/v1/articles", json=item, headers=auth)
+    assert first.status_code == 201, first.text
+    [article_id] = first.json["added"]
+    again = writer.simulate_post("/v1/articles", json=item, headers=auth)
+    assert again.status_code == 200 and again.json["unchanged"] == [article_id]  # not a duplicate
+    edited = writer.simulate_post("/v1/articles", json=item | {"body": "Fewer herons this year."}, headers=auth)
+    assert edited.json["added"] != [article_id]  # other content, another article
+    line = RawDocument(origin="feed.jsonl:1", kind="fields", content=item["body"], fields={"title": item["title"]})
+    assert build_article(line).id == article_id  # `newsearch index` on a JSONL line with neither id nor url
+    assert total(writer, "herons") == 2
+
+
 def test_raw_articles_past_the_time_budget_are_listed_to_send_again_not_lost(index_copy, auth):
     """A large raw batch takes minutes of entity extraction; the request writes what it processed in
     NEWSEARCH_RAW_SECONDS and lists the rest, instead of being killed with nothing written."""

@@ -46,7 +46,7 @@ def seeds_index(tmp_path_factory) -> Path:
 def test_extract_prints_the_seeds_as_articles(seeds_jsonl):
     assert len(seeds_jsonl) == 5
     fields = {"id", "url", "title", "body", "summary", "published", "source", "dateline", "author",
-              "people", "organizations", "places", "checksum", "origin"}
+              "people", "organizations", "places", "checksum", "origin", "raw_checksum"}
     assert all(set(article) == fields for article in seeds_jsonl)
     by_id = {a["id"]: a for a in seeds_jsonl}
     kctv = by_id["000_cd26570f11a59a8a"]

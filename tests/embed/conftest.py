@@ -42,6 +42,15 @@ def client(embed_index) -> testing.TestClient:
     return make_client(embed_index)
 
 
+PUBLIC_URL = "https://search.example.org/news"
+
+
+@pytest.fixture(scope="session")
+def public_client(embed_index) -> testing.TestClient:
+    """Reads open, with NEWSEARCH_PUBLIC_URL: absolute URLs never come from the Host header."""
+    return make_client(embed_index, public_url=PUBLIC_URL + "/")
+
+
 @pytest.fixture(scope="session")
 def closed_client(embed_index) -> testing.TestClient:
     """Reads need a key."""

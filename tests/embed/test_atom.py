@@ -141,3 +141,14 @@ def test_closed_reads_need_a_read_key_or_a_scoped_key(closed_client):
     root = feed(closed_client, f"q=council&key={key}")
     assert root.find(f"{OS}totalResults").text == "6"
     assert "private" in closed_client.simulate_get("/v1/search.atom", query_string=f"q=council&key={key}").headers["cache-control"]
+
+
+def test_an_article_with_no_publisher_has_no_category(client):
+    # seeds/004 names no publisher: it has no source (null in JSON), not a publisher called "unknown".
+    hits = client.simulate_get("/v1/search", query_string="q=\"jumping at the opportunity\"&facets=source").json
+    assert [(h["id"], h["source"]) for h in hits["hits"]] == [("004_a8b559b7e96d520f", None)]
+    assert hits["facets"]["source"] == []
+    entries = feed(client, "q=\"jumping at the opportunity\"").findall(f"{A}entry")
+    assert len(entries) == 1 and entries[0].find(f"{A}category") is None
+    everything = client.simulate_get("/v1/search", query_string="facets=source&per_page=1").json
+    assert "unknown" not in {b["value"] for b in everything["facets"]["source"]}

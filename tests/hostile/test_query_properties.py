@@ -84,9 +84,16 @@ FILTER_VALUES = st.one_of(
     st.text(max_size=80),
     st.sampled_from(["KCTV", "KSHB", "Rick Smith", "Kansas City", "2020-07", "2020", "", ",", "*", "a*", '"', "(", "NOT"]),
 )
+# The calendar's edges, with offsets that push the UTC instant past them (issue 11).
+EDGE_DATES = ["0001-01-01", "9999-12-31", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00",
+              "0001-01-01T00:00:00-14:00", "9999-12-31T23:59:59.999999+14:00", "10000-01-01", "0000-12-31"]
 DATE_VALUES = st.one_of(st.text(max_size=40), st.dates().map(str), st.datetimes().map(lambda d: d.isoformat()),
-                        st.sampled_from(["2020-07", "2020", "2020-13-45", "0000-00-00", "9999-12-31", "-1", "now"]))
+                        st.datetimes(timezones=st.timezones()).map(lambda d: d.isoformat()),
+                        st.sampled_from(["2020-07", "2020", "2020-13-45", "0000-00-00", "-1", "now", *EDGE_DATES]))
 NUMBERS = st.one_of(st.text(max_size=12), st.integers(-10**12, 10**12).map(str))
+# recency_days: tiny, huge, subnormal, negative, not numbers.
+SCALES = st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(repr), st.text(max_size=12),
+                   st.sampled_from(["1e-300", "5e-324", "1e-320", "36500", "36500.0001", "0", "-0", "1e308"]))
 
 
 @st.composite
@@ -106,6 +113,8 @@ def search_params(draw) -> list[tuple[str, str]]:
         params.append((name, draw(NUMBERS)))
     if draw(st.booleans()):
         params.append(("sort", draw(st.one_of(st.sampled_from(["relevance", "newest", "oldest"]), st.text(max_size=10)))))
+    if draw(st.booleans()):
+        params.append(("recency_days", draw(SCALES)))
     return params
 
 

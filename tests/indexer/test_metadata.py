@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from indexer.clean import clean_text
-from indexer.metadata import Metadata, extract_metadata, parse_date, strip_site_suffix
+from indexer.metadata import (Metadata, byline_name, domain_form, extract_metadata, find_statement_publisher, parse_date,
+                              strip_site_suffix)
 
 SEEDS = {"000": "000_cd26570f11a59a8a", "001": "001_b20fda21bfeeb18c", "002": "002_bd1a7639317eeb3a",
          "003": "003_db9d275e6a739cde", "004": "004_a8b559b7e96d520f"}
@@ -71,7 +72,7 @@ def test_seed_004(seeds_dir):
     assert meta.published is None
     assert meta.dateline == "KANSAS CITY, Mo."
     assert meta.title.startswith("Police say it’s not often people are jumping at the opportunity")
-    assert meta.source == "unknown"  # nothing in the text names a publisher
+    assert meta.source is None  # nothing in the text names a publisher: no source, not one called "unknown"
 
 
 def test_override_beats_fields_beats_text_cues(seeds_dir):
@@ -133,8 +134,8 @@ def test_html_organisation_author_is_no_byline_and_gmt_dates_parse(fixtures):
 
 def test_html_placeholder_date_and_slug_site_name(fixtures):
     # datePublished is 0001-01-01 (a CMS placeholder), og:site_name is the slug `detroitnews`.
-    meta = extract_metadata(body="", html=page(fixtures, "7de52419"))
-    assert meta.published is None
+    meta = extract_metadata(body="", html=page(fixtures, "7de52419"), url=PAGES["7de52419"])
+    assert meta.published == datetime(2019, 11, 19, tzinfo=timezone.utc)  # not year 1: the day in the page's URL
     assert meta.source == "The Detroit News"  # JSON-LD publisher
     assert meta.title == "Thousands of teachers pack Indiana Statehouse for protest"
     mapped = extract_metadata(body="", html=page(fixtures, "7de52419"), url=PAGES["7de52419"],
@@ -185,7 +186,7 @@ def test_parse_date_never_raises(value):
 @pytest.mark.parametrize("body, raw", [("", ""), ("", "   \n\n  "), ("—", "—\n"), ("\x00", None)])
 def test_nothing_to_go_on(body, raw):
     meta = extract_metadata(body=body, raw_text=raw)
-    assert meta == Metadata(title="", published=None, source="unknown", dateline=None, author=None)
+    assert meta == Metadata(title="", published=None, source=None, dateline=None, author=None)
 
 
 def test_template_residue_alone_still_names_no_date(fixtures):
@@ -200,4 +201,97 @@ def test_template_residue_alone_still_names_no_date(fixtures):
 def test_broken_html_never_raises(html):
     meta = extract_metadata(body="", html=html, url="not a url://")
     assert meta.published is None
-    assert meta.source == "unknown"
+    assert meta.source is None
+
+
+# ---- evidence only: sources and bylines from something that says so ---------------------------------------------
+
+@pytest.mark.parametrize("name", ["bbc_politics_092", "bbc_entertainment_075"])
+def test_running_text_names_no_publisher_and_no_byline(fixtures, name):
+    raw = (fixtures / "text" / f"{name}.txt").read_text(encoding="utf-8")
+    meta = extract_metadata(body=clean_text(raw), raw_text=raw)
+    assert (meta.source, meta.author) == (None, None)
+
+
+def test_a_writers_closing_bio_names_the_author_not_the_publisher(fixtures):
+    raw = (fixtures / "text" / "bbc_tech_396.txt").read_text(encoding="utf-8")
+    meta = extract_metadata(body=clean_text(raw), raw_text=raw)
+    assert meta.author == "Owain Bennallack"
+    assert meta.source is None  # "the editor of Develop magazine": his magazine, not this article's publisher
+    assert find_statement_publisher(clean_text(raw)) is None
+
+
+@pytest.mark.parametrize("text", [
+    "Actor Bruce Willis", "Prime Minister Tony Blair", "Scrum-half Matt Dawson", "Florida Governor Ron DeSantis",
+    "Kentucky Gov. Andy Beshear", "The Kenyan", "The UK", "The FBI", "Sweden's Robert Kronberg", "Mr Kohberger",
+    "Science X staff", "Republican Kevin McCarthy", "Trouble-hit Mitsubishi Motors", "kevin-r", "AS",
+])
+def test_roles_titles_and_newsrooms_are_no_byline(text):
+    assert byline_name(text) is None
+
+
+@pytest.mark.parametrize("text, name", [
+    ("By WALKER SIMON, Reuters", "Walker Simon"),
+    ("By Allan Saunderson and Antonia Sharpe, Reuters", "Allan Saunderson and Antonia Sharpe"),
+    ("By Stefan Becket, Kathryn Watson, Grace Segers", "Stefan Becket, Kathryn Watson, Grace Segers"),
+    ("By David Jeans ", "David Jeans"),
+    ("Written by Jane Doe, Staff Writer", "Jane Doe"),
+    ("A. Reporter", "A. Reporter"),
+    ("Martin Luther King", "Martin Luther King"),  # a role word as a surname is still a name
+    ("Ludwig van Beethoven", "Ludwig van Beethoven"),
+])
+def test_bylines_keep_the_names_and_drop_the_rest(text, name):
+    assert byline_name(text) == name
+
+
+def test_one_form_of_a_domain():
+    assert domain_form("feeds.bbci.co.uk") == "bbci.co.uk"
+    assert domain_form("news.sky.com") == "sky.com"
+    assert domain_form("example.org") == "example.org"
+    assert domain_form("127.0.0.1") is None and domain_form(None) is None
+
+
+# ---- dates wherever pages put them -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("key, day", [
+    ("04a6711c-cut", date(2019, 11, 19)),   # property="article:published" itemprop="datePublished dateCreated"
+    ("3ce1c8fd-cut", date(2018, 2, 16)),    # <span itemprop="datePublished">Fri 6:45 PM, Feb 16, 2018</span>
+    ("8380689f-cut", date(2019, 11, 18)),  # JSON-LD ClaimReview datePublished
+])
+def test_dates_wherever_pages_put_them(fixtures, key, day):
+    meta = extract_metadata(body="", html=page(fixtures, key))
+    assert meta.published is not None and meta.published.date() == day
+
+
+def test_nyt_meta_gives_date_byline_and_publisher(fixtures):
+    meta = extract_metadata(body="", html=page(fixtures, "04a6711c-cut"),
+                            url="https://www.nytimes.com/2019/11/19/opinion/republicans-elections-impeachment.html")
+    assert meta.published == datetime(2019, 11, 19, 11, 0, 9, tzinfo=timezone.utc)
+    assert (meta.author, meta.source) == ("Jamelle Bouie", "The New York Times")
+
+
+def test_a_page_that_is_only_a_url_is_never_fetched():
+    """htmldate downloads a string that looks like a URL; an API client's `html` must not make us fetch it."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    asked = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            asked.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'<html><head><meta property="article:published_time" content="2019-11-19"></head></html>')
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        meta = extract_metadata(body="", html=f"http://127.0.0.1:{server.server_port}/2019/11/19/page")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert asked == [] and meta.published is None

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.pipeline import article_id, build_article, index_paths, run_pipeline
+from indexer.pipeline import Unchanged, article_id, build_article, index_paths, run_pipeline
 from indexer.readers import RawDocument, ReadFailure, read_paths
 from search.article import Article, content_checksum
+from search.engine import open_engine
 from search.whoosh_backend.store import IndexStore
 from tests.indexes import indexed_ids
 
@@ -72,7 +73,7 @@ def test_jsonl_and_rss_records():
     storm = found["rss2023-000001"]
     assert storm.url.startswith("https://abcnews.go.com/")
     assert storm.published.isoformat() == "2023-01-01T23:02:37+00:00"
-    assert storm.source != "unknown"
+    assert storm.source == "ABC News"  # the record's source_domain (abcnews.com), though the link is abcnews.go.com
     qantas = found["rss2023-000689"]  # an HTML description: text without tags
     assert qantas.body.startswith("QF19 was three hours into New Year")
     assert "<p>" not in qantas.body
@@ -163,3 +164,47 @@ def test_rebuild_switches_generations_atomically(corpus, tmp_path):
     finally:
         old_searcher.close()
         old_ix.close()
+
+
+def test_feed_and_wire_records_name_their_outlet_and_byline_from_evidence():
+    """RSS items whose text once made publishers (`Latah County Courthouse for`, `Pope Benedict XVI`) and bylines
+    (`By New Year's Day`), and a Reuters story with its <AUTHOR> line and sign-off (tests/fixtures/meta/README.md)."""
+    found = articles(run_pipeline([FIXTURES / "meta" / "evidence.jsonl"], workers=1, entities=False))
+    facts = {i: (a.source, a.author) for i, a in found.items()}
+    assert facts["rss2023-006379"] == ("Newsweek", None)
+    assert facts["rss2023-000660"] == ("Newsweek", None)
+    assert facts["rss2023-000360"] == ("Fox News", None)
+    assert facts["rss2023-016614"] == ("ABC News", None)  # source_domain abcnews.com, link on abcnews.go.com
+    assert facts["rss2023-000724"] == ("The Guardian", "Devi Sridhar")  # the comment piece's closing bio
+    assert facts["reuters-3048"] == ("Reuters", "Walker Simon")  # sign-off `REUTER`; `By WALKER SIMON, Reuters`
+    assert found["reuters-3048"].published.isoformat() == "1987-03-09T09:32:40.790000+00:00"
+
+
+def test_unchanged_inputs_are_skipped_before_any_work(corpus, tmp_path):
+    index = tmp_path / "index"
+    index_paths([corpus], index, workers=1, entities=False)
+    with open_engine(index).writer() as writer:
+        known = dict(writer.raw_checksums())
+    assert sorted(known.values()) == sorted(indexed_ids(index))
+    # No article is built: every input is known.
+    items = list(run_pipeline([corpus], workers=1, entities=False, known=lambda: known))
+    assert all(isinstance(i, Unchanged) for i in items) and sorted(i.id for i in items) == sorted(known.values())
+    # Other options make other articles of the same input (a source override, entities on): nothing is skipped.
+    items = list(run_pipeline([corpus], workers=1, entities=False, source="KCTV5", known=lambda: known))
+    assert all(isinstance(i, Article) and i.source == "KCTV5" for i in items) and len(items) == 5
+
+    again = index_paths([corpus], index, prune=True, workers=2, entities=False)  # kept articles survive prune
+    assert (again.read, again.added, again.updated, again.unchanged, again.deleted) == (5, 0, 0, 5, 0)
+
+
+def test_an_index_from_before_raw_checksums_learns_them_on_the_next_run(corpus, tmp_path):
+    index = tmp_path / "index"
+    engine = open_engine(index)
+    old = list(articles(run_pipeline([corpus], workers=1, entities=False)).values())
+    for article in old:
+        article.raw_checksum = ""
+    engine.add(old)
+    first = index_paths([corpus], index, workers=1, entities=False)
+    assert (first.updated, first.unchanged) == (5, 0)  # same content: stored again with the raw checksum
+    second = index_paths([corpus], index, workers=1, entities=False)
+    assert (second.updated, second.unchanged) == (0, 5)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.readers import RawDocument, ReadCounts, ReadFailure, decode_bytes, file_name_id, read_paths
+from indexer.readers import RawDocument, ReadCounts, ReadFailure, decode_bytes, file_name_id, read_paths, record_to_document
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 READERS = FIXTURES / "readers"
@@ -101,11 +101,17 @@ def test_directory_walk_counts_files_and_skips_unknown_types(tmp_path):
     (tmp_path / "sport" / "199.txt").write_bytes((READERS / "bbc-sport-199.txt").read_bytes())
     (tmp_path / "notes.md").write_text("not an article")
     (tmp_path / ".hidden.txt").write_text("hidden")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD.txt").write_text("ref: refs/heads/main")
+    # The BBC set's own README: about the corpus, not an article in it.
+    (tmp_path / "README.TXT").write_bytes((READERS / "bbc-README.TXT").read_bytes())
+    (tmp_path / "LICENSE.txt").write_text("MIT")
     counts = ReadCounts()
     [doc] = list(read_paths([tmp_path], counts))
     assert doc.name == "sport-199"  # below the directory given: unique across sub-folders
     assert counts.files == 1
-    assert counts.skipped == [str(tmp_path / "notes.md")]
+    assert sorted(counts.skipped) == sorted(str(tmp_path / n) for n in (".git", ".hidden.txt", "LICENSE.txt",
+                                                                         "README.TXT", "notes.md"))
     [failure] = list(read_paths([tmp_path / "notes.md"]))
     assert failure.reason.startswith("unsupported file type")
 
@@ -161,3 +167,12 @@ def test_file_name_id():
     assert file_name_id(Path("seeds/000_x.txt"), Path("seeds")) == "000_x"
     assert file_name_id(Path("bbc/sport/199.txt"), Path("bbc")) == "sport-199"
     assert file_name_id(Path("feeds/a.jsonl.gz"), None) == "a"
+
+
+@pytest.mark.parametrize("key, value", [("publisher", "ABC News"), ("site_name", "ABC News"),
+                                        ("publisher", {"@type": "Organization", "name": "ABC News"})])
+def test_a_records_publisher_or_site_name_is_its_source(key, value):
+    doc = record_to_document({"id": "x", "title": "T", "body": "Text.", key: value}, "x")
+    assert doc.fields["source"] == "ABC News"
+    # A shape that names nothing is ignored, not a reason to refuse the record.
+    assert "source" not in record_to_document({"id": "x", "body": "Text.", key: ["?"]}, "x").fields

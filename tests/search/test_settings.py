@@ -73,7 +73,7 @@ def test_values_are_parsed():
 
 
 def test_values_by_reader():
-    assert set(settings.values("server", {})) == {"NEWSEARCH_BIND", "NEWSEARCH_WORKERS", "NEWSEARCH_TIMEOUT", "NEWSEARCH_LOG_LEVEL"}
+    assert set(settings.values("server", {})) == {"NEWSEARCH_BIND", "NEWSEARCH_WORKERS", "NEWSEARCH_THREADS", "NEWSEARCH_TIMEOUT", "NEWSEARCH_LOG_LEVEL"}
     assert "NEWSEARCH_BIND" not in settings.values("app", {})
 
 
@@ -96,15 +96,24 @@ def test_config_reads_through_the_table_and_keeps_its_errors():
     assert issubclass(ConfigError, SettingError)
 
 
-def test_gunicorn_reads_through_the_table(monkeypatch):
+def test_gunicorn_reads_through_the_table(monkeypatch, capsys):
     for name, raw in {"NEWSEARCH_BIND": "0.0.0.0:9001", "NEWSEARCH_WORKERS": "3", "NEWSEARCH_TIMEOUT": "45",
                       "NEWSEARCH_LOG_LEVEL": "warning"}.items():
         monkeypatch.setenv(name, raw)
+    monkeypatch.setenv("NEWSEARCH_THREADS", "12")
     conf = runpy.run_path(str(ROOT / "api" / "gunicorn.conf.py"))
     assert (conf["bind"], conf["workers"], conf["timeout"], conf["loglevel"]) == ("0.0.0.0:9001", 3, 45, "warning")
-    monkeypatch.setenv("NEWSEARCH_WORKERS", "some")
-    with pytest.raises(SettingError, match="NEWSEARCH_WORKERS"):
-        runpy.run_path(str(ROOT / "api" / "gunicorn.conf.py"))
+    assert (conf["worker_class"], conf["threads"]) == ("gthread", 12)
+    # A bad value, the server's or the app's, stops gunicorn before any worker with one line naming it.
+    for name, raw in {"NEWSEARCH_WORKERS": "some", "NEWSEARCH_KEY_SECRET": "short-secret"}.items():
+        with monkeypatch.context() as env:
+            env.setenv(name, raw)
+            with pytest.raises(SystemExit) as stopped:
+                runpy.run_path(str(ROOT / "api" / "gunicorn.conf.py"))
+        assert stopped.value.code == 2
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"newsearch: {name} "), lines
+    assert "short-secret" not in lines[0] and "at least 16 bytes" in lines[0]  # the secret is never echoed
 
 
 def test_the_whoosh_backend_defaults_agree_with_the_table():

@@ -175,7 +175,7 @@ def test_worker_restarts_under_load(tmp_path, gunicorn_factory):
     def client(worker: int) -> None:
         while not stop.is_set():
             try:
-                # A new connection per request (sync workers close them anyway).
+                # A new connection per request.
                 response = requests.get(f"{server.base}/v1/search", params={"q": "river", "per_page": 5}, timeout=30)
                 with lock:
                     statuses[response.status_code] += 1
@@ -214,5 +214,7 @@ def test_worker_restarts_under_load(tmp_path, gunicorn_factory):
     assert set(statuses) == {200}, statuses
     assert statuses[200] > 200
     assert errors_after_hup == 0, connection_errors  # HUP: nothing lost
-    # A killed sync worker had at most one request in flight; nothing else may fail.
-    assert len(connection_errors) <= kills, connection_errors
+    # A killed worker loses the connections it had accepted: with threaded workers (gthread) that is
+    # up to one per client here (each client has one request in flight), not one per worker as with
+    # sync workers; nothing else may fail.
+    assert len(connection_errors) <= kills * CLIENTS, connection_errors

@@ -145,3 +145,36 @@ def test_a_killed_merge_leaves_files_that_the_next_writer_removes(tmp_path):
         pass
     assert not (orphans() & left)
     assert engine.search(SearchRequest()).total >= 2000
+
+
+def test_raw_checksums_name_their_articles_and_kept_ones_survive_prune(tmp_path):
+    articles = load_articles()
+    for i, article in enumerate(articles):
+        article.raw_checksum = f"raw-{i}"
+        article.origin = f"/corpus/{article.id}.txt"
+    articles[-1].raw_checksum = ""  # written through the API's ready fields: no raw input, no file
+    articles[-1].origin = None
+    store = IndexStore(tmp_path / "ix")
+    with BulkWriter(store) as w:
+        for article in articles:
+            w.add(article)
+    with BulkWriter(store) as w:
+        assert w.raw_checksums() == {f"raw-{i}": a.id for i, a in enumerate(articles[:-1])}
+        assert w.keep(articles[0].id) and not w.keep("no-such-article")
+        assert w.add(articles[1]) == "unchanged"
+        assert sorted(w.prune(["/corpus"])) == sorted(a.id for a in articles[2:-1])  # never what the API wrote
+        assert w.report.unchanged == [articles[0].id, articles[1].id]
+    assert open_engine(tmp_path / "ix").search(SearchRequest()).total == 3
+
+
+def test_same_content_from_a_new_input_stores_the_new_raw_checksum(tmp_path):
+    article = load_articles()[0]
+    store = IndexStore(tmp_path / "ix")
+    with BulkWriter(store) as w:
+        assert w.add(article) == "added"  # as an index from before raw checksums holds it
+    article.raw_checksum = "raw-new"
+    with BulkWriter(store) as w:
+        assert w.add(article) == "updated"  # same content, but now the next run can skip its input
+    with BulkWriter(store) as w:
+        assert w.raw_checksums() == {"raw-new": article.id}
+        assert w.add(article) == "unchanged"
