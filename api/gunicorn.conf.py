@@ -1,6 +1,7 @@
 """gunicorn settings: `gunicorn -c api/gunicorn.conf.py api.wsgi:app` (what `newsearch serve` runs).
 
-Environment: NEWSEARCH_BIND, NEWSEARCH_WORKERS, NEWSEARCH_THREADS, NEWSEARCH_TIMEOUT and NEWSEARCH_LOG_LEVEL, read
+Environment: NEWSEARCH_BIND, NEWSEARCH_WORKERS, NEWSEARCH_THREADS, NEWSEARCH_CLIENT_TIMEOUT,
+NEWSEARCH_TIMEOUT and NEWSEARCH_LOG_LEVEL, read
 (and checked) through the settings table in search/settings.py, which has their defaults; the app's
 own settings are in api/config.py, from the same table.
 """
@@ -38,15 +39,15 @@ threads = _env["NEWSEARCH_THREADS"]  # per worker: what slow clients can hold be
 # stops accepting and leaves new ones to the other workers.
 worker_connections = 1000
 # A client that stops reading its answer (or sending its body) gives up its thread after this long.
-CLIENT_TIMEOUT = 30.0
+_client_timeout = _env["NEWSEARCH_CLIENT_TIMEOUT"]
 
 
 def pre_request(worker, req):
-    # The connection's socket: each send of the answer and each read of the body waits at most
-    # CLIENT_TIMEOUT (sendall as a whole, Python >= 3.5), so a client that never reads lets go.
+    # The connection's socket: writing the whole answer (sendall, Python >= 3.5) and each read of
+    # the body wait at most NEWSEARCH_CLIENT_TIMEOUT, so a client that never reads lets go.
     sock = getattr(req.unreader, "sock", None)
     if sock is not None:
-        sock.settimeout(CLIENT_TIMEOUT)
+        sock.settimeout(_client_timeout)
 
 
 # A request that takes longer than this is a stuck worker: it is killed and replaced. Writes wait
@@ -82,9 +83,11 @@ proc_name = "newsearch"
 
 def post_worker_init(worker):
     # Remember the request each worker is computing, so that worker_abort below can answer it.
-    from api.worker_timeout import InFlight
+    from api.worker_timeout import InFlight, watch
 
     worker.wsgi = worker.inflight = InFlight(worker.wsgi)
+    if worker.cfg.threads > 1:  # gthread: the master never stops a stuck request thread; watch them here
+        watch(worker, worker.inflight, timeout)
 
 
 def worker_abort(worker):

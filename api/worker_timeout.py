@@ -1,15 +1,24 @@
-"""A worker that gunicorn kills for running past its timeout still answers problem+json.
+"""A request that outruns gunicorn's timeout still gets a problem+json answer.
 
 The search budget (NEWSEARCH_SEARCH_TIMEOUT, a few seconds) is what keeps a request well inside
 gunicorn's `timeout` (NEWSEARCH_TIMEOUT, 30 s). This is the net under it, for whatever else runs
-too long: gunicorn's master sends SIGABRT to a worker stuck past its timeout, the worker runs the
-`worker_abort` hook and exits, and gunicorn would then write its own HTML "500 Internal Server
-Error" to the client. Instead:
+too long. Two ways a worker ends up stopped:
+
+- gunicorn's master sends SIGABRT to a worker whose main loop stopped reporting for `timeout`
+  seconds; the worker runs the `worker_abort` hook and exits, and gunicorn would then write its own
+  HTML "500 Internal Server Error" to the client;
+- with threaded workers (gthread, api/gunicorn.conf.py) the main loop keeps reporting while a
+  request thread is stuck, so the master never stops it: `watch` (a thread started by
+  `post_worker_init`) notices a request older than `timeout`, answers, and ends the worker
+  (`os._exit`: a Python thread cannot be stopped), which the master replaces.
+
+Either way:
 
 - `InFlight` wraps the WSGI app (api/gunicorn.conf.py's `post_worker_init`) and remembers the
-  client socket of the request the worker is computing (until the app returns its body);
-- `answer_killed` (the `worker_abort` hook) writes a 503 problem+json with `Retry-After` to that
-  socket and shuts it for writing, so gunicorn's HTML page cannot follow.
+  client socket and start of each request the worker's threads are computing (until the app
+  returns its body);
+- `answer_killed` writes a 503 problem+json with `Retry-After` to every one of those sockets and
+  shuts them for writing, so gunicorn's HTML page cannot follow.
 
 A worker stuck inside one C call never runs the hook: the master kills it with SIGKILL and the
 client sees the connection close. A buffering proxy in front answers those (502/504).
@@ -17,7 +26,10 @@ client sees the connection close. A buffering proxy in front answers those (502/
 from __future__ import annotations
 
 import json
+import os
 import socket
+import threading
+import time
 
 from .problems import PROBLEM_JSON, problem_document
 
@@ -25,19 +37,39 @@ RETRY_AFTER = 5
 
 
 class InFlight:
-    """A WSGI app that records the client socket of the request being computed (gunicorn's
-    `gunicorn.socket` in the environ); None between requests and once the body is returned."""
+    """A WSGI app that records, per thread, the client socket (gunicorn's `gunicorn.socket` in the
+    environ) and start of the request being computed, until the app returns its body."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, clock=time.monotonic) -> None:
         self.app = app
-        self.socket = None
+        self.clock = clock
+        self.requests: dict[int, tuple[object, float]] = {}  # thread id -> (socket, started)
 
     def __call__(self, environ, start_response):
-        self.socket = environ.get("gunicorn.socket")
+        thread = threading.get_ident()
+        self.requests[thread] = (environ.get("gunicorn.socket"), self.clock())
         try:
             return self.app(environ, start_response)
         finally:
-            self.socket = None
+            self.requests.pop(thread, None)
+
+    @property
+    def socket(self):
+        """The socket of one request in flight (a sync worker has at most one), or None."""
+        for client, _ in list(self.requests.values()):
+            return client
+        return None
+
+    def oldest(self) -> float | None:
+        """Seconds the longest request in flight has run, or None when there is none."""
+        starts = [started for _, started in list(self.requests.values())]
+        return self.clock() - min(starts) if starts else None
+
+    def take(self) -> list:
+        """The sockets of every request in flight, forgotten here (each is answered once)."""
+        taken = [client for client, _ in list(self.requests.values()) if client is not None]
+        self.requests.clear()
+        return taken
 
 
 def killed_response(seconds: int | None = None) -> bytes:
@@ -58,15 +90,35 @@ def killed_response(seconds: int | None = None) -> bytes:
 
 
 def answer_killed(inflight: InFlight | None, seconds: int | None = None) -> bool:
-    """Answer the request `inflight` is computing with a 503 problem; whether there was one."""
-    client = inflight.socket if inflight is not None else None
-    if client is None:
+    """Answer every request `inflight` is computing with a 503 problem; whether there was one."""
+    if inflight is None:
         return False
-    inflight.socket = None
-    try:
-        client.settimeout(1.0)  # a client that does not read cannot hold the dying worker
-        client.sendall(killed_response(seconds))
-        client.shutdown(socket.SHUT_WR)  # gunicorn's own error page now fails to send
-    except OSError:
-        return False
-    return True
+    answered = False
+    for client in inflight.take():
+        try:
+            client.settimeout(1.0)  # a client that does not read cannot hold the dying worker
+            client.sendall(killed_response(seconds))
+            client.shutdown(socket.SHUT_WR)  # gunicorn's own error page now fails to send
+            answered = True
+        except OSError:
+            pass
+    return answered
+
+
+def watch(worker, inflight: InFlight, seconds: int, every: float = 0.5) -> threading.Thread:
+    """For threaded workers: a daemon thread that, once a request has run past `seconds`, answers
+    every request in flight with a 503 problem and ends the worker for the master to replace."""
+
+    def run() -> None:
+        while worker.alive:
+            time.sleep(every)
+            age = inflight.oldest()
+            if age is not None and age > seconds:
+                answered = answer_killed(inflight, seconds)
+                worker.log.warning("worker %s ran past the %s s timeout: %s", worker.pid, seconds,
+                                   "answered 503" if answered else "no client to answer")
+                os._exit(1)  # a stuck thread cannot be stopped; the master starts a new worker
+
+    thread = threading.Thread(target=run, name="newsearch-timeout-watch", daemon=True)
+    thread.start()
+    return thread

@@ -248,6 +248,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSEARCH_THREADS", 32, whole(1),
             "Threads per gunicorn worker: how many slow or idle clients a worker absorbs before requests queue "
             "(searches still run one at a time per worker).", ("server",)),
+    Setting("NEWSEARCH_CLIENT_TIMEOUT", 30.0, seconds(1),
+            "Seconds a client may take to read an answer (or to send the next part of a request body) "
+            "before the server drops it and frees the thread.", ("server",), shown="`30`"),
     Setting("NEWSEARCH_TIMEOUT", 30, whole(1),
             "Seconds before gunicorn kills a stuck worker.", ("server",)),
     Setting("NEWSEARCH_LOG_LEVEL", "info", choice("debug", "info", "warning", "error", "critical"),

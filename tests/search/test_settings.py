@@ -73,7 +73,7 @@ def test_values_are_parsed():
 
 
 def test_values_by_reader():
-    assert set(settings.values("server", {})) == {"NEWSEARCH_BIND", "NEWSEARCH_WORKERS", "NEWSEARCH_THREADS", "NEWSEARCH_TIMEOUT", "NEWSEARCH_LOG_LEVEL"}
+    assert set(settings.values("server", {})) == {"NEWSEARCH_BIND", "NEWSEARCH_WORKERS", "NEWSEARCH_THREADS", "NEWSEARCH_CLIENT_TIMEOUT", "NEWSEARCH_TIMEOUT", "NEWSEARCH_LOG_LEVEL"}
     assert "NEWSEARCH_BIND" not in settings.values("app", {})
 
 

@@ -5,6 +5,7 @@ that /health, searches and writes keep answering while they are connected."""
 from __future__ import annotations
 
 import runpy
+import socket
 import time
 
 import pytest
@@ -29,7 +30,7 @@ def test_fifty_slow_clients_do_not_starve_health_searches_or_writes(seed_index, 
     server = gunicorn_factory(index, workers=2)
     session = requests.Session()
     assert session.get(f"{server.base}/v1/search", params={"q": "police"}, timeout=30).status_code == 200
-    clients = SlowClients(server.port, 50, "/v1/search?q=police&per_page=100")
+    clients = SlowClients(server.port, 50, "/widget.js")
     try:
         time.sleep(2.0)  # every slow client accepted and parked
         slowest = 0.0
@@ -53,3 +54,29 @@ def test_fifty_slow_clients_do_not_starve_health_searches_or_writes(seed_index, 
         clients.close()
     print(f"slowest of 30 requests with 50 slow clients: {slowest * 1000:.0f} ms")
     assert slowest < GENEROUS_S
+
+
+@pytest.mark.stress
+def test_a_client_that_never_reads_gives_up_its_thread(seed_index, tmp_path, gunicorn_factory):
+    # One worker with two threads, both writing answers nobody reads (5 MB pipelined, a 4 KB window):
+    # /health can only answer once NEWSEARCH_CLIENT_TIMEOUT has dropped one of them.
+    server = gunicorn_factory(copy_index(seed_index, tmp_path / "index"), workers=1,
+                              NEWSEARCH_THREADS="2", NEWSEARCH_CLIENT_TIMEOUT="2")
+    request = f"GET /widget.js HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode() * 200
+    stuck = []
+    try:
+        for _ in range(2):
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect(("127.0.0.1", server.port))
+            sock.sendall(request)
+            stuck.append(sock)
+        time.sleep(0.5)  # both threads are now blocked writing
+        started = time.monotonic()
+        response = requests.get(f"{server.base}/health", timeout=20)
+        waited = time.monotonic() - started
+    finally:
+        for sock in stuck:
+            sock.close()
+    assert response.status_code == 200
+    assert waited < 15, waited  # dropped after ~2 s, not held until the client goes away
