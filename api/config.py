@@ -32,6 +32,7 @@ class Config:
     max_batch_size: int = default("NEWSEARCH_MAX_BATCH_SIZE")
     write_lock_timeout: float = default("NEWSEARCH_WRITE_LOCK_TIMEOUT")
     write_wait: float = default("NEWSEARCH_WRITE_WAIT")
+    raw_seconds: float = default("NEWSEARCH_RAW_SECONDS")
     cache_max_age: int = default("NEWSEARCH_CACHE_MAX_AGE")
     search_timeout: float = default("NEWSEARCH_SEARCH_TIMEOUT")
     long_searches: int = default("NEWSEARCH_LONG_SEARCHES")  # 0: no limit
@@ -76,6 +77,7 @@ class Config:
             max_batch_size=env["NEWSEARCH_MAX_BATCH_SIZE"],
             write_lock_timeout=env["NEWSEARCH_WRITE_LOCK_TIMEOUT"],
             write_wait=env["NEWSEARCH_WRITE_WAIT"],
+            raw_seconds=env["NEWSEARCH_RAW_SECONDS"],
             cache_max_age=env["NEWSEARCH_CACHE_MAX_AGE"],
             search_timeout=env["NEWSEARCH_SEARCH_TIMEOUT"],
             long_searches=env["NEWSEARCH_LONG_SEARCHES"],

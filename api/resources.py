@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import quote
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 # prepare(items) -> one Article, or the reason the item was rejected, per raw item (text/HTML)
 Prepare = Callable[[list[dict]], list["Article | str"]]
+RAW_CHUNK = 8  # raw items run through the pipeline at once, between checks of NEWSEARCH_RAW_SECONDS
 
 
 @dataclass(frozen=True)
@@ -376,10 +378,12 @@ class ArticlesResource:
 class ArticleWrites:
     """The write path shared by POST and PUT: body reading, per-item validation, the pipeline, the engine."""
 
-    def __init__(self, engine: Engine, config: Config, prepare: Prepare | None) -> None:
+    def __init__(self, engine: Engine, config: Config, prepare: Prepare | None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.engine = engine
         self.config = config
         self.prepare = prepare
+        self.clock = clock
         self.params = schemas.WriteParams()
 
     def read_body(self, req: falcon.Request):
@@ -473,11 +477,25 @@ class ArticleWrites:
             log.exception("entity extraction failed for ready-field articles %s", [a.id for a in articles.values()])
 
     def _prepare(self, items: list[dict]) -> list:
+        """Each raw item through the pipeline, a few at a time, until NEWSEARCH_RAW_SECONDS have
+        passed: the items not reached then are listed as not processed (a batch of 500 raw
+        articles takes minutes of entity extraction, and the worker would be killed with nothing
+        written)."""
         if self.prepare is None:
             return ["Raw text/HTML ingest is not available on this server."] * len(items)
-        outcomes = self.prepare(items)
-        if len(outcomes) != len(items):  # a broken pipeline must not silently drop articles
-            raise RuntimeError("prepare() returned a different number of results than items")
+        deadline = self.clock() + self.config.raw_seconds
+        outcomes: list = []
+        for start in range(0, len(items), RAW_CHUNK):
+            if outcomes and self.clock() >= deadline:
+                left = len(items) - len(outcomes)
+                return outcomes + [
+                    f"Not processed: this request's time for raw articles ran out after {len(outcomes)} of "
+                    f"{len(items)}; send the {left} not processed again, or in smaller batches."] * left
+            chunk = items[start:start + RAW_CHUNK]
+            done = self.prepare(chunk)
+            if len(done) != len(chunk):  # a broken pipeline must not silently drop articles
+                raise RuntimeError("prepare() returned a different number of results than items")
+            outcomes += done
         return outcomes
 
 

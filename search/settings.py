@@ -230,6 +230,11 @@ SETTINGS: tuple[Setting, ...] = (
             "one more stops there (partial results or a 503), so that with fewer than `NEWSEARCH_WORKERS` "
             "a worker is always free for `/health` and ordinary searches. 0: no limit.",
             ("app", "whoosh"), shown="cores"),
+    Setting("NEWSEARCH_RAW_SECONDS", 15.0, seconds(0),
+            "Most seconds one write request spends running raw text/HTML through the pipeline (entity "
+            "extraction runs at a few raw articles a second); the items not reached are written by no one and "
+            "listed in `errors` to be sent again. Keep it well below `NEWSEARCH_TIMEOUT`.",
+            ("app",), shown="`15`"),
     Setting("NEWSEARCH_WRITE_WAIT", 5.0, seconds(0),
             "Most seconds an API write sent with `?wait=true` waits to become searchable (`visible`) "
             "before answering; keep it below `NEWSEARCH_TIMEOUT`.",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from ..article import Article
 from ..fields import FIELDS, Fields
 
 JOURNAL = "journal"
+REJECTED = "rejected"  # entries that cannot be read, kept for a person to look at
+log = logging.getLogger(__name__)
 _SEQUENCE = itertools.count(1)
 STALE_TMP = 300.0  # seconds after which a `.tmp` file is an append killed half-way, never renamed
 
@@ -75,10 +78,21 @@ class Journal:
         for name in self.names():
             try:
                 data = json.loads((self.dir / name).read_bytes().decode("utf-8", "surrogatepass"))
+                entries.append(Entry(name, tuple(self._load(op) for op in data["ops"])))
             except FileNotFoundError:  # applied and removed by another writer meanwhile
                 continue
-            entries.append(Entry(name, tuple(self._load(op) for op in data["ops"])))
+            except (ValueError, KeyError, TypeError) as error:
+                # Never written by append() (which renames only what it fsynced): set it aside
+                # rather than stop every later write from being applied.
+                self._set_aside(name, error)
         return entries
+
+    def _set_aside(self, name: str, error: Exception) -> None:
+        rejected = self.dir / REJECTED
+        rejected.mkdir(exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(self.dir / name, rejected / name)
+            log.error("journal entry %s is unreadable (%s); moved to %s", name, error, rejected)
 
     def remove(self, names: list[str]) -> None:
         """Forget entries whose changes are committed. Call with the index's write lock held."""

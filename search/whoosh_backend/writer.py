@@ -28,6 +28,7 @@ MAX_SEGMENTS_AFTER_BULK = 3
 # Past this many segments, the API's background drainer merges the small ones (SMALL_MERGE_DOCS at
 # most in one go), so that a day of API writes does not leave hundreds of segments to search.
 MAX_SEGMENTS = 8
+LIVE_EVERY = 2.0  # seconds between a rebuild's applications of the journal to the live generation
 SMALL_MERGE_DOCS = 10_000
 # Whoosh's in-memory posting buffer (its `limitmb`), split among the writer's processes. Past it
 # Whoosh spills sorted runs to disk and merges them at commit, which dominated bulk loads: on
@@ -93,6 +94,7 @@ class BulkWriter:
         buffer_mb: int = BUFFER_MB,
         journal: Journal | None = None,
         merge: str = "none",
+        lock_held: bool = False,
     ) -> None:
         self.store = store
         self.fields = fields
@@ -109,12 +111,17 @@ class BulkWriter:
         self.journal_reports: dict[str, WriteReport] = {}
         self.lock_timeout = lock_timeout
         self.share_lock = None if rebuild else share_lock
-        self._lock = store.write_lock(lock_timeout)
+        # lock_held: the caller holds the store's lock already (a rebuild writing to the live
+        # generation beside its own).
+        self._lock = contextlib.nullcontext() if lock_held else store.write_lock(lock_timeout)
         self._lock.__enter__()
         self._locked = True
         self._held_since = time.monotonic()
+        self._live_applied: set[str] = set()  # a rebuild's: journal entries applied to the live generation
+        self._live_at = time.monotonic()
         try:
-            store.clean_up()  # a killed rebuild's generation; no other writer runs now
+            if not lock_held:  # (with it, a rebuild's own generation is being built beside the live one)
+                store.clean_up()  # a killed rebuild's generation; no other writer runs now
             self.ix: Index = store.new_generation() if rebuild else store.open_for_write()
             if not rebuild:
                 store.clean_orphans(self.ix)  # what a killed merge or commit left in the live generation
@@ -192,6 +199,7 @@ class BulkWriter:
             self._note(article.id)
         getattr(self.report, outcome).append(article.id)
         self._maybe_share()
+        self._journal_to_live()
         return outcome
 
     def _write(self, article: Article) -> str:
@@ -280,6 +288,31 @@ class BulkWriter:
                 elif self._remove(value):
                     report.deleted.append(value)
             self._applied[entry.name] = report
+
+    def _journal_to_live(self) -> None:
+        """During a rebuild, every LIVE_EVERY seconds: apply the API's journaled writes to the live
+        generation too, so they are searchable within seconds rather than at the switch. The
+        entries stay journaled until the switch: the rebuild applies them to its own generation at
+        close, and if it is killed, the next writer applies them (again: no change) to the live one."""
+        if not self.rebuild or self.journal is None or time.monotonic() - self._live_at < LIVE_EVERY:
+            return
+        self._live_at = time.monotonic()
+        entries = [e for e in self.journal.pending() if e.name not in self._live_applied]
+        if not entries or not self.store.exists():
+            return
+        live = BulkWriter(self.store, fields=self.fields, lock_held=True)
+        try:
+            for entry in entries:
+                for op, value in entry.ops:
+                    if op == "add":
+                        live._write(value)
+                    else:
+                        live._remove(value)
+        except BaseException:
+            live.abort()
+            raise
+        live.close()
+        self._live_applied.update(e.name for e in entries)
 
     def _carry_over(self) -> None:
         """Into a rebuild: the live generation's API-written articles the rebuild did not write."""

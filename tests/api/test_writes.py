@@ -9,6 +9,8 @@ from api.app import create_app
 from api.config import Config
 from search.whoosh_backend.store import IndexStore
 
+from .conftest import make_config
+
 ARTICLE = {
     "id": "api-test-1",
     "title": "Zanzibar ferry schedule changes",
@@ -220,3 +222,21 @@ def test_ready_fields_without_id_or_url_take_their_contents_id(writer, auth):
     line = RawDocument(origin="feed.jsonl:1", kind="fields", content=item["body"], fields={"title": item["title"]})
     assert build_article(line).id == article_id  # `newsearch index` on a JSONL line with neither id nor url
     assert total(writer, "herons") == 2
+
+
+def test_raw_articles_past_the_time_budget_are_listed_to_send_again_not_lost(index_copy, auth):
+    """A large raw batch takes minutes of entity extraction; the request writes what it processed in
+    NEWSEARCH_RAW_SECONDS and lists the rest, instead of being killed with nothing written."""
+    from api.app import pipeline_prepare
+
+    config = make_config(index_copy, raw_seconds=0)  # time runs out after the first chunk
+    client = testing.TestClient(create_app(config, prepare=pipeline_prepare(entities=False)))
+    items = [{"text": f"Budget item {n}\n\nThe council met about budget item {n}.", "url": f"https://example.org/budget/{n}"}
+             for n in range(20)]
+    response = client.simulate_post("/v1/articles", json={"articles": items}, headers=auth)
+    assert response.status_code == 201, response.text
+    written, skipped = response.json["added"], response.json["errors"]
+    assert len(written) == 8 and [e["index"] for e in skipped] == list(range(8, 20))
+    assert all("send the 12 not processed again" in e["reason"] for e in skipped)
+    for article_id in written:
+        assert client.simulate_get(f"/v1/articles/{article_id}").status_code == 200

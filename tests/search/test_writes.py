@@ -141,3 +141,21 @@ def test_an_api_write_never_waits_for_the_lock_and_lands_when_it_is_free(tmp_pat
     else:
         raise AssertionError("the journaled write was not applied once the lock was free")
     assert engine.journal.names() == []
+
+
+def test_a_write_acknowledged_during_a_rebuild_is_searchable_before_the_switch_and_after_it(tmp_path):
+    from search.whoosh_backend.writer import LIVE_EVERY
+
+    engine = open_engine(tmp_path / "ix", refresh_interval=0)
+    files = read_from(tmp_path / "corpus", load_articles())
+    index_files(engine, files[:1])
+    with engine.writer(WriteOptions(rebuild=True)) as w:
+        w.add(files[1])
+        report = engine.add(Article(id="during", title="Acknowledged mid-rebuild", body="Kept."))
+        assert report.committed and not report.visible
+        time.sleep(LIVE_EVERY + 0.1)
+        w.add(files[2])  # the rebuild applies the journal to the live generation as it goes
+        assert engine.get("during").title == "Acknowledged mid-rebuild"
+        assert engine.journal.names() != []  # still journaled: the new generation has yet to take it
+    assert engine.journal.names() == []
+    assert {h.id for h in engine.search(SearchRequest()).hits} == {files[1].id, files[2].id, "during"}

@@ -92,3 +92,14 @@ def test_a_journal_left_behind_is_applied_by_the_next_reader_of_the_index(tmp_pa
         time.sleep(0.05)
     assert restarted.search(SearchRequest()).total == 2
     assert not os.listdir(tmp_path / "ix" / "journal") or Journal(tmp_path / "ix").names() == []
+
+
+def test_an_unreadable_entry_is_set_aside_and_does_not_block_the_rest(tmp_path):
+    engine = open_engine(tmp_path / "ix", refresh_interval=0)
+    journal = Journal(tmp_path / "ix")
+    journal.dir.mkdir(parents=True)
+    (journal.dir / "00000000000000000000001-00000001-000001.json").write_text('{"ops": [{"op": "add", "article": {}}]}')
+    good = journal.append([("add", load_articles()[0])])
+    assert list(engine.drain()) == [good] and journal.names() == []  # the good entry applied, the bad one set aside
+    assert os.listdir(journal.dir / "rejected") == ["00000000000000000000001-00000001-000001.json"]
+    assert engine.get(load_articles()[0].id) == load_articles()[0]
