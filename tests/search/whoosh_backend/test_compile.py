@@ -121,6 +121,10 @@ SUITES = [
 
 # Where the trees differ, one example of each kind: the query, and what changed.
 KNOWN_DIFFERENCES = {
+    # A quote glued to other punctuation inside a token ("0;'1'"): Whoosh's parser split it into two
+    # words, each in any field; luqum keeps one token, whose two terms must share a field. Rare in
+    # typed text (found by Hypothesis), and both read the words as required.
+    "0;'1'": "a quote glued to punctuation keeps its token whole",
     # Fixed: "-x -y" was AndNot(Every, And([Not(x), Not(y)])): every document with x or y. Now every
     # document with neither.
     "-x -y": "purely negative queries exclude each of their terms",
@@ -244,7 +248,8 @@ def _known_kind(text: str) -> bool:
     purely_negative = isinstance(old, wq.AndNot) and isinstance(old.a, wq.Every)
     double_negation = re.search(r"NOT\s+\(*-", text) is not None
     boosted_or = re.search(r"\^\d\S*\s+OR\b", text) is not None
-    return purely_negative or double_negation or boosted_or
+    glued_quote = re.search(r"[^\w\s]'|'[^\w\s]", text) is not None
+    return purely_negative or double_negation or boosted_or or glued_quote
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
