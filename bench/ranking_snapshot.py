@@ -62,15 +62,17 @@ def take(data: Path) -> dict:
     return out
 
 
-def differences(a: dict, b: dict) -> list[str]:
-    """Keys whose totals, ids, order, scores (1e-6 relative), snippets, suggestions or facets differ."""
+def differences(a: dict, b: dict, ranking_only: bool = False) -> list[str]:
+    """Keys whose totals, ids, order or scores (1e-6 relative) differ; unless `ranking_only`, also
+    those whose snippets, highlights, suggestions or facet counts differ."""
     out = []
     for key, x in a.items():
         y = b.get(key)
-        same = y is not None and x["total"] == y["total"] and x.get("sugg") == y.get("sugg") \
-            and x.get("facets") == y.get("facets") and len(x["hits"]) == len(y["hits"]) \
-            and all(h1[0] == h2[0] and abs(h1[1] - h2[1]) <= 1e-6 * max(1.0, abs(h1[1])) and list(h1[2:]) == list(h2[2:])
-                    for h1, h2 in zip(x["hits"], y["hits"]))
+        same = y is not None and x["total"] == y["total"] and len(x["hits"]) == len(y["hits"]) \
+            and all(h1[0] == h2[0] and abs(h1[1] - h2[1]) <= 1e-6 * max(1.0, abs(h1[1])) for h1, h2 in zip(x["hits"], y["hits"]))
+        if same and not ranking_only:
+            same = x.get("sugg") == y.get("sugg") and x.get("facets") == y.get("facets") \
+                and all(list(h1[2:]) == list(h2[2:]) for h1, h2 in zip(x["hits"], y["hits"]))
         if not same:
             out.append(key)
     return out
@@ -88,12 +90,15 @@ def main(argv=None) -> int:
     parser.add_argument("--data", type=Path, default=R.DATA)
     parser.add_argument("--compare", type=Path, default=None, help="a snapshot to compare with")
     args = parser.parse_args(argv)
-    snapshot = take(args.data)
+    snapshot = json.loads(json.dumps(take(args.data)))  # as stored: lists, not tuples
     args.out.write_text(json.dumps(snapshot))
     if args.compare:
-        diff = differences(_load(args.compare), snapshot)
-        print(f"{len(snapshot)} entries; {len(diff)} differ from {args.compare}" + (f": {diff[:20]}" if diff else ""))
-        return 1 if diff else 0
+        before = _load(args.compare)
+        ranking, shown = differences(before, snapshot, ranking_only=True), differences(before, snapshot)
+        print(f"{len(snapshot)} entries compared with {args.compare}: {len(ranking)} ranked differently"
+              + (f" {ranking[:20]}" if ranking else "") + f"; {len(shown)} differ in what they show"
+              + (f" {shown[:20]}" if shown else "") + " (snippets, highlights, suggestions, facet counts)")
+        return 1 if ranking else 0
     print(f"{len(snapshot)} entries written to {args.out}")
     return 0
 
