@@ -219,9 +219,9 @@ def _progress_logger(handle: TextIO):
 
 def _where(location: str) -> str:
     """A location as messages show it: a directory made absolute, a cluster URL without credentials."""
-    from search.engine import is_cluster
+    from search.engine import shown_location
 
-    return location.split("@")[-1] if is_cluster(location) else os.path.abspath(location)
+    return shown_location(location)
 
 
 def print_index_report(report, index_dir: str, out: TextIO) -> None:

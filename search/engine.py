@@ -23,11 +23,17 @@ def is_cluster(location: str | os.PathLike) -> bool:
     return isinstance(location, str) and location.lower().startswith(OPENSEARCH_SCHEMES)
 
 
+def shown_location(location: str | os.PathLike) -> str:
+    """A location as messages may show it: a directory made absolute, a cluster URL without its
+    credentials (user:password@ is dropped)."""
+    return location.split("@")[-1] if is_cluster(location) else os.path.abspath(location)
+
+
 def open_engine(location: str | os.PathLike, *, fields: Fields = FIELDS, **options) -> SearchBackend:
     """The backend for `location`. `options` are the backend's own tuning (for Whoosh: see
     search.whoosh_backend.WhooshBackend); the engine opens its index lazily, on first use."""
     if is_cluster(location):
-        raise BackendUnavailable(f"no OpenSearch backend in this version: {location.split('@')[-1]!r}")
+        raise BackendUnavailable(f"no OpenSearch backend in this version: {shown_location(location)!r}")
     from .whoosh_backend import WhooshBackend
 
     return WhooshBackend(location, fields=fields, **options)
