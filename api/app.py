@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import threading
+import time
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -54,7 +55,7 @@ def create_app(
     clock = clock or (lambda: datetime.now(timezone.utc))
     engine = engine or open_engine(config.location, lock_timeout=config.write_lock_timeout,
                                    search_timeout=config.search_timeout, long_searches=config.long_searches or None)
-    prepare = prepare or pipeline_prepare()
+    prepare = prepare or pipeline_prepare(engine=engine)
 
     app = falcon.App(
         middleware=[
@@ -149,15 +150,31 @@ def _unknown_facet(req, resp, error, params) -> None:
     raise unknown_facet(str(error.args[0]) if error.args else "")
 
 
-def pipeline_prepare(entities: bool = True) -> Prepare:
+# Seconds between reads of the archive's entity knowledge (indexer/archive.py) by an API worker.
+ARCHIVE_RELOAD = 300.0
+
+
+def pipeline_prepare(entities: bool = True, engine: SearchBackend | None = None) -> Prepare:
     """Raw text/HTML -> Article through the indexer pipeline (`newsearch index` runs the same steps).
 
     `prepare.entities(articles)` fills people, organisations and places of ready-field articles that
     came without them, with the same extractor. The NER model loads on the first article a worker
     receives that needs it, not at start-up. Threaded workers run one pipeline at a time per process:
-    the model loads once, and spaCy is not promised to be safe for concurrent calls."""
+    the model loads once, and spaCy is not promised to be safe for concurrent calls.
+
+    Entities are decided with the archive's knowledge kept with the index (indexer/archive.py),
+    read again at most every ARCHIVE_RELOAD seconds."""
     extractor = None
     one_at_a_time = threading.Lock()
+    archive_at, archive = -ARCHIVE_RELOAD, None
+
+    def registry():
+        nonlocal archive_at, archive
+        if engine is not None and time.monotonic() - archive_at >= ARCHIVE_RELOAD:
+            from indexer.archive import load
+
+            archive_at, archive = time.monotonic(), load(engine)
+        return archive
 
     def loaded():
         nonlocal extractor
@@ -187,14 +204,14 @@ def pipeline_prepare(entities: bool = True) -> Prepare:
                     fields=fields,
                 )
             )
-        outcomes = process_chunk(raws, Options(entities=entities), extractor)
+        outcomes = process_chunk(raws, Options(entities=entities), extractor, registry() if entities else None)
         return [o if isinstance(o, Article) else o.reason for o in outcomes]
 
     def add_entities(articles: list) -> None:
         from indexer.pipeline import add_entities as fill
 
         if entities and articles:
-            fill(articles, loaded())
+            fill(articles, loaded(), registry())
 
     prepare.entities = add_entities
     prepare.entity_fields = ("people", "organizations", "places")  # what add_entities fills

@@ -102,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"address to listen on (default: $NEWSEARCH_BIND or {settings.default('NEWSEARCH_BIND')})")
     p.set_defaults(run=cmd_serve)
 
+    p = commands.add_parser("entities", help="decide every article's people, organisations and places again "
+                                             "with what the whole archive says (newsearch index does it after each run)")
+    _location_options(p, index_help, backend_help)
+    p.set_defaults(run=cmd_entities)
+
     add_keys_command(commands)
 
     p = commands.add_parser("settings", help="print every NEWSEARCH_ environment variable as a Markdown table")
@@ -236,9 +241,32 @@ def print_index_report(report, index_dir: str, out: TextIO) -> None:
     if report.skipped:
         print(f"skipped: {len(report.skipped)} files not read: not articles (README, LICENSE, hidden) or of a type "
               f"not read (e.g. {report.skipped[0]})", file=out)
+    if report.entities_seconds:
+        print(f"entities: {report.entities_changed} articles decided again with the archive's knowledge "
+              f"in {report.entities_seconds:.1f} s", file=out)
     print(f"failed: {len(report.failures)}", file=out)
     for failure in report.failures:
         print(f"  {failure.origin}: {failure.reason}", file=out)
+
+
+def cmd_entities(args: argparse.Namespace) -> int:
+    from indexer.archive import refresh_entities
+    from search.errors import IndexMissing, WriteLockTimeout
+
+    engine = open_backend(args.index, writing=True)
+    try:
+        report = refresh_entities(engine)
+    except IndexMissing:
+        return _no_index("entities", args.index)
+    except WriteLockTimeout as error:
+        print(f"newsearch entities: {_where(args.index)}: {error}", file=sys.stderr)
+        return NOTHING
+    finally:
+        engine.close()
+    print(f"index: {_where(args.index)}")
+    print(f"entities: {report.articles} articles with mentions; {report.changed} decided again "
+          f"with the archive's knowledge in {report.seconds:.1f} s")
+    return OK
 
 
 # -- extract --------------------------------------------------------------------------------------
@@ -256,7 +284,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
             print(f"{item.origin}: {item.reason}", file=sys.stderr)
             continue
         articles += 1
-        text = json.dumps(item.to_dict(), ensure_ascii=False)
+        record = item.to_dict()
+        record.pop("entity_mentions", None)  # the evidence behind the entity lists: index-internal
+        text = json.dumps(record, ensure_ascii=False)
         if args.format == "jsonl":
             out.write(text + "\n")
         else:

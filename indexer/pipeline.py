@@ -46,7 +46,7 @@ class Options:
 
 # Part of every raw checksum: change it when the pipeline makes different articles of the same input
 # (new metadata or entity rules), so that the next incremental run processes everything again.
-PIPELINE_VERSION = "2026-11-30 issue 12"
+PIPELINE_VERSION = "2026-11-30 issue 12 archive entities"
 
 
 @dataclass
@@ -148,19 +148,31 @@ def _fragment_text(markup: str) -> str:
     return soup.get_text("\n\n", strip=True)
 
 
-def add_entities(articles: list[Article], extractor) -> None:
-    """Fill people/organizations/places in place (one batched NER pass) and refresh the checksums."""
+def add_entities(articles: list[Article], extractor, archive=None) -> None:
+    """Fill entity_mentions and people/organizations/places in place (one batched NER pass),
+    decided with what the archive knows (indexer/archive.py) when given, and refresh the checksums."""
+    from .entities import mentions_to_json
+
     if not articles:
         return
-    found = extractor.extract_many((a.title, a.body) for a in articles)
-    for article, entities in zip(articles, found):
-        article.people = list(entities.people)
-        article.organizations = list(entities.organizations)
-        article.places = list(entities.places)
-        article.checksum = content_checksum(article)
+    found = extractor.mentions_many((a.title, a.body) for a in articles)
+    for article, mentions in zip(articles, found):
+        article.entity_mentions = mentions_to_json(mentions)
+        decide_entities(article, archive)
 
 
-def process_chunk(raws: list[RawDocument], options: Options, extractor=None) -> list[Article | ReadFailure]:
+def decide_entities(article: Article, archive=None) -> None:
+    """people/organizations/places from the article's stored mentions and the archive's knowledge."""
+    from .entities import decide, mentions_from_json
+
+    entities = decide(mentions_from_json(article.entity_mentions), archive)
+    article.people = list(entities.people)
+    article.organizations = list(entities.organizations)
+    article.places = list(entities.places)
+    article.checksum = content_checksum(article)
+
+
+def process_chunk(raws: list[RawDocument], options: Options, extractor=None, archive=None) -> list[Article | ReadFailure]:
     """Articles (or failures, each with its origin and reason) for a chunk, in input order."""
     out: list[Article | ReadFailure] = []
     built: list[Article] = []
@@ -177,12 +189,12 @@ def process_chunk(raws: list[RawDocument], options: Options, extractor=None) -> 
         built.append(article)
     if extractor is not None and built:
         try:
-            add_entities(built, extractor)
+            add_entities(built, extractor, archive)
         except Exception:
             # Retry one by one so that only the article that breaks NER loses its entities.
             for article in built:
                 try:
-                    add_entities([article], extractor)
+                    add_entities([article], extractor, archive)
                 except Exception:
                     pass
     return out
@@ -304,6 +316,10 @@ class IndexReport:
     skipped: list[str] = field(default_factory=list)  # files of a type we do not read
     seconds: float = 0.0
     note: str = ""
+    # The archive-level entity pass at the end of the run (indexer/archive.py): articles whose
+    # people/organizations/places it rewrote, and its time.
+    entities_changed: int = 0
+    entities_seconds: float = 0.0
 
     @property
     def indexed(self) -> int:
@@ -323,12 +339,17 @@ def index_paths(
     progress: Callable[[int], None] | None = None,
     commit_every: int = 5000,
     on_commit: Callable[[list[str]], None] | None = None,
+    refresh_entities: bool = True,
 ) -> IndexReport:
     """Read, process and index everything under `paths` through the engine's one writer.
 
     `engine` is a backend (search.backend.SearchBackend) or the location of one (an index
     directory). Work is committed every `commit_every` changes; `on_commit(ids)` is told which ids
-    became durable and live (with `rebuild`, only once the new index has been switched in)."""
+    became durable and live (with `rebuild`, only once the new index has been switched in).
+
+    Each article's entities are decided with the archive's knowledge as the run starts; when the
+    run changed anything, `refresh_entities` then rebuilds that knowledge from every article and
+    rewrites the articles it decides differently (indexer/archive.py)."""
     from search.backend import WriteOptions
     from search.engine import open_engine
 
@@ -351,6 +372,11 @@ def index_paths(
                                                 on_commit=held.extend if rebuild else on_commit))
         return writer
 
+    registry = None
+    if entities:
+        from .archive import load
+
+        registry = load(engine)
     # An incremental run skips inputs whose raw checksum the index holds, before cleaning or NER.
     known = None if rebuild else (lambda: open_writer().raw_checksums())
     try:
@@ -369,6 +395,8 @@ def index_paths(
                     item.origin, f"duplicate id {item.id!r}, first read from {first_origin[item.id]}", stage="process"))
                 continue
             first_origin[item.id] = item.origin or ""
+            if registry is not None and not isinstance(item, Unchanged) and item.entity_mentions:
+                decide_entities(item, registry)
             if isinstance(item, Unchanged):
                 if not open_writer().keep(item.id):  # deleted by another writer since the run began
                     report.failures.append(ReadFailure(
@@ -388,6 +416,11 @@ def index_paths(
                 on_commit(held)
             report.added, report.updated = len(written.added), len(written.updated)
             report.unchanged, report.deleted = len(written.unchanged), len(written.deleted)
+            if entities and refresh_entities and (report.added or report.updated or report.deleted):
+                from .archive import refresh_entities as refresh
+
+                refreshed = refresh(engine, commit_every=commit_every)
+                report.entities_changed, report.entities_seconds = refreshed.changed, refreshed.seconds
     except BaseException:
         if writer is not None:
             writer.abort()

@@ -28,6 +28,10 @@ class Article:
     # A digest of the raw input (file bytes or JSONL record, and the options that processed it): an
     # incremental run skips an input whose digest the index already holds, before any work on it.
     raw_checksum: str = ""
+    # The names the article mentions with their evidence (indexer/entities.py: JSON), from which the
+    # indexer decides people/organizations/places with what the whole archive knows, and decides
+    # again when that knowledge changes (indexer/archive.py). Empty when the entities came ready.
+    entity_mentions: str = ""
 
     def __post_init__(self) -> None:
         if self.published is not None and self.published.tzinfo is None:
@@ -110,13 +114,16 @@ def content_checksum(article: Article) -> str:
     for name in _CHECKSUM_LISTS:
         h.update("\x1e".join(getattr(article, name)).encode("utf-8"))
         h.update(b"\x1f")
-    known = {*_CHECKSUM_SCALARS, *_CHECKSUM_LISTS, "published", "checksum", "summary", "raw_checksum"}
+    known = {*_CHECKSUM_SCALARS, *_CHECKSUM_LISTS, "published", "checksum", "summary", "raw_checksum",
+             "entity_mentions"}
     for f in dataclasses.fields(article):
         if f.name in known:
             continue
         value = getattr(article, f.name)
         text = "\x1e".join(value) if isinstance(value, (list, tuple)) else str(value if value is not None else "")
         h.update(f"\x1d{f.name}=".encode("utf-8") + text.encode("utf-8", "surrogatepass"))
+    if article.entity_mentions:  # hashed only when present: digests of records without it are as before
+        h.update(b"\x1dentity_mentions=" + article.entity_mentions.encode("utf-8", "surrogatepass"))
     # A summary given on its own (not the body's lead) is content too.
     if article.summary and article.summary != lead_paragraph(article.body):
         h.update(b"\x1dsummary=" + article.summary.encode("utf-8", "surrogatepass"))

@@ -8,7 +8,7 @@ default) and, past one machine, OpenSearch. `search.engine.open_engine(location)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence, runtime_checkable
 
 from .article import Article
 from .fields import Fields
@@ -105,6 +105,18 @@ class SearchBackend(Protocol):
 
     def is_ready(self) -> bool:
         """True once the index can answer (it exists and opens)."""
+
+    def scan(self, attributes: Sequence[str]) -> Iterator[dict[str, object]]:
+        """Every article's values of these record attributes (a facet's as a list), the id always
+        included: for passes over the whole archive (indexer/archive.py) that need a few fields."""
+
+    # -- knowledge about the whole archive, kept with the index ----------------------------------
+    def read_meta(self, name: str) -> dict | None:
+        """What `write_meta` last stored under this name, or None."""
+
+    def write_meta(self, name: str, value: dict) -> None:
+        """Store a JSON-ready value with the index, replacing the last one atomically (the entity
+        registry of indexer/archive.py). It outlives a rebuild's switch."""
 
     # -- writes ----------------------------------------------------------------------------------
     def writer(self, options: WriteOptions = WriteOptions()) -> Writer:

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import logging
 import os
+import re
 import threading
 import time
 from contextlib import contextmanager, nullcontext
-from typing import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from whoosh.index import Index
 from whoosh.query import Term
@@ -32,7 +35,7 @@ from ..request import SearchRequest
 from ..results import Bucket, Hit, SearchResults, Stats, WriteReport
 from .budget import LONG_AFTER, SEARCH_TIMEOUT, Deadline, LongSearches
 from .columns import Caches, IndexView
-from .schema import from_stored, schema_for
+from .schema import from_stored, keyword_field, schema_for
 from .searching import WEIGHTING, run_search, similar_articles
 from .store import LOCK_TIMEOUT, IndexStore
 from .suggest import complete
@@ -399,6 +402,47 @@ class WhooshBackend:
             if applied is not None and not self.journal.names():
                 return
             time.sleep(self.drain_interval)
+
+    # -- whole-archive passes and knowledge ------------------------------------------------------
+    def scan(self, attributes: Sequence[str]) -> Iterator[dict[str, object]]:
+        """Live articles' values, from a reader of its own (searches of this process go on)."""
+        facets = {f.attribute: f for f in self.fields.facets}
+        ix = self.store.open()
+        with ix.reader() as reader:
+            for _, stored in reader.iter_docs():
+                row: dict[str, object] = {"id": stored.get("id")}
+                for name in attributes:
+                    facet = facets.get(name)
+                    if facet is not None:
+                        values = [v for v in (stored.get(keyword_field(facet)) or "").split(",") if v]
+                        row[name] = values if facet.multi else (values[0] if values else None)
+                    else:
+                        row[name] = stored.get(name)
+                yield row
+
+    def _meta_path(self, name: str) -> Path:
+        if not re.fullmatch(r"[a-z][a-z0-9_-]{0,40}", name):
+            raise ValueError(f"bad meta name {name!r}")
+        return self.store.root / f"meta-{name}.json"
+
+    def read_meta(self, name: str) -> dict | None:
+        try:
+            return json.loads(self._meta_path(name).read_text("utf-8"))
+        except FileNotFoundError:
+            return None
+        except ValueError:  # a torn or foreign file: as if none (the next write replaces it)
+            return None
+
+    def write_meta(self, name: str, value: dict) -> None:
+        path = self._meta_path(name)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+        with storage_errors(path):
+            self.store.root.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "w", encoding="utf-8") as out:
+                json.dump(value, out, ensure_ascii=False, separators=(",", ":"))
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, path)
 
     def close(self) -> None:
         with self._lock:

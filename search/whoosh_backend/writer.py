@@ -126,9 +126,10 @@ class BulkWriter:
             if not rebuild:
                 store.clean_orphans(self.ix)  # what a killed merge or commit left in the live generation
             self._known = Checksums(self.ix)
-            # An index made before a field of the record existed (raw_checksum) keeps working without it.
+            # An index made before a field of the record existed (raw_checksum, entity_mentions)
+            # keeps working without it.
             names = set(self.ix.schema.names())
-            self._schema_names = None if "raw_checksum" in names else names
+            self._schema_names = None if {"raw_checksum", "entity_mentions"} <= names else names
         except BaseException:
             self._lock.__exit__(None, None, None)
             raise
