@@ -208,8 +208,11 @@ def _is_event(name: str) -> bool:
 
 
 def _has_org_word(name: str) -> bool:
-    # The first word is not looked at: it often starts a place ("Union Station", "Center City").
-    return any(w.casefold().strip(".,") in ORG_WORDS for w in name.split()[1:] or name.split())
+    # The first word is not looked at: it often starts a place ("Union Station", "Center City"),
+    # except "Team" ("Team GB").
+    words = name.split()
+    return (len(words) > 1 and words[0].casefold() == "team") or \
+        any(w.casefold().strip(".,") in ORG_WORDS for w in words[1:] or words)
 
 
 def _plausible(name: str) -> bool:
@@ -395,6 +398,10 @@ def article_mentions(people: list[str], organizations: list[str], places: list[s
         if record.name.isupper() and not m.name.isupper():
             record.name = m.name
         record.pos = min(record.pos, m.pos)
+    for record in records.values():
+        total = sum(record.votes.values())
+        if record.forced is None and record.votes[ORGS] < total and _in_context(text, record.name, ORG_CONTEXT):
+            record.votes = Counter({ORGS: total})  # "oil firm Yukos": whatever the labels said
     return sorted(records.values(), key=lambda r: r.pos)
 
 
@@ -533,11 +540,29 @@ CREDIT = re.compile(
     r"|\b(?:Getty Images|Shutterstock|Alamy Stock Photo|AP Photo|PA Images|PA Wire|REX Features)\b")
 
 
-# What a film, book, album or show's title follows: such a name is a work, not an entity.
+# What a film, book, album or show's title follows, or precedes: such a name is a work, not an entity.
 WORK_CONTEXT = re.compile(
     r"\b(?:film|films|movie|movies|album|albums|book|books|novel|song|single|musical|sitcom|series|"
     r"drama|documentary|biopic|blockbuster|comedy|thriller|play|opera|video game|game|track|show|"
     r"programme|program|hit|record|title|sequel|adaptation|epic|tv|TV)\s+(?:the\s+|The\s+)?[\"“']?$")
+
+
+# Nouns a company, club or band's name follows ("oil firm Yukos", "the band Franz Ferdinand").
+ORG_CONTEXT = re.compile(
+    r"\b(?:firm|firms|company|companies|group|giant|giants|bank|carrier|maker|makers|operator|retailer|"
+    r"label|club|band|network|broadcaster|newspaper|agency|airline|chain|manufacturer|supplier|"
+    r"insurer|lender|outfit|conglomerate|developer|publisher|studio|brand|subsidiary|unit|"
+    r"start-up|startup)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def _in_context(text: str, name: str, before: re.Pattern) -> bool:
+    """Most of the name's occurrences in the text follow what `before` matches."""
+    places = [m.start() for m in re.finditer(re.escape(name), text)]
+    hits = sum(1 for start in places if before.search(text[max(0, start - 40):start]))
+    return bool(places) and hits * 2 > len(places)
+
+
+WORK_AFTER = re.compile(r"(?:'s)?,?\s+(?:starring|co-starring|box office|screenplay|soundtrack|sequel)\b")
 
 
 def _in_work_context(text: str, name: str) -> bool:
@@ -550,7 +575,8 @@ def _in_work_context(text: str, name: str) -> bool:
     for start in places:
         before = text[max(0, start - 40):start]
         after = text[start + len(name):start + len(name) + 1]
-        if WORK_CONTEXT.search(before) or (before[-1:] in "\"“'‘" and after in "\"”'’" and after):
+        if (WORK_CONTEXT.search(before) or (before[-1:] in "\"“'‘" and after in "\"”'’" and after)
+                or WORK_AFTER.match(text, start + len(name))):
             works += 1
     return works * 2 > len(places)
 
