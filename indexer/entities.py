@@ -542,9 +542,8 @@ CREDIT = re.compile(
 
 # What a film, book, album or show's title follows, or precedes: such a name is a work, not an entity.
 WORK_CONTEXT = re.compile(
-    r"\b(?:film|films|movie|movies|album|albums|book|books|novel|song|single|musical|sitcom|series|"
-    r"drama|documentary|biopic|blockbuster|comedy|thriller|play|opera|video game|game|track|show|"
-    r"programme|program|hit|record|title|sequel|adaptation|epic|tv|TV)\s+(?:the\s+|The\s+)?[\"“']?$")
+    r"\b(?:film|films|movie|movies|album|albums|book|novel|musical|sitcom|documentary|biopic|"
+    r"blockbuster|sequel|video game|opera|song)\s+(?:the\s+|The\s+)?[\"“']?$")
 
 
 # Nouns a company, club or band's name follows ("oil firm Yukos", "the band Franz Ferdinand").
@@ -556,29 +555,26 @@ ORG_CONTEXT = re.compile(
 
 
 def _in_context(text: str, name: str, before: re.Pattern) -> bool:
-    """Most of the name's occurrences in the text follow what `before` matches."""
-    places = [m.start() for m in re.finditer(re.escape(name), text)]
-    hits = sum(1 for start in places if before.search(text[max(0, start - 40):start]))
-    return bool(places) and hits * 2 > len(places)
+    """Some occurrence of the name in the text follows what `before` matches: an apposition
+    introduces a name once ("Russian oil firm Yukos"), later mentions go bare."""
+    return any(before.search(text[max(0, m.start() - 40):m.start()]) for m in re.finditer(re.escape(name), text))
 
 
 WORK_AFTER = re.compile(r"(?:'s)?,?\s+(?:starring|co-starring|box office|screenplay|soundtrack|sequel)\b")
 
 
 def _in_work_context(text: str, name: str) -> bool:
-    """Most of the name's occurrences in the text follow a work's noun ("the film Sideways") or
-    sit in quotes ("'Vera Drake'")."""
+    """The text names it as a work: once after a work's noun ("the film Sideways") or before
+    "starring" and the like, or mostly in quotes ("'Vera Drake'")."""
     places = [m.start() for m in re.finditer(re.escape(name), text)]
-    if not places:
-        return False
-    works = 0
+    quoted = 0
     for start in places:
-        before = text[max(0, start - 40):start]
-        after = text[start + len(name):start + len(name) + 1]
-        if (WORK_CONTEXT.search(before) or (before[-1:] in "\"“'‘" and after in "\"”'’" and after)
-                or WORK_AFTER.match(text, start + len(name))):
-            works += 1
-    return works * 2 > len(places)
+        end = start + len(name)
+        if WORK_CONTEXT.search(text[max(0, start - 40):start]) or WORK_AFTER.match(text, end):
+            return True
+        if text[start - 1:start] in ("\"", "“", "'", "‘") and start and text[end:end + 1] in ("\"", "”", "'", "’") and text[end:end + 1]:
+            quoted += 1
+    return bool(places) and quoted * 2 > len(places)
 
 
 def _credit_spans(text: str) -> list[tuple[int, int]]:
