@@ -183,8 +183,23 @@ def test_stats(seeds_index):
     assert "documents: 5" in text and "published: 2020-07-02 .. 2021-09-16" in text
 
 
+def test_index_keeps_the_archives_entity_knowledge_and_entities_refreshes_it(seeds_index):
+    from indexer.archive import load
+    from search.engine import open_engine
+
+    engine = open_engine(seeds_index)
+    registry = load(engine)  # written by the index run that built the seeds index
+    assert registry is not None and registry.articles == 5
+    assert registry.kind("kansas city") == "places"
+    engine.close()
+    run = newsearch("entities", "--index", seeds_index)
+    assert run.returncode == 0, run.stderr
+    # The run already decided with this knowledge: nothing to rewrite.
+    assert "5 articles with mentions; 0 decided again" in run.stdout
+
+
 def test_search_and_stats_without_an_index_say_so(tmp_path):
-    for command in (["stats"], ["search", "police"]):
+    for command in (["stats"], ["search", "police"], ["entities"]):
         run = newsearch(*command, "--index", tmp_path / "none")
         assert run.returncode == 1
         assert "no index at" in run.stderr
