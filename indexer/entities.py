@@ -402,6 +402,8 @@ def article_mentions(people: list[str], organizations: list[str], places: list[s
         total = sum(record.votes.values())
         if record.forced is None and record.votes[ORGS] < total and _in_context(text, record.name, ORG_CONTEXT):
             record.votes = Counter({ORGS: total})  # "oil firm Yukos": whatever the labels said
+        elif record.forced is None and record.votes[PEOPLE] and _mostly_after_preposition(text, record.name):
+            record.votes = Counter({PLACES: total})  # "at Anfield", "in Soledar": not how people are named
     return sorted(records.values(), key=lambda r: r.pos)
 
 
@@ -511,6 +513,8 @@ def decide(mentions: list[Mention], archive: Archive | None = None) -> Entities:
         single = len(name.split()) == 1
         if not m.forced and (m.work or archive.is_work(key)):
             continue
+        if kind == PEOPLE and not m.forced and _is_acronym(name):
+            continue  # "GB" is no one's name
         if kind == PEOPLE and not m.forced:
             full = archive.person(key)
             if isinstance(full, str):
@@ -558,6 +562,16 @@ def _in_context(text: str, name: str, before: re.Pattern) -> bool:
     """Some occurrence of the name in the text follows what `before` matches: an apposition
     introduces a name once ("Russian oil firm Yukos"), later mentions go bare."""
     return any(before.search(text[max(0, m.start() - 40):m.start()]) for m in re.finditer(re.escape(name), text))
+
+
+AT_PLACE = re.compile(r"\b(?:at|in|near|outside|inside)\s+$")
+
+
+def _mostly_after_preposition(text: str, name: str) -> bool:
+    """Most occurrences of the name follow 'at', 'in', 'near'... and are not possessive."""
+    places = [m for m in re.finditer(re.escape(name) + r"(?!['’]s\b)(?![\w-])", text)]
+    hits = sum(1 for m in places if AT_PLACE.search(text[max(0, m.start() - 10):m.start()]))
+    return bool(places) and hits * 2 > len(places)
 
 
 WORK_AFTER = re.compile(r"(?:'s)?,?\s+(?:starring|co-starring|box office|screenplay|soundtrack|sequel)\b")

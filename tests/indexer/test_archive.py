@@ -192,3 +192,18 @@ def test_meta_is_written_atomically_and_read_back(tmp_path, name):
     assert not [p for p in (tmp_path / "ix").iterdir() if p.name.startswith(".meta")]
     with pytest.raises(ValueError):
         engine.write_meta("../escape", {})
+
+
+def test_an_apposition_decides_for_the_article_and_at_a_name_is_a_place():
+    # business: "Russian oil firm Yukos" once, then bare; sport: "at Anfield", labelled a person.
+    text = ("Russian oil firm Yukos has asked a US court to stop the sale. Yukos said the tax bill "
+            "was unfair. Liverpool lost at Anfield, and Rafael Benitez said the result at Anfield hurt.")
+    got = decide(mentions(text, people=["Yukos", "Yukos", "Anfield", "Anfield", "Rafael Benitez"],
+                          places=["Liverpool"]))
+    assert got.organizations == ["Yukos"]
+    assert "Anfield" in got.places and got.people == ["Rafael Benitez"]
+
+
+def test_an_acronym_is_no_ones_name():
+    archive = ArchiveEntities.build([mentions("Team GB won. GB led.", people=["GB"])] * 3)
+    assert decide(mentions("GB led.", people=["GB"]), archive).people == []
