@@ -139,7 +139,7 @@ class ArchiveEntities(Archive):
             longer = self.by_prefix.get(key)
             if longer:
                 full, n = longer.most_common(1)[0]
-                if n >= DOMINANT * sum(longer.values()):
+                if n >= DOMINANT * sum(longer.values()) and self.trim(full) is None:
                     return self.spelling(full) or True
             return True
         fulls = self.by_last.get(key)
@@ -154,6 +154,26 @@ class ArchiveEntities(Archive):
             return True
         return None
 
+    def trim(self, key: str) -> str | None:
+        """A name that ran on into a Title Case headline ("Jair Bolsonaro Hospitalized", "Jill Biden
+        Faces Call to Be Investigated"): its trailing words that the archive writes in lower case
+        dropped, when what is left is a name of the archive of two words or more ("Gordon Brown"
+        is never cut). The key of what is left, or None."""
+        words = key.split()
+        end = len(words)
+        while end > 2 and self._headline_word(words[end - 1], key):
+            end -= 1
+        if end == len(words):
+            return None
+        for cut in range(end, 1, -1):  # the longest name of two articles or more that is left
+            shorter = " ".join(words[:cut])
+            if sum(self.kinds.get(shorter, Counter()).values()) >= 2:
+                return shorter
+        return None
+
+    def _headline_word(self, word: str, besides: str) -> bool:
+        return self.lower_text.get(word, 0) >= 1
+
     def is_work(self, key: str) -> bool:
         """A third of the articles naming it call it a film, book, album or show ("Sideways")."""
         seen = sum(self.kinds.get(key, Counter()).values())
@@ -165,6 +185,9 @@ class ArchiveEntities(Archive):
         seen = sum(self.kinds.get(key, Counter()).values())
         return bool(seen) and max(self.lower.get(key, 0), self.lower_text.get(key, 0)) * 2 >= seen
 
+    def _name_words(self) -> set[str]:
+        return {word for key in self.kinds for word in key.split()}
+
     # -- storage ---------------------------------------------------------------------------------
     def to_dict(self) -> dict:
         return {
@@ -175,8 +198,8 @@ class ArchiveEntities(Archive):
             "spellings": {k: dict(v) for k, v in self.spellings.items()},
             "lower": dict(self.lower),
             "works": dict(self.works),
-            # Only the words that are single-word names somewhere: what `is_word` asks about.
-            "lower_text": {k: n for k, n in self.lower_text.items() if k in self.kinds},
+            # Only the words `is_word` and `trim` ask about: single-word names and words of names.
+            "lower_text": {k: n for k, n in self.lower_text.items() if k in self._name_words()},
             "by_last": {k: dict(v) for k, v in self.by_last.items()},
             "by_first": {k: dict(v) for k, v in self.by_first.items()},
             "by_prefix": {k: dict(v) for k, v in self.by_prefix.items()},

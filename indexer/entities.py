@@ -52,12 +52,12 @@ ORG_WORDS = frozenset("""
     foundation committee agency bureau society club network group institute coalition
     commission news services ministries fund team fc afc plc ltd bank league federation ministry
     army navy airlines airways motors studios records board assembly parliament senate congress
-    court times post herald telegraph journal magazine
+    court times post herald telegraph journal magazine representatives
     """.split())
 
 # A place's name and one of these is a sports club ("Manchester United", "Leicester City"), unless
 # the whole is a place ("Mexico City").
-CLUB_WORDS = frozenset("united city rovers wanderers athletic albion hotspur town county rangers".split())
+CLUB_WORDS = frozenset("united city rovers wanderers athletic albion hotspur town county rangers forest".split())
 
 # A name ending in one of these is an event, not a person, organisation or place.
 EVENT_WORDS = frozenset("""
@@ -486,6 +486,10 @@ class Archive:
         """The archive names this mostly as a film, book, album or show."""
         return False
 
+    def trim(self, key: str) -> str | None:
+        """The key of the name this one is with a headline's words run on, or None."""
+        return None
+
 
 NO_ARCHIVE = Archive()
 
@@ -508,6 +512,10 @@ def decide(mentions: list[Mention], archive: Archive | None = None) -> Entities:
         key = _key(m.name)
         if not m.forced and never_an_entity(key):
             continue
+        trimmed = None if m.forced else archive.trim(key)
+        if trimmed is not None:
+            key = trimmed
+            m = Mention(archive.spelling(key) or m.name, m.votes, m.forced, m.pos, m.lower, m.work)
         kind = m.forced or archive.kind(key) or local_kind(m)
         name = archive.spelling(key) or m.name
         single = len(name.split()) == 1

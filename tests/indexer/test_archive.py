@@ -207,3 +207,17 @@ def test_an_apposition_decides_for_the_article_and_at_a_name_is_a_place():
 def test_an_acronym_is_no_ones_name():
     archive = ArchiveEntities.build([mentions("Team GB won. GB led.", people=["GB"])] * 3)
     assert decide(mentions("GB led.", people=["GB"]), archive).people == []
+
+
+def test_a_name_run_on_into_a_title_case_headline_is_trimmed():
+    # RSS titles of ../shared/data/news/rss-2023q1 are in Title Case; the model runs names on.
+    archive = ArchiveEntities.build(
+        [mentions("Jair Bolsonaro Hospitalized in Florida", people=["Jair Bolsonaro Hospitalized"]),
+         mentions("Jair Bolsonaro left Brazil.", people=["Jair Bolsonaro"]),
+         mentions("Jair Bolsonaro was in Florida.", people=["Jair Bolsonaro"]),
+         mentions("Gordon Brown spoke.", people=["Gordon Brown"])],
+        texts=["was hospitalized", "hospitalized again", "a man hospitalized", "brown paper"] * 2)
+    got = decide(mentions("Jair Bolsonaro Hospitalized in Florida", people=["Jair Bolsonaro Hospitalized"]), archive)
+    assert got.people == ["Jair Bolsonaro"]
+    # A surname that is also a word stays: "brown" is written in lower case, "Gordon Brown" is a name.
+    assert decide(mentions("Gordon Brown spoke.", people=["Gordon Brown"]), archive).people == ["Gordon Brown"]
