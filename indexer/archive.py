@@ -190,6 +190,7 @@ class ArchiveEntities(Archive):
 
     # -- storage ---------------------------------------------------------------------------------
     def to_dict(self) -> dict:
+        name_words = self._name_words()
         return {
             "version": VERSION,
             "articles": self.articles,
@@ -199,7 +200,7 @@ class ArchiveEntities(Archive):
             "lower": dict(self.lower),
             "works": dict(self.works),
             # Only the words `is_word` and `trim` ask about: single-word names and words of names.
-            "lower_text": {k: n for k, n in self.lower_text.items() if k in self._name_words()},
+            "lower_text": {k: n for k, n in self.lower_text.items() if k in name_words},
             "by_last": {k: dict(v) for k, v in self.by_last.items()},
             "by_first": {k: dict(v) for k, v in self.by_first.items()},
             "by_prefix": {k: dict(v) for k, v in self.by_prefix.items()},
