@@ -100,6 +100,7 @@ class Indexed:
     def build(self, paths: list[Path], workers: int | None = None) -> dict:
         if self.ready:
             return json.loads(self.done.read_text()) | {"cached": True}
+        self.dir.mkdir(parents=True, exist_ok=True)
         if self.index.exists():
             shutil.rmtree(self.index)
         self.log.unlink(missing_ok=True)
