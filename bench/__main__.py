@@ -128,7 +128,7 @@ BENCHES = {
     "writes": (lambda m, data, quick: m.run_both(data, seconds=10 if quick else 20), _writes),
     "facts": (lambda m, data, quick: m.run(data), _facts),
     # Gold entities and a Reuters sample; all tagged stories and the top-100 dumps: python -m bench.facets --reuters-limit 0 --top100
-    "facets": (lambda m, data, quick: m.run(data, reuters_limit=500 if quick else 2000), _facets),
+    "facets": (lambda m, data, quick: m.brief(m.run(data, reuters_limit=500 if quick else 2000)), _facets),
 }
 
 

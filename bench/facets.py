@@ -433,6 +433,15 @@ def run(data: Path | None = None, reuters_limit: int = 0, with_dirs: list[Path] 
     return result
 
 
+def brief(result: dict) -> dict:
+    """The result without its per-article rows and index reports (for bench/results/latest.json)."""
+    out = {**result, "gold": {k: v for k, v in result["gold"].items() if k != "rows"}}
+    if "top100" in result:
+        out["top100"] = {c: ({k: v for k, v in t.items() if k != "report"} if isinstance(t, dict) else t)
+                         for c, t in result["top100"].items()}
+    return out
+
+
 def summary(r: dict) -> list[tuple]:
     """Rows for `python -m bench`'s table."""
     g = r["gold"]
