@@ -237,9 +237,12 @@ def score_gold(data: Path, with_dirs: list[Path] = (), fresh: bool = False, verb
             shutil.rmtree(run.input)
     origins = write_gold_inputs(data, gold, run.input)
     info = run.build([run.input, *with_dirs])
+    # Articles are matched to their input by origin; JSONL records also by their own id, should origins change form.
+    ids = {g["ref"]: i for i, g in enumerate(gold) if g["corpus"] == "rss"}
+    ids.update({f"reuters-{g['ref'].split('#')[1]}": i for i, g in enumerate(gold) if g["corpus"] == "reuters"})
     by_gold: dict[int, object] = {}
     for article in run.articles():
-        i = origins.get(article.origin or "")
+        i = origins.get(article.origin or "", ids.get(article.id))
         if i is not None:
             by_gold[i] = article
     totals = {k: [0, 0, 0] for k in KINDS}
@@ -332,12 +335,12 @@ def score_reuters(data: Path, limit: int = 0, fresh: bool = False, verbose: bool
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
     info = run.build([run.input / "reuters.jsonl"])
     table = reuters_aliases.load(folder)
-    origin_of = {f"{(run.input / 'reuters.jsonl').resolve()}:{n}": i for i, _ in enumerate(stories) for n in [i + 1]}
+    jsonl = (run.input / "reuters.jsonl").resolve()
+    origin_of = {f"{jsonl}:{i + 1}": i for i in range(len(stories))}
+    id_of = {record["id"]: i for i, (record, _) in enumerate(stories)}
     by_story = {}
     for article in run.articles():
-        i = origin_of.get(article.origin or "")
-        if i is None and article.id:
-            i = next((j for j, (r, _) in enumerate(stories) if r["id"] == article.id), None)
+        i = origin_of.get(article.origin or "", id_of.get(article.id))
         if i is not None:
             by_story[i] = article
     counts = {k: [0, 0] for k in KINDS}
