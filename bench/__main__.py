@@ -111,6 +111,12 @@ def _facts(r: dict) -> list[tuple]:
     return summary(r)
 
 
+def _facets(r: dict) -> list[tuple]:
+    from bench.facets import summary
+
+    return summary(r)
+
+
 BENCHES = {
     "extraction": (lambda m, data, quick: m.run(data / "extraction" / "aeb"), _extraction),
     "indexing": (lambda m, data, quick: m.run(data / "news" / "reuters21578", profile=not quick), _indexing),
@@ -121,6 +127,8 @@ BENCHES = {
     "slowclients": (lambda m, data, quick: m.run(data, seconds=5 if quick else 10), _slowclients),
     "writes": (lambda m, data, quick: m.run_both(data, seconds=10 if quick else 20), _writes),
     "facts": (lambda m, data, quick: m.run(data), _facts),
+    # Gold entities and a Reuters sample; all tagged stories and the top-100 dumps: python -m bench.facets --reuters-limit 0 --top100
+    "facets": (lambda m, data, quick: m.brief(m.run(data, reuters_limit=500 if quick else 2000)), _facets),
 }
 
 
