@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from search.backend import SearchBackend
 
 META_NAME = "entities"
-VERSION = 1
+VERSION = 2
 
 LOWER_WORD = re.compile(r"(?<![\w.'’-])[a-z][a-z]+(?![\w'’-])")
 
@@ -56,6 +56,7 @@ class ArchiveEntities(Archive):
         self.by_first: dict[str, Counter] = defaultdict(Counter)  # first-word key -> full-name key -> articles
         self.by_prefix: dict[str, Counter] = defaultdict(Counter)  # leading words -> full-name key -> articles
         self.works: Counter = Counter()  # key -> articles naming it as a work
+        self.in_text: Counter = Counter()  # key -> articles naming it outside a Title Case headline
         self.lower_text: Counter = Counter()  # word -> articles whose text writes it in lower case
         self.articles = 0
 
@@ -75,6 +76,8 @@ class ArchiveEntities(Archive):
                 self.lower[key] += 1
             if m.work:
                 self.works[key] += 1
+            if not m.headline:
+                self.in_text[key] += 1
             if kind == PEOPLE and len(words) > 1 and not m.forced and not m.work:
                 self.by_last[words[-1]][key] += 1
                 self.by_first[words[0]][key] += 1
@@ -174,6 +177,9 @@ class ArchiveEntities(Archive):
     def _headline_word(self, word: str, besides: str) -> bool:
         return self.lower_text.get(word, 0) >= 1
 
+    def named_in_text(self, key: str) -> bool:
+        return self.in_text.get(key, 0) > 0
+
     def is_work(self, key: str) -> bool:
         """A third of the articles naming it call it a film, book, album or show ("Sideways")."""
         seen = sum(self.kinds.get(key, Counter()).values())
@@ -199,6 +205,7 @@ class ArchiveEntities(Archive):
             "spellings": {k: dict(v) for k, v in self.spellings.items()},
             "lower": dict(self.lower),
             "works": dict(self.works),
+            "in_text": dict(self.in_text),
             # Only the words `is_word` and `trim` ask about: single-word names and words of names.
             "lower_text": {k: n for k, n in self.lower_text.items() if k in name_words},
             "by_last": {k: dict(v) for k, v in self.by_last.items()},
@@ -219,6 +226,7 @@ class ArchiveEntities(Archive):
             registry.spellings[key] = Counter(forms)
         registry.lower = Counter(data["lower"])
         registry.works = Counter(data["works"])
+        registry.in_text = Counter(data["in_text"])
         registry.lower_text = Counter(data["lower_text"])
         registry.by_last = defaultdict(Counter, {k: Counter(v) for k, v in data["by_last"].items()})
         registry.by_first = defaultdict(Counter, {k: Counter(v) for k, v in data["by_first"].items()})

@@ -88,7 +88,7 @@ STREET_CONTEXT = re.compile(
     r"(?:\b(?:near|at|on|around|between|from|to)|intersection of|corner of)\s+$", re.IGNORECASE)
 
 APOSTROPHES = "'’‘`"
-_EDGE_PUNCT = "\"“”«»()[]{},;:!?*•–—-_|/\\" + APOSTROPHES
+_EDGE_PUNCT = "\"“”«»()[]{}<>,;:!?*•–—-_|/\\" + APOSTROPHES
 
 
 @dataclass
@@ -144,6 +144,7 @@ def _first_line(span: str) -> str:
 def _tidy(span: str) -> str:
     """Whitespace, edge punctuation, possessive and a leading article removed."""
     name = unicodedata.normalize("NFC", _first_line(span))
+    name = re.sub(r"<[^>]*>?", " ", name)  # a wire story's ticker: "Cie <BBCZ.Z>"
     name = re.sub(r"\s+", " ", name).strip()
     if name.count("(") != name.count(")"):  # "Ato (Boldon" cut from "Ato (Boldon)"
         name = re.sub(r"\s+", " ", name.replace("(", " ").replace(")", " ")).strip()
@@ -321,10 +322,13 @@ def canonicalize(people: list[str], organizations: list[str], places: list[str],
     return decide(article_mentions(people, organizations, places, text), archive)
 
 
-def article_mentions(people: list[str], organizations: list[str], places: list[str], text: str) -> list[Mention]:
+def article_mentions(people: list[str], organizations: list[str], places: list[str], text: str,
+                     headline: int = 0) -> list[Mention]:
     """The names one article mentions, canonical within the article, with the evidence for each:
     what the archive-level decision (`decide`, indexer/archive.py) needs, and what the index keeps
-    (Article.entity_mentions) so that older articles can follow when the archive's knowledge changes."""
+    (Article.entity_mentions) so that older articles can follow when the archive's knowledge changes.
+    `headline`: the length of a title in Title Case or capitals that starts `text` (0: none), where
+    the model runs names on into the headline's words."""
     mentions: list[_Mention] = []
     streets = _street_names(text)
     credits = _credit_spans(text)
@@ -350,7 +354,9 @@ def article_mentions(people: list[str], organizations: list[str], places: list[s
         by_first[full.split()[0].casefold()].add(full)
     person_words = {m.name.casefold() for m in mentions if m.kind == PEOPLE}
     resolved: list[_Mention] = []
+    said_as: dict[str, set[str]] = defaultdict(set)  # a name's key -> the forms the article used for it
     for m in mentions:
+        original = m.name
         word = m.name.casefold()
         single = len(m.name.split()) == 1 and not m.forced and not _is_acronym(m.name)
         could_be_person = m.kind in (PEOPLE, ORGS) or word in person_words
@@ -364,6 +370,7 @@ def article_mentions(people: list[str], organizations: list[str], places: list[s
             longer = [f for f in full_names if f.startswith(m.name + " ")]
             if len(longer) == 1:  # "Lisa Marie" beside "Lisa Marie Presley"
                 m = _Mention(PEOPLE, longer[0], m.pos, m.forced)
+        said_as[_key(m.name)].update((original, m.name))
         resolved.append(m)
 
     # Acronyms -> their expansion when the article spells it out (F.O.P. -> Fraternal Order of Police).
@@ -376,6 +383,7 @@ def article_mentions(people: list[str], organizations: list[str], places: list[s
         letters = m.name.replace(".", "")
         if m.kind in (ORGS, PLACES) and _is_acronym(m.name) and len(expansions.get(letters, ())) == 1:
             kind, name = next(iter(expansions[letters]))
+            said_as[_key(name)].update(said_as[_key(m.name)])
             m = _Mention(kind, name, m.pos, True)
         joined.append(m)
 
@@ -390,7 +398,9 @@ def article_mentions(people: list[str], organizations: list[str], places: list[s
             single = len(m.name.split()) == 1
             record = records[key] = Mention(m.name, Counter(), None, m.pos,
                                             single and m.name.casefold() in lower_words,
-                                            not m.forced and _in_work_context(text, m.name))
+                                            not m.forced and _in_work_context(text, m.name),
+                                            bool(headline) and all(text.find(form, headline) < 0
+                                                                   for form in said_as[key] | {m.name}))
         record.votes[m.kind] += 1
         if m.forced and record.forced is None:
             record.forced = m.kind
@@ -419,16 +429,17 @@ class Mention:
     pos: int
     lower: bool = False
     work: bool = False  # the article names it as a film, book, album, show... (WORK_CONTEXT)
+    headline: bool = False  # met only in a Title Case or shouted title, where case says nothing
 
     def to_json(self) -> list:
         return [self.name, self.votes.get(PEOPLE, 0), self.votes.get(ORGS, 0), self.votes.get(PLACES, 0),
-                self.forced or "", int(self.lower), int(self.work)]
+                self.forced or "", int(self.lower), int(self.work), int(self.headline)]
 
     @classmethod
     def from_json(cls, item: list) -> "Mention":
-        name, people, orgs, places, forced, lower, work = item
+        name, people, orgs, places, forced, lower, work, headline = item
         votes = Counter({k: n for k, n in ((PEOPLE, people), (ORGS, orgs), (PLACES, places)) if n})
-        return cls(name, votes, forced or None, 0, bool(lower), bool(work))
+        return cls(name, votes, forced or None, 0, bool(lower), bool(work), bool(headline))
 
 
 def mentions_to_json(mentions: list[Mention]) -> str:
@@ -490,6 +501,10 @@ class Archive:
         """The key of the name this one is with a headline's words run on, or None."""
         return None
 
+    def named_in_text(self, key: str) -> bool:
+        """Some article names it outside a Title Case headline."""
+        return False
+
 
 NO_ARCHIVE = Archive()
 
@@ -515,7 +530,9 @@ def decide(mentions: list[Mention], archive: Archive | None = None) -> Entities:
         trimmed = None if m.forced else archive.trim(key)
         if trimmed is not None:
             key = trimmed
-            m = Mention(archive.spelling(key) or m.name, m.votes, m.forced, m.pos, m.lower, m.work)
+            m = Mention(archive.spelling(key) or m.name, m.votes, m.forced, m.pos, m.lower, m.work, m.headline)
+        if m.headline and not m.forced and not place(key) and not archive.named_in_text(key):
+            continue  # only in a headline's capitals, and no article's text names it
         kind = m.forced or archive.kind(key) or local_kind(m)
         name = archive.spelling(key) or m.name
         single = len(name.split()) == 1
@@ -549,6 +566,7 @@ CREDIT = re.compile(
     rf"|{_AGENCY}\s?/\s?{_CREDITED}"
     rf"|{_CREDITED}\s?/\s?{_AGENCY}\b"
     r"|\(\s*(?:AP|AFP|PA|Reuters)\s+Photo\s?/[^)\n]{0,60}\)"
+    r"|\([A-Z][A-Za-z0-9 .&-]{1,24}\)\s*(?:—|–|--?)"  # a dateline's credit: "WASHINGTON (AP) —"
     r"|\b(?:Getty Images|Shutterstock|Alamy Stock Photo|AP Photo|PA Images|PA Wire|REX Features)\b")
 
 
@@ -623,6 +641,12 @@ def _unwrap(text: str) -> str:
     return re.sub(r"(?<=\S)[ \t]*\n(?![ \t]*\n)[ \t]*(?=\S)", " ", text)
 
 
+def headline_case(title: str | None) -> bool:
+    """A title In Title Case or IN CAPITALS: most of its longer words start with a capital."""
+    words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", title or "") if len(w) >= 4]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.9 * len(words)
+
+
 def _article_text(title: str, body: str) -> str:
     title, body = (title or "").strip(), _unwrap(body or "")
     return _ner_input(f"{title}\n\n{body}" if title else body)
@@ -673,12 +697,14 @@ class EntityExtractor:
     def mentions_many(self, docs: Iterable[tuple[str, str]]) -> list[list[Mention]]:
         """(title, body) pairs -> each article's mentions (`article_mentions`), batched with nlp.pipe."""
         nlp = self.nlp
+        docs = list(docs)
         texts = (_article_text(title, body)[: nlp.max_length - 1] for title, body in docs)
         results = []
-        for doc in nlp.pipe(texts, batch_size=self.batch_size):
+        for (title, _), doc in zip(docs, nlp.pipe(texts, batch_size=self.batch_size)):
             spans: dict[str, list[str]] = {kind: [] for kind in KINDS}
             for ent in doc.ents:
                 if ent.label_ in LABEL_KINDS:
                     spans[LABEL_KINDS[ent.label_]].append(ent.text)
-            results.append(article_mentions(spans[PEOPLE], spans[ORGS], spans[PLACES], doc.text))
+            headline = len(title.strip()) if headline_case(title) else 0
+            results.append(article_mentions(spans[PEOPLE], spans[ORGS], spans[PLACES], doc.text, headline))
         return results

@@ -221,3 +221,17 @@ def test_a_name_run_on_into_a_title_case_headline_is_trimmed():
     assert got.people == ["Jair Bolsonaro"]
     # A surname that is also a word stays: "brown" is written in lower case, "Gordon Brown" is a name.
     assert decide(mentions("Gordon Brown spoke.", people=["Gordon Brown"]), archive).people == ["Gordon Brown"]
+
+
+def test_a_name_met_only_in_a_title_case_headline_needs_the_archive():
+    from indexer.entities import headline_case
+
+    title = "Philippine Court Rules Disputed Sea Exploration Deal With China Unconstitutional"
+    body = "The Supreme Court said the 2005 agreement with Beijing and Hanoi broke the law."
+    assert headline_case(title) and not headline_case("Chief Rick Smith retires from the police")
+    text = f"{title}\n\n{body}"
+    found = article_mentions([], ["Philippine Court Rules Disputed Sea Exploration Deal", "Supreme Court"],
+                             ["China", "Beijing", "Hanoi"], text, headline=len(title))
+    got = decide(found)
+    assert got.organizations == ["Supreme Court"]  # the run-on headline span is gone
+    assert got.places == ["China", "Beijing", "Hanoi"]  # known places stay, headline or not
