@@ -59,6 +59,8 @@ ORG_WORDS = frozenset("""
 # the whole is a place ("Mexico City").
 CLUB_WORDS = frozenset("united city rovers wanderers athletic albion hotspur town county rangers forest".split())
 
+CLUB_PREFIXES = frozenset("real atletico atlético racing sporting dynamo dinamo inter ac as fc steaua olympique".split())
+
 # A name ending in one of these is an event, not a person, organisation or place.
 EVENT_WORDS = frozenset("""
     championships championship cup games open festival awards olympics marathon prix summit
@@ -197,10 +199,15 @@ def _title_case_shouting(name: str) -> str:
 
 
 def _is_club(name: str) -> bool:
-    """A place's name and a club word: "Manchester United", "Leicester City" (not "Mexico City")."""
+    """A place's name and a club word: "Manchester United", "Leicester City" (not "Mexico City"),
+    "Real Madrid", "Atletico Madrid", "Steaua Bucharest"."""
     words = name.split()
-    return (len(words) > 1 and words[-1].casefold() in CLUB_WORDS and not place(_key(name))
-            and bool(place(_key(" ".join(words[:-1]))) or _key(" ".join(words[:-1])) in _alias_tables()[1]))
+    if len(words) < 2 or place(_key(name)):
+        return False
+    if words[-1].casefold() in CLUB_WORDS:
+        rest = _key(" ".join(words[:-1]))
+        return bool(place(rest)) or rest in _alias_tables()[1]
+    return words[0].casefold() in CLUB_PREFIXES and bool(place(_key(" ".join(words[1:]))))
 
 
 def _is_event(name: str) -> bool:
@@ -535,6 +542,8 @@ def decide(mentions: list[Mention], archive: Archive | None = None) -> Entities:
             continue  # only in a headline's capitals, and no article's text names it
         kind = m.forced or archive.kind(key) or local_kind(m)
         name = archive.spelling(key) or m.name
+        if name.isupper() and kind == PLACES and place(key):
+            name = place(key)  # "LUXEMBOURG" in a dateline
         single = len(name.split()) == 1
         if not m.forced and (m.work or archive.is_work(key)):
             continue
