@@ -139,7 +139,9 @@ def extract_metadata(*, body: str, raw_text: str | None = None, html: str | None
     title = (_text(fields.get("title")) or page.get("title") or (parts.headline if parts else None)
              or derive_title(body) or "")
 
-    published = _parse_date(fields["published"]) if fields.get("published") else None
+    # A date field that cannot be read (a wire archive's "27-MAR-1987 02:17:09.88T C") leaves the
+    # article dated by its markup or text instead of failing it.
+    published = parse_date(fields["published"]) if fields.get("published") else None
     if published is None:
         published = page.get("published")
     if published is None and parts:

@@ -208,3 +208,15 @@ def test_an_index_from_before_raw_checksums_learns_them_on_the_next_run(corpus, 
     assert (first.updated, first.unchanged) == (5, 0)  # same content: stored again with the raw checksum
     second = index_paths([corpus], index, workers=1, entities=False)
     assert (second.updated, second.unchanged) == (0, 5)
+
+
+def test_a_date_field_that_cannot_be_read_does_not_fail_the_article(tmp_path):
+    # Reuters-21578 has <DATE> values with trailing junk ("27-MAR-1987 02:17:09.88T C").
+    from indexer.pipeline import run_pipeline
+    from search.article import Article
+
+    path = tmp_path / "wire.jsonl"
+    path.write_text('{"id": "r1", "title": "Fed rates", "body": "The Fed said rates rose on '
+                    'Friday, 27 March 1987.", "published": "27-MAR-1987 02:17:09.88T C"}\n', encoding="utf-8")
+    [article] = list(run_pipeline([path], workers=1, entities=False))
+    assert isinstance(article, Article) and article.id == "r1"
