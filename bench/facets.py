@@ -227,6 +227,14 @@ def _day(article) -> str | None:
     return article.published.isoformat()[:10] if article.published else None
 
 
+def _resolved(origin: str | None) -> str:
+    """An origin with its file's path resolved as the inputs' are (a cache behind a link)."""
+    if not origin:
+        return ""
+    path, sep, line = origin.rpartition(":") if origin.rsplit(":", 1)[-1].isdigit() else (origin, "", "")
+    return str(Path(path).resolve()) + sep + line
+
+
 def score_gold(data: Path, with_dirs: list[Path] = (), fresh: bool = False, verbose: bool = False) -> dict:
     gold = json.loads(GOLD.read_text(encoding="utf-8"))["articles"]
     key = json.dumps({"gold": hashlib.sha256(GOLD.read_bytes()).hexdigest(),
@@ -242,7 +250,7 @@ def score_gold(data: Path, with_dirs: list[Path] = (), fresh: bool = False, verb
     ids.update({f"reuters-{g['ref'].split('#')[1]}": i for i, g in enumerate(gold) if g["corpus"] == "reuters"})
     by_gold: dict[int, object] = {}
     for article in run.articles():
-        i = origins.get(article.origin or "", ids.get(article.id))
+        i = origins.get(_resolved(article.origin), ids.get(article.id))
         if i is not None:
             by_gold[i] = article
     totals = {k: [0, 0, 0] for k in KINDS}
