@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from search.backend import SearchBackend
 
 META_NAME = "entities"
-VERSION = 2
+VERSION = 3
 
 LOWER_WORD = re.compile(r"(?<![\w.'’-])[a-z][a-z]+(?![\w'’-])")
 
@@ -57,6 +57,10 @@ class ArchiveEntities(Archive):
         self.by_prefix: dict[str, Counter] = defaultdict(Counter)  # leading words -> full-name key -> articles
         self.works: Counter = Counter()  # key -> articles naming it as a work
         self.in_text: Counter = Counter()  # key -> articles naming it outside a Title Case headline
+        # Organisations' full names by their initials and by their first and last words: what an
+        # acronym ("FAA") or a short name ("Bengals", "Wagner") of the archive stands for.
+        self.org_initials: dict[str, Counter] = defaultdict(Counter)
+        self.org_words: dict[str, Counter] = defaultdict(Counter)
         self.lower_text: Counter = Counter()  # word -> articles whose text writes it in lower case
         self.articles = 0
 
@@ -78,6 +82,13 @@ class ArchiveEntities(Archive):
                 self.works[key] += 1
             if not m.headline:
                 self.in_text[key] += 1
+            if kind == ORGS and len(words) > 1 and not m.work:
+                initials = "".join(w[0] for w in m.name.split() if w[:1].isupper())
+                if len(initials) >= 2:
+                    self.org_initials[initials.casefold()][key] += 1
+                if len(words) == 2:
+                    self.org_words[words[0]][key] += 1
+                    self.org_words[words[-1]][key] += 1
             if kind == PEOPLE and len(words) > 1 and not m.forced and not m.work:
                 self.by_last[words[-1]][key] += 1
                 self.by_first[words[0]][key] += 1
@@ -177,6 +188,19 @@ class ArchiveEntities(Archive):
     def _headline_word(self, word: str, besides: str) -> bool:
         return self.lower_text.get(word, 0) >= 1
 
+    def organisation(self, key: str) -> str | None:
+        """For an acronym or a one-word name of an organisation: the full name of the archive that
+        dominates it (its initials, or a two-word name it starts or ends), else None."""
+        if len(key.split()) != 1:
+            return None
+        for table in (self.org_initials, self.org_words):
+            fulls = table.get(key)
+            if fulls:
+                full, n = fulls.most_common(1)[0]
+                if n >= 2 and n >= DOMINANT * sum(fulls.values()) and full != key and self.trim(full) is None:
+                    return self.spelling(full)
+        return None
+
     def named_in_text(self, key: str) -> bool:
         return self.in_text.get(key, 0) > 0
 
@@ -206,6 +230,8 @@ class ArchiveEntities(Archive):
             "lower": dict(self.lower),
             "works": dict(self.works),
             "in_text": dict(self.in_text),
+            "org_initials": {k: dict(v) for k, v in self.org_initials.items()},
+            "org_words": {k: dict(v) for k, v in self.org_words.items()},
             # Only the words `is_word` and `trim` ask about: single-word names and words of names.
             "lower_text": {k: n for k, n in self.lower_text.items() if k in name_words},
             "by_last": {k: dict(v) for k, v in self.by_last.items()},
@@ -227,6 +253,8 @@ class ArchiveEntities(Archive):
         registry.lower = Counter(data["lower"])
         registry.works = Counter(data["works"])
         registry.in_text = Counter(data["in_text"])
+        registry.org_initials = defaultdict(Counter, {k: Counter(v) for k, v in data["org_initials"].items()})
+        registry.org_words = defaultdict(Counter, {k: Counter(v) for k, v in data["org_words"].items()})
         registry.lower_text = Counter(data["lower_text"])
         registry.by_last = defaultdict(Counter, {k: Counter(v) for k, v in data["by_last"].items()})
         registry.by_first = defaultdict(Counter, {k: Counter(v) for k, v in data["by_first"].items()})

@@ -512,6 +512,10 @@ class Archive:
         """Some article names it outside a Title Case headline."""
         return False
 
+    def organisation(self, key: str) -> str | None:
+        """The full name an organisation's acronym or short name stands for across the archive."""
+        return None
+
 
 NO_ARCHIVE = Archive()
 
@@ -549,6 +553,8 @@ def decide(mentions: list[Mention], archive: Archive | None = None) -> Entities:
             continue
         if kind == PEOPLE and not m.forced and _is_acronym(name):
             continue  # "GB" is no one's name
+        if kind == ORGS and not m.forced and (full := archive.organisation(key)):
+            name = full
         if kind == PEOPLE and not m.forced:
             full = archive.person(key)
             if isinstance(full, str):

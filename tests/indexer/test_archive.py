@@ -235,3 +235,15 @@ def test_a_name_met_only_in_a_title_case_headline_needs_the_archive():
     got = decide(found)
     assert got.organizations == ["Supreme Court"]  # the run-on headline span is gone
     assert got.places == ["China", "Beijing", "Hanoi"]  # known places stay, headline or not
+
+
+def test_an_organisations_acronym_and_short_name_take_its_full_name_of_the_archive():
+    archive = ArchiveEntities.build([
+        mentions("The Federal Aviation Administration grounded flights.", orgs=["Federal Aviation Administration"]),
+        mentions("The Federal Aviation Administration said.", orgs=["Federal Aviation Administration"]),
+        mentions("The Cincinnati Bengals won.", orgs=["Cincinnati Bengals"]),
+        mentions("The Cincinnati Bengals lost.", orgs=["Cincinnati Bengals"]),
+        mentions("The FAA said.", orgs=["FAA"]),
+    ])
+    assert decide(mentions("The FAA said.", orgs=["FAA"]), archive).organizations == ["Federal Aviation Administration"]
+    assert decide(mentions("The Bengals won.", orgs=["Bengals"]), archive).organizations == ["Cincinnati Bengals"]
