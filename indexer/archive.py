@@ -193,12 +193,14 @@ class ArchiveEntities(Archive):
         dominates it (its initials, or a two-word name it starts or ends), else None."""
         if len(key.split()) != 1:
             return None
-        for table in (self.org_initials, self.org_words):
-            fulls = table.get(key)
-            if fulls:
-                full, n = fulls.most_common(1)[0]
-                if n >= 2 and n >= DOMINANT * sum(fulls.values()) and full != key and self.trim(full) is None:
-                    return self.spelling(full)
+        spelling = self.spelling(key) or key
+        # An acronym stands for its initials' name, never for a longer name it is part of ("GATT
+        # Council"); a one-word name for the two-word name it starts or ends.
+        fulls = (self.org_initials if spelling.isupper() else self.org_words).get(key)
+        if fulls:
+            full, n = fulls.most_common(1)[0]
+            if n >= 2 and n >= DOMINANT * sum(fulls.values()) and full != key and self.trim(full) is None:
+                return self.spelling(full)
         return None
 
     def named_in_text(self, key: str) -> bool:
