@@ -199,7 +199,12 @@ class ArchiveEntities(Archive):
         fulls = (self.org_initials if spelling.isupper() else self.org_words).get(key)
         if fulls:
             full, n = fulls.most_common(1)[0]
-            if n >= 2 and n >= DOMINANT * sum(fulls.values()) and full != key and self.trim(full) is None:
+            # The full name must be the archive's usual name for it: "Cincinnati Bengals" (52
+            # articles) for "Bengals" (21), never "Henry's Arsenal" (2) for "Arsenal" (135) nor an
+            # odd expansion of an acronym ("Clinton News Network" for CNN).
+            own = sum(self.kinds.get(key, Counter()).values())
+            if (n >= 2 and n >= DOMINANT * sum(fulls.values()) and full != key and self.trim(full) is None
+                    and sum(self.kinds.get(full, Counter()).values()) >= own):
                 return self.spelling(full)
         return None
 

@@ -247,3 +247,10 @@ def test_an_organisations_acronym_and_short_name_take_its_full_name_of_the_archi
     ])
     assert decide(mentions("The FAA said.", orgs=["FAA"]), archive).organizations == ["Federal Aviation Administration"]
     assert decide(mentions("The Bengals won.", orgs=["Bengals"]), archive).organizations == ["Cincinnati Bengals"]
+
+
+def test_a_short_name_keeps_its_own_form_when_the_archive_uses_it_more():
+    archive = ArchiveEntities.build(
+        [mentions("Arsenal won.", orgs=["Arsenal"])] * 5
+        + [mentions("Henry's Arsenal won.", orgs=["Henry's Arsenal"])] * 2)
+    assert decide(mentions("Arsenal won.", orgs=["Arsenal"]), archive).organizations == ["Arsenal"]
