@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "api" / "gunicorn.conf.py"
-APPLIER = "search.whoosh_backend.applier"  # in the command line of the server's journal applier
+APPLIER = "-m api.applier"  # in the command line of the server's journal applier
 
 
 def free_port() -> int:

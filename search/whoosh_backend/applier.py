@@ -22,7 +22,7 @@ Nothing about durability changes: entries leave the journal only once committed,
 them (`newsearch index` still applies them at each of its commits and shares the lock with this
 process as it does with any writer).
 
-    python -m search.whoosh_backend.applier INDEX_DIR [--interval 1.0]
+    python -m api.applier INDEX_DIR [--interval 1.0]      (what gunicorn's master runs; see main())
 """
 from __future__ import annotations
 

@@ -312,7 +312,8 @@ class WhooshBackend:
     def _settle(self, name: str, expected: WriteReport, wait: float) -> WriteReport:
         """The report of journal entry `name`: as applied, when it can be applied (or was) in time;
         else as expected, durable but not yet visible, with the background drainer started. A lone
-        write is applied at once when the lock is free; concurrent ones are batched by the drainer."""
+        write is applied at once when the lock is free; concurrent ones are batched by the drainer.
+        While an applier process runs (applier.py), every entry is left to it."""
         deadline = time.monotonic() + wait
         if self._applier_running():
             return self._awaited(name, expected, deadline)
