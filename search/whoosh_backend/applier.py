@@ -129,19 +129,25 @@ class Applier:
                 if rest > 0:  # writes keep coming: gather them into the next commit
                     stop.wait(min(rest, self.interval))
                     continue
-                last = time.monotonic()
-                self._apply()
+                started = time.monotonic()
+                if self._apply() is None:  # another writer holds the index: look again soon
+                    stop.wait(self.poll)
+                else:
+                    last = started
             self._apply()  # what was acknowledged before the stop, when the lock is free
             return True
 
-    def _apply(self) -> None:
+    def _apply(self) -> dict | None:
+        """The entries applied (None when another writer holds the index, or the commit failed)."""
         try:
             applied = self.backend.drain(merge="small")
         except Exception:  # a full disk, say: the entries stay journaled; the next round retries
             log.exception("applying the write journal failed; retrying")
-            return
+            time.sleep(self.interval)
+            return None
         if applied:
             self.commits += 1
+        return applied
 
     def _orphaned(self) -> bool:
         return self.parent is not None and os.getppid() != self.parent
