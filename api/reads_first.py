@@ -13,6 +13,8 @@ So every read holds a shared `flock` on one file per index (in the temporary dir
 the server's workers), and a write, before any work, waits until it can take that lock exclusively
 (no read in flight, in any worker), for at most `max_wait` seconds (NEWSEARCH_WRITE_YIELD), then
 goes ahead anyway: writes are delayed, never refused, however busy the searches keep the server.
+With it, the same bench: search p95 1.25-1.35x unloaded, writes at about 90 a second (p50 36 ms)
+instead of 270-350; 0 (no yield) measured 2.7x.
 """
 from __future__ import annotations
 

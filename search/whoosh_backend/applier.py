@@ -5,8 +5,11 @@ index's write lock must then apply it. Without an applier, each server worker ru
 drainer thread that does it. That thread computes in the worker's own interpreter: while it
 analyses, commits and merges, the searches of that worker wait for the GIL, and with 2 cores the
 commit's CPU is taken from the searches too. Measured with `python -m bench.writes --index DIR
---seconds 20` (4 unpaced writers, 3 workers, 135k articles): search p95 rose 2.2-2.6x over unloaded
-with the drainer threads, 1.5x with no applying at all (bench/results/writes.json has the run).
+--seconds 20` (4 unpaced writers, 3 workers, 135k articles, 2 cores): search p95 rose 2.2-2.6x over
+unloaded with the drainer threads, 1.5x with no write applied at all. The applier alone did not
+bring that down (2.7x: cheaper writes, so more of them); what does is that writes yield to
+searches (api/reads_first.py, 1.25-1.35x). The applier keeps commits and merges, which grow with
+the writes, out of every worker's interpreter.
 
 So the server (api/applier.py, started by gunicorn's master) runs one applier process:
 
