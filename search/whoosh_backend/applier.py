@@ -77,7 +77,6 @@ def running(root: str | os.PathLike) -> bool:
 def _exclusive(root: Path, patience: float = 1.0):
     """Yield True holding the applier lock, or False when another applier holds it. Workers probe the
     lock (shared, for microseconds), so a busy lock is retried for `patience` seconds first."""
-    root.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock_path(root), os.O_RDWR | os.O_CREAT, 0o644)
     try:
         deadline = time.monotonic() + patience
@@ -116,8 +115,11 @@ class Applier:
     def run(self, stop: threading.Event | None = None, nice: int = 0) -> bool:
         """Apply until `stop` is set (or the parent exits); False at once if another applier runs."""
         stop = stop or threading.Event()
-        root = self.backend.store.root
-        with _exclusive(Path(root)) as mine:
+        root = Path(self.backend.store.root)
+        while not root.is_dir():  # no index yet (a server started before `newsearch index`): never make one
+            if stop.wait(1.0) or self._orphaned():
+                return True
+        with _exclusive(root) as mine:
             if not mine:
                 log.info("another applier runs for %s", root)
                 return False

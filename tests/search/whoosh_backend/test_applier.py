@@ -127,3 +127,17 @@ def test_the_applier_applies_what_is_pending_when_it_starts_and_when_it_stops(in
     stop.set()  # stopped before its first round: it still applies what is pending, once
     assert Applier(index, poll=0.01).run(stop) is True
     assert engine.journal.names() == [] and found(engine, "ap-7")
+
+
+def test_an_applier_waits_for_the_index_directory_and_never_makes_it(tmp_path):
+    stop = threading.Event()
+    thread = threading.Thread(target=Applier(tmp_path / "later", poll=0.01).run, args=(stop,), daemon=True)
+    thread.start()
+    time.sleep(0.3)
+    assert not (tmp_path / "later").exists() and not applier.running(tmp_path / "later")
+    engine = open_engine(tmp_path / "later", refresh_interval=0)
+    engine.add(article(1))  # the index is made by its first write
+    assert wait_for(lambda: applier.running(tmp_path / "later"), 10)
+    stop.set()
+    thread.join(10)
+    assert not thread.is_alive()
