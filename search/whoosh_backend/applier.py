@@ -57,8 +57,8 @@ def running(root: str | os.PathLike) -> bool:
     """Whether an applier holds this index root's applier lock now (a shared flock attempt that
     fails while the applier holds it exclusively; released at once)."""
     try:
-        fd = os.open(lock_path(root), os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError:  # no root yet, or a read-only one: nobody applies there
+        fd = os.open(lock_path(root), os.O_RDONLY)  # a reader never creates anything in the index
+    except OSError:  # no applier ever ran there
         return False
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
