@@ -26,6 +26,7 @@ from .keys import verify_scoped_key
 from .middleware import CORS, AccessLog, ConditionalGet, SecurityHeaders
 from .openapi import OpenAPIResource
 from .problems import Problem, handle_unexpected, serialize_problem
+from .reads_first import ReadsFirst
 from .resources import (
     ArticleResource,
     ArticlesResource,
@@ -63,6 +64,7 @@ def create_app(
             AccessLog(),
             CORS(config.cors_origins),
             KeyAuth(KeyRing(config.api_keys, config.read_keys), _scoped_key_verifier(config, clock)),
+            ReadsFirst(config.location, config.write_yield),  # api/reads_first.py
             ConditionalGet(engine, config.cache_max_age, private=bool(config.read_keys)),
         ],
     )

@@ -32,6 +32,7 @@ class Config:
     max_batch_size: int = default("NEWSEARCH_MAX_BATCH_SIZE")
     write_lock_timeout: float = default("NEWSEARCH_WRITE_LOCK_TIMEOUT")
     write_wait: float = default("NEWSEARCH_WRITE_WAIT")
+    write_yield: float = default("NEWSEARCH_WRITE_YIELD")
     raw_seconds: float = default("NEWSEARCH_RAW_SECONDS")
     cache_max_age: int = default("NEWSEARCH_CACHE_MAX_AGE")
     search_timeout: float = default("NEWSEARCH_SEARCH_TIMEOUT")
@@ -77,6 +78,7 @@ class Config:
             max_batch_size=env["NEWSEARCH_MAX_BATCH_SIZE"],
             write_lock_timeout=env["NEWSEARCH_WRITE_LOCK_TIMEOUT"],
             write_wait=env["NEWSEARCH_WRITE_WAIT"],
+            write_yield=env["NEWSEARCH_WRITE_YIELD"],
             raw_seconds=env["NEWSEARCH_RAW_SECONDS"],
             cache_max_age=env["NEWSEARCH_CACHE_MAX_AGE"],
             search_timeout=env["NEWSEARCH_SEARCH_TIMEOUT"],

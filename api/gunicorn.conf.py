@@ -99,6 +99,24 @@ def worker_abort(worker):
         worker.log.warning("worker %s ran past the %s s timeout: answered 503", worker.pid, timeout)
 
 
+# The write journal's applier (api/applier.py): one niced process applies every worker's API
+# writes, so that no worker computes a commit between its searches (search/whoosh_backend/applier.py
+# says why and what it measured).
+def when_ready(server):
+    from api.applier import ApplierProcess
+    from api.config import Config
+
+    server.applier = ApplierProcess.for_location(Config.from_env().location)
+    if server.applier is not None:
+        server.applier.start()
+
+
+def on_exit(server):
+    applier = getattr(server, "applier", None)
+    if applier is not None:
+        applier.stop()
+
+
 def post_fork(server, worker):
     # The master never opened the index (see preload_app); say so in the log for operators.
     server.log.debug("worker %s forked; it opens the index on its first request", worker.pid)

@@ -139,13 +139,17 @@ def _journal_drained(index: Path, seconds: float = 60) -> float | None:
     return round(time.monotonic() - started, 2)
 
 
-def run(index: Path, seconds: float, workers: int, writers: int, searchers: int, rate: float = 0.0) -> dict:
+def run(index: Path, seconds: float, workers: int, writers: int, searchers: int, rate: float = 0.0,
+        write_yield: float | None = None) -> dict:
     queries = [q for q in (QUERIES / "rss.txt").read_text().splitlines() if q.strip()]
     work = Path(tempfile.mkdtemp(prefix="bench-writes-"))
     try:
         copy = work / "index"
         shutil.copytree(index, copy, symlinks=True)
-        with GunicornProcess(copy, None, workers=workers, NEWSEARCH_API_KEYS=KEY) as server:
+        settings = {"NEWSEARCH_API_KEYS": KEY}
+        if write_yield is not None:
+            settings["NEWSEARCH_WRITE_YIELD"] = str(write_yield)
+        with GunicornProcess(copy, None, workers=workers, **settings) as server:
             for q in queries[:20]:  # warm every worker's searcher and caches
                 _request(f"{server.base}/v1/search?" + urllib.parse.urlencode({"q": q}))
             unloaded = _phase(server.base, queries, seconds, searchers, 0)
@@ -156,6 +160,7 @@ def run(index: Path, seconds: float, workers: int, writers: int, searchers: int,
         return {
             "index": str(index), "workers": workers, "writers": writers, "searchers": searchers, "seconds": seconds,
             "writes_per_s_per_writer": rate or "as fast as answered", "server_extracts_entities": EXTRACT,
+            "write_yield_s": "default" if write_yield is None else write_yield,
             "unloaded": unloaded, "with_writers": loaded, "p95_ratio": round(ratio, 2), "target_ratio": TARGET_RATIO,
             "ok": ratio <= TARGET_RATIO and not any(int(s) >= 500 for s in [*loaded["search_statuses"], *loaded["write_statuses"]]),
             "journal_drained_after_s": drained, "segments_after": ix_segments,
@@ -182,6 +187,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--searchers", type=int, default=1)
+    parser.add_argument("--write-yield", type=float, default=None,
+                        help="NEWSEARCH_WRITE_YIELD for the server (default: the settings table's)")
     parser.add_argument("--entities", action="store_true", help="send no entity fields: the server runs NER on each write")
     parser.add_argument("--rate", type=float, default=0.0,
                         help="writes per second per writer (default 0: each writer posts as soon as answered)")
@@ -195,7 +202,7 @@ def main() -> None:
         index = rss_index(args.data or DATA)
         if index is None:
             raise SystemExit("no index: pass --index DIR, or --data with news/rss-2023q1")
-    result = run(index, args.seconds, args.workers, args.writers, args.searchers, args.rate)
+    result = run(index, args.seconds, args.workers, args.writers, args.searchers, args.rate, args.write_yield)
     print(json.dumps(result, indent=2))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "writes.json").write_text(json.dumps(result, indent=2) + "\n")

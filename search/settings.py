@@ -239,6 +239,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Most seconds an API write sent with `?wait=true` waits to become searchable (`visible`) "
             "before answering; keep it below `NEWSEARCH_TIMEOUT`.",
             ("app",), shown="`5`"),
+    Setting("NEWSEARCH_WRITE_YIELD", 0.1, seconds(0),
+            "Most seconds an API write waits for the searches in flight to finish before it is processed "
+            "(reads first: writers posting flat out would otherwise take the searches' CPU); 0: never waits.",
+            ("app",), shown="`0.1`"),
     Setting("NEWSEARCH_CACHE_MAX_AGE", 0, whole(0),
             "`Cache-Control: max-age` of read responses, in seconds; 0: clients revalidate with the ETag every time.",
             ("app",)),

@@ -20,6 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "api" / "gunicorn.conf.py"
+APPLIER = "-m api.applier"  # in the command line of the server's journal applier
 
 
 def free_port() -> int:
@@ -84,8 +85,15 @@ class GunicornProcess:
 
     def worker_pids(self) -> list[int]:
         """The master's current workers: they change after a HUP or when a worker dies."""
-        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.process.pid)], capture_output=True, text=True).stdout
-        return [int(p) for p in out.split()]
+        return [pid for pid, command in self._children() if APPLIER not in command]
+
+    def applier_pids(self) -> list[int]:
+        """The master's journal applier process (api/applier.py): one, once the server is ready."""
+        return [pid for pid, command in self._children() if APPLIER in command]
+
+    def _children(self) -> list[tuple[int, str]]:
+        out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(self.process.pid)], capture_output=True, text=True).stdout
+        return [(int(pid), command) for pid, _, command in (line.strip().partition(" ") for line in out.splitlines()) if pid]
 
     def stop(self) -> None:
         """SIGTERM to the master (it stops its workers gracefully), SIGKILL to the group if that hangs."""

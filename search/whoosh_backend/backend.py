@@ -40,6 +40,7 @@ from .searching import WEIGHTING, run_search, similar_articles
 from .store import LOCK_TIMEOUT, IndexStore
 from .suggest import complete
 from .journal import Journal
+from . import applier
 from .writer import BUFFER_MB, MAX_SEGMENTS, BulkWriter, storage_errors
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ class WhooshBackend:
         self.drain_interval = drain_interval
         self._drainer: threading.Thread | None = None
         self._drainer_lock = threading.Lock()
+        self._applier_seen = (-float("inf"), False)  # (when, whether) an applier process was seen
 
     # -- the searcher, opened once and refreshed when the index changes ---------------------------
     def current(self) -> tuple[object, IndexView]:
@@ -110,8 +112,9 @@ class WhooshBackend:
             if self._searcher is not None and now - self._checked < self.refresh_interval:
                 return self._searcher, self._view
             self._checked = now
-            if (self._drainer is None or not self._drainer.is_alive()) and self.journal.names():
-                self._start_drainer()  # entries nobody in this process is applying (after a restart, say)
+            if (self._drainer is None or not self._drainer.is_alive()) and not self._applier_running() \
+                    and self.journal.names():
+                self._start_drainer()  # entries nobody is applying (after a restart, say)
             name = self.store.current_name()
             if self._searcher is None or name != self._ix_name:
                 self._open()
@@ -312,8 +315,19 @@ class WhooshBackend:
     def _settle(self, name: str, expected: WriteReport, wait: float) -> WriteReport:
         """The report of journal entry `name`: as applied, when it can be applied (or was) in time;
         else as expected, durable but not yet visible, with the background drainer started. A lone
-        write is applied at once when the lock is free; concurrent ones are batched by the drainer."""
+        write is applied at once when the lock is free; concurrent ones are batched by the drainer.
+        While an applier process runs (applier.py), a lone write still applies itself when the lock
+        is free (visible when answered, at no cost to anyone while writes are few); the others are
+        left to the applier, which batches them."""
         deadline = time.monotonic() + wait
+        if self._applier_running():
+            if self.journal.names() == [name]:
+                applied = self.drain()
+                if applied and name in applied:
+                    report = applied[name]
+                    report.committed = report.visible = True
+                    return report
+            return self._awaited(name, expected, deadline)
         if not wait and self.journal.names() != [name]:
             # Other writes are pending too: writes are arriving faster than one commit each, so
             # leave them to the drainer, which applies them together (one commit, one searcher
@@ -339,6 +353,30 @@ class WhooshBackend:
         self._start_drainer()
         expected.committed, expected.visible = True, False
         return expected
+
+    def _awaited(self, name: str, expected: WriteReport, deadline: float) -> WriteReport:
+        """The report of entry `name`, left to the applier process: visible once the applier has
+        committed it (and removed it from the journal), which is waited for until `deadline`."""
+        expected.committed, expected.visible = True, False
+        while self.journal.contains(name):
+            if time.monotonic() >= deadline:
+                return expected
+            if not self._applier_running(fresh=True):  # it stopped: apply as without it
+                return self._settle(name, expected, max(0.0, deadline - time.monotonic()))
+            time.sleep(0.02)
+        self._checked = 0.0  # look again on the next read: it is committed
+        expected.visible = True
+        return expected
+
+    def _applier_running(self, fresh: bool = False) -> bool:
+        """Whether an applier process applies this index's journal (applier.py), looked up at most
+        every half second."""
+        now = time.monotonic()
+        seen_at, seen = self._applier_seen
+        if fresh or now - seen_at >= 0.5:
+            seen = applier.running(self.store.root)
+            self._applier_seen = (now, seen)
+        return seen
 
     @_one_at_a_time
     def _expected(self, articles: list[Article]) -> WriteReport:
@@ -394,6 +432,8 @@ class WhooshBackend:
         """Apply the journal whenever the lock is free, merge small segments when there are many,
         and stop once the journal is empty."""
         while True:
+            if self._applier_running():
+                return  # the applier process took over
             try:
                 applied = self.drain(merge="small")
             except Exception:  # a full disk, say: the entries stay journaled; try again later

@@ -8,9 +8,10 @@ started when the search starts. Work is cut cooperatively where it happens, neve
   single Whoosh call that walks thousands of postings (a phrase of one stop word repeated) stops too;
 - ranking runs under Whoosh's `TimeLimitCollector`, so what was collected before the deadline is
   kept: partial hits, flagged `timed_out` (Elasticsearch's answer); a disjunction whose clauses do
-  not all finish keeps the matches of those that did (matching.partial_query_mask). When not even
-  one clause of the match set finishes there is nothing meaningful to return: `SearchTimeout` (a 503
-  in the API).
+  not all finish keeps the matches of those that did, and a phrase cut inside Whoosh keeps the
+  documents it found so far, run after the cheap clauses of a conjunction and never under a negation
+  (matching.partial_query_mask). When not even one clause of the match set finishes there is nothing
+  meaningful to return: `SearchTimeout` (a 503 in the API).
 
 A search still running LONG_AFTER seconds after it started working needs one of a few
 `LongSearches` slots shared by the server's workers (NEWSEARCH_LONG_SEARCHES); without one its

@@ -26,43 +26,53 @@ def query_mask(view: IndexView, q, deadline: Deadline = NO_DEADLINE) -> np.ndarr
 
 
 def partial_query_mask(view: IndexView, q, deadline: Deadline) -> tuple[np.ndarray, bool]:
-    """`query_mask` and True; but when `q` is a disjunction whose clauses do not all finish in time,
-    the documents matched by those that did, and False (a subset of the match set, as meaningful as
-    partial hits are). TimeLimit when not even one clause finishes."""
-    if not isinstance(q, (wq.Or, wq.DisjunctionMax)) or deadline.at is None:
+    """`query_mask` and True; but when the deadline cuts the query short, a subset of its match set
+    and False (as meaningful as partial hits are):
+
+    - a disjunction whose clauses do not all finish keeps the matches of those that did;
+    - a phrase (or another query Whoosh's own matcher walks) cut short keeps the documents it found
+      before the deadline, wherever a subset of its matches gives a subset of the query's: not
+      under a negation. In a conjunction such clauses run last, after the cheap ones.
+
+    TimeLimit when not even one clause finishes."""
+    if deadline.at is None:
         return query_mask(view, q, deadline), True
-    out = np.zeros(view.doc_count_all, dtype=bool)
-    for done, sub in enumerate(q.subqueries):
-        try:
-            out |= _eval(view, sub, deadline)
-        except TimeLimit:
-            if done == 0:
-                raise
-            return out & view.live, False
-    return out & view.live, True
+    cut: list = []
+    return _eval(view, q, deadline, cut) & view.live, not cut
 
 
-def _eval(view: IndexView, q, deadline: Deadline = NO_DEADLINE) -> np.ndarray:
+def _eval(view: IndexView, q, deadline: Deadline = NO_DEADLINE, cut: list | None = None) -> np.ndarray:
+    """The documents `q` matches (deleted ones included). With `cut` (a list), a Whoosh-matched
+    clause cut by the deadline gives the documents found so far and is appended to `cut`; without
+    it (or under a negation), the deadline raises TimeLimit."""
     deadline.check()
     n = view.doc_count_all
     if isinstance(q, wq.Term):
         return view.term_mask(q.fieldname, q.text)
     if isinstance(q, (wq.Or, wq.DisjunctionMax)):
         out = np.zeros(n, dtype=bool)
-        for sub in q.subqueries:
-            out |= _eval(view, sub, deadline)
+        for done, sub in enumerate(q.subqueries):
+            try:
+                out |= _eval(view, sub, deadline, cut)
+            except TimeLimit:
+                # With cut: keep what the finished clauses (or a cut one) matched, once there is any.
+                if cut is None or (done == 0 and not cut):
+                    raise
+                cut.append(sub)
+                return out
         return out
     if isinstance(q, wq.And):
         out = np.ones(n, dtype=bool)
-        for sub in q.subqueries:
-            out &= _eval(view, sub, deadline)
+        for sub in sorted(q.subqueries, key=_walked):  # cheap clauses first: a cut one is the last
+            out &= _eval(view, sub, deadline, cut)
         return out
     if isinstance(q, wq.AndNot):
-        return _eval(view, q.a, deadline) & ~_eval(view, q.b, deadline)
+        return _eval(view, q.a, deadline, cut) & ~_eval(view, q.b, deadline)
     if isinstance(q, wq.AndMaybe):
-        return _eval(view, q.a, deadline)
+        return _eval(view, q.a, deadline, cut)
     if isinstance(q, wq.Require):
-        return _eval(view, q.a, deadline) & _eval(view, q.b, deadline)
+        first, second = sorted((q.a, q.b), key=_walked)
+        return _eval(view, first, deadline, cut) & _eval(view, second, deadline, cut)
     if isinstance(q, wq.Not):
         return ~_eval(view, q.query, deadline)
     if isinstance(q, wq.Every):
@@ -77,6 +87,27 @@ def _eval(view: IndexView, q, deadline: Deadline = NO_DEADLINE) -> np.ndarray:
             out |= view.term_mask(q.fieldname, text)
         return out
     out = np.zeros(n, dtype=bool)  # phrases, ranges: Whoosh's own matcher
-    docs = np.fromiter(view.searcher.docs_for_query(timed(q, deadline)), dtype=np.int64)
-    out[docs] = True
+    found: list[int] = []
+    try:
+        for docnum in view.searcher.docs_for_query(timed(q, deadline)):
+            found.append(docnum)
+    except TimeLimit:
+        if cut is None:
+            raise
+        cut.append(q)  # what it found so far: a subset of its matches
+    out[np.array(found, dtype=np.int64)] = True
     return out
+
+
+def _walked(q) -> bool:
+    """Whether `q` has a clause Whoosh's matcher walks (a phrase, a range): the costly kind, which
+    the deadline may cut short."""
+    if isinstance(q, wq.Term) or is_expansion(q):
+        return False
+    if isinstance(q, (wq.Or, wq.DisjunctionMax, wq.And)):
+        return any(_walked(sub) for sub in q.subqueries)
+    if isinstance(q, (wq.AndNot, wq.AndMaybe, wq.Require)):
+        return _walked(q.a) or _walked(q.b)
+    if isinstance(q, wq.Not):
+        return _walked(q.query)
+    return not isinstance(q, (wq.Every, wq.NullQuery.__class__))

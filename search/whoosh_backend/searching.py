@@ -2,8 +2,8 @@
 
 A search runs within a time budget (budget.py) and says `timed_out` when it ran out: ranking cut
 short keeps the hits collected so far (and when it had collected none, the page is the newest
-matches); a disjunction whose clauses did not all finish keeps the matches of those that did
-(`total` is then a lower bound, the page the newest of them). A match set with not even one clause
+matches); a disjunction whose clauses did not all finish keeps the matches of those that did, a
+phrase cut short the documents it found (`total` is then a lower bound, the page the newest of them). A match set with not even one clause
 finished is a `SearchTimeout`."""
 from __future__ import annotations
 

@@ -172,16 +172,54 @@ def test_a_search_out_of_time_answers_what_it_has_and_says_so(crowded_index):
 
 
 def test_a_phrase_stops_at_the_deadline_inside_whoosh(crowded_index):
-    # One Whoosh call walks every posting of "the": the deadline is checked inside it.
+    # One Whoosh call walks every posting of "the": the deadline is checked inside it, and what the
+    # phrase found so far (here nothing) is the answer, flagged, not a SearchTimeout.
     searcher, view = crowded_index.current()
-    request = SearchRequest(q='body:"the the the the"')
-    with pytest.raises(SearchTimeout):
-        run_search(searcher, view, request, now=0.0, deadline=Deadline(50, clock=StepClock()))
-    assert run_search(searcher, view, request, now=0.0).total == 0
-    # Unfielded, the phrase is one per field: the fields searched in time answer, flagged.
-    partial = run_search(searcher, view, SearchRequest(q='"the the the the"'), now=0.0,
-                         deadline=Deadline(50, clock=StepClock()))
-    assert partial.timed_out and partial.total == 0
+    for q in ('body:"the the the the"', '"the the the the"', '"the the the the" the'):
+        request = SearchRequest(q=q)
+        cut = run_search(searcher, view, request, now=0.0, deadline=Deadline(50, clock=StepClock()))
+        assert cut.timed_out and cut.total == 0 and cut.hits == []
+        assert run_search(searcher, view, request, now=0.0).total == 0
+
+
+@pytest.fixture(scope="module")
+def phrase_index(tmp_path_factory):
+    """300 articles; every third has "the the" in its body (a phrase of one stop word that matches)."""
+    engine = open_engine(tmp_path_factory.mktemp("phrases") / "index", refresh_interval=0)
+    engine.add([Article(id=f"p{n:03d}", title=f"Report {n}", source="S", body=(
+        f"Item {n}: the the ferry left the harbor." if n % 3 == 0 else f"Item {n}: the ferry left the harbor."))
+        for n in range(300)])
+    yield engine
+    engine.close()
+
+
+@pytest.mark.parametrize("q", ['body:"the the"', '"the the"', '"the the" ferry', 'harbor AND "the the"'])
+def test_a_phrase_cut_short_answers_the_documents_it_found_flagged(phrase_index, q):
+    """Issue 11: a phrase of stop words on the 135k index ended in a 503. Cut by the deadline, it
+    answers the documents it found so far (real matches, a lower bound of the total), flagged."""
+    searcher, view = phrase_index.current()
+    request = SearchRequest(q=q, per_page=100)
+    complete = run_search(searcher, view, request, now=0.0)
+    assert not complete.timed_out and complete.total == 100
+    matching = {h.id for h in complete.hits}
+    assert matching == {f"p{n:03d}" for n in range(0, 300, 3)}
+    partial_totals, outcomes = [], []
+    for seconds in [2 ** k for k in range(16)]:  # deadlines after 1, 2, 4, ... readings of the clock
+        try:
+            result = run_search(searcher, view, request, now=0.0, deadline=Deadline(seconds, clock=StepClock()))
+        except SearchTimeout:  # out of time before the phrase started: nothing to answer yet
+            outcomes.append("503")
+            continue
+        outcomes.append("answer")
+        assert {h.id for h in result.hits} <= matching  # never a document the phrase does not match
+        if result.timed_out:
+            assert result.total <= complete.total and len(result.hits) <= result.total  # (ranking cut: fewer hits)
+            partial_totals.append(result.total)
+        else:
+            assert result.total == complete.total
+    assert any(0 < t < complete.total for t in partial_totals), partial_totals  # cut mid-phrase, hits kept
+    # Once the phrase has started, a deadline inside it is an answer, never a 503.
+    assert outcomes == sorted(outcomes, key=lambda o: o == "answer"), outcomes
 
 
 def test_no_time_at_all_is_a_search_timeout(tmp_path):
@@ -304,3 +342,18 @@ def test_a_long_search_gives_way_to_a_waiting_request(crowded_index):
     except SearchTimeout:
         pass
     assert deadline.expired()
+
+
+def test_a_phrase_under_a_negation_is_never_cut_short(phrase_index):
+    """A cut phrase is a subset of its matches: under NOT that would be a superset of the query's.
+    There the deadline stops the search (SearchTimeout) rather than answer documents it excludes."""
+    searcher, view = phrase_index.current()
+    request = SearchRequest(q='ferry NOT "the the"', per_page=300)
+    complete = {h.id for h in run_search(searcher, view, request, now=0.0).hits}
+    assert len(complete) == 200
+    for seconds in [2 ** k for k in range(16)]:
+        try:
+            result = run_search(searcher, view, request, now=0.0, deadline=Deadline(seconds, clock=StepClock()))
+        except SearchTimeout:
+            continue
+        assert {h.id for h in result.hits} <= complete
