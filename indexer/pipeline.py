@@ -374,9 +374,11 @@ def index_paths(
 
     registry = None
     if entities:
-        from .archive import load
+        from .archive import ArchiveEntities, load
 
-        registry = load(engine)
+        # What the index knows, and what this run reads as it goes: each article is decided with
+        # everything read before it, so that the pass at the end rewrites few.
+        registry = load(engine) or ArchiveEntities()
     # An incremental run skips inputs whose raw checksum the index holds, before cleaning or NER.
     known = None if rebuild else (lambda: open_writer().raw_checksums())
     try:
@@ -396,6 +398,10 @@ def index_paths(
                 continue
             first_origin[item.id] = item.origin or ""
             if registry is not None and not isinstance(item, Unchanged) and item.entity_mentions:
+                from .entities import mentions_from_json
+
+                registry.add(mentions_from_json(item.entity_mentions))
+                registry.add_text(item.body)
                 decide_entities(item, registry)
             if isinstance(item, Unchanged):
                 if not open_writer().keep(item.id):  # deleted by another writer since the run began
