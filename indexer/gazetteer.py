@@ -22,6 +22,7 @@ from typing import NamedTuple
 CITY_POPULATION = 100_000
 
 
+@lru_cache(maxsize=200_000)
 def fold(name: str) -> str:
     """The key two spellings of one name share: case, diacritics, dots, commas, hyphens, curly
     quotes and a leading 'the' folded away ("Pelé" and "PELE", "U.S." and "U S")."""
