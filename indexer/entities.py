@@ -421,6 +421,22 @@ def article_mentions(people: list[str], organizations: list[str], places: list[s
             record.votes = Counter({ORGS: total})  # "oil firm Yukos": whatever the labels said
         elif record.forced is None and record.votes[PEOPLE] and _mostly_after_preposition(text, record.name):
             record.votes = Counter({PLACES: total})  # "at Anfield", "in Soledar": not how people are named
+    # A city's name beside its club's in the same story is the club ("Newcastle United ... Newcastle
+    # won"), as a surname beside its full name is the person.
+    clubs: dict[str, list[Mention]] = defaultdict(list)
+    for record in records.values():
+        if _is_club(record.name):
+            words = record.name.split()
+            city = words[1:] if words[0].casefold() in CLUB_PREFIXES else words[:-1]
+            clubs[_key(" ".join(city))].append(record)
+    for key, found in clubs.items():
+        city = records.get(key)
+        if city is not None and city.forced is None and len(found) == 1:
+            club = found[0]
+            club.votes[ORGS] += sum(city.votes.values())
+            club.pos = min(club.pos, city.pos)
+            club.headline = club.headline and city.headline
+            del records[key]
     return sorted(records.values(), key=lambda r: r.pos)
 
 

@@ -254,3 +254,13 @@ def test_a_short_name_keeps_its_own_form_when_the_archive_uses_it_more():
         [mentions("Arsenal won.", orgs=["Arsenal"])] * 5
         + [mentions("Henry's Arsenal won.", orgs=["Henry's Arsenal"])] * 2)
     assert decide(mentions("Arsenal won.", orgs=["Arsenal"]), archive).organizations == ["Arsenal"]
+
+
+def test_a_citys_name_beside_its_club_in_the_same_story_is_the_club():
+    # BBC sport: the club in full once, then by its city's name.
+    text = ("Newcastle United have signed the striker. Newcastle paid £5m and Graeme Souness said "
+            "Newcastle needed him before the trip to Birmingham.")
+    got = decide(mentions(text, people=["Graeme Souness"], orgs=["Newcastle United"],
+                          places=["Newcastle", "Newcastle", "Birmingham"]))
+    assert got.organizations == ["Newcastle United"]
+    assert got.places == ["Birmingham"]
