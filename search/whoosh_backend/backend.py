@@ -316,17 +316,10 @@ class WhooshBackend:
         """The report of journal entry `name`: as applied, when it can be applied (or was) in time;
         else as expected, durable but not yet visible, with the background drainer started. A lone
         write is applied at once when the lock is free; concurrent ones are batched by the drainer.
-        While an applier process runs (applier.py), a lone write still applies itself when the lock
-        is free (visible when answered, at no cost to anyone while writes are few); the others are
-        left to the applier, which batches them."""
+        While an applier process runs (applier.py), every write is left to it: a request never
+        holds nor waits for the index's lock (issue 11); `wait` waits for the applier's commit."""
         deadline = time.monotonic() + wait
         if self._applier_running():
-            if self.journal.names() == [name]:
-                applied = self.drain()
-                if applied and name in applied:
-                    report = applied[name]
-                    report.committed = report.visible = True
-                    return report
             return self._awaited(name, expected, deadline)
         if not wait and self.journal.names() != [name]:
             # Other writes are pending too: writes are arriving faster than one commit each, so

@@ -89,14 +89,15 @@ def test_with_an_applier_concurrent_writes_are_left_to_it_and_batched(index, run
     assert 1 <= app.commits <= 3
 
 
-def test_with_an_applier_a_lone_write_still_applies_itself(index, running_applier):
+def test_with_an_applier_even_a_lone_write_is_left_to_it(index, running_applier):
+    # A request never holds the index's lock while the applier runs: it journals and answers.
     app, _, _ = running_applier
     engine = open_engine(index, refresh_interval=0)
     assert wait_for(lambda: engine.journal.names() == [])
     commits = app.commits
-    report = engine.add(article(1))
+    report = engine.add(article(1), wait=10)
     assert report.committed and report.visible and found(engine, "ap-1")
-    assert app.commits == commits and engine._drainer is None
+    assert app.commits > commits and engine._drainer is None
 
 
 def test_wait_true_answers_once_the_applier_committed_the_write(index, running_applier):
