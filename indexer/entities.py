@@ -421,6 +421,15 @@ def article_mentions(people: list[str], organizations: list[str], places: list[s
             record.votes = Counter({ORGS: total})  # "oil firm Yukos": whatever the labels said
         elif record.forced is None and record.votes[PEOPLE] and _mostly_after_preposition(text, record.name):
             record.votes = Counter({PLACES: total})  # "at Anfield", "in Soledar": not how people are named
+    # In a sports story, a city's name is its club ("Newcastle beat Liverpool 2-1"), unless the story
+    # puts it after at/in/near ("the final in Cardiff").
+    if len(set(SPORT_WORD.findall(text.casefold()))) >= 3:
+        for record in records.values():
+            key = _key(record.name)
+            if (record.forced is None and record.votes[PLACES] and place(key) and not is_certain_place(key)
+                    and not _mostly_after_preposition(text, record.name)):
+                # (one more than its mentions: the gazetteer's vote for the city is outweighed)
+                record.votes = Counter({ORGS: sum(record.votes.values()) + 1})
     # A city's name beside its club's in the same story is the club ("Newcastle United ... Newcastle
     # won"), as a surname beside its full name is the person.
     clubs: dict[str, list[Mention]] = defaultdict(list)
@@ -620,6 +629,13 @@ def _in_context(text: str, name: str, before: re.Pattern) -> bool:
     introduces a name once ("Russian oil firm Yukos"), later mentions go bare."""
     return any(before.search(text[max(0, m.start() - 40):m.start()]) for m in re.finditer(re.escape(name), text))
 
+
+# Words of a story about a match: with three of them, a city's name is its club.
+SPORT_WORD = re.compile(
+    r"\b(?:striker|midfielder|defender|goalkeeper|winger|fly-half|scrum-half|flanker|premiership|"
+    r"kick-off|penalty|penalties|hat-trick|equaliser|equalizer|touchdown|quarterback|wicket|innings|"
+    r"batsman|fixture|fixtures|relegation|promotion|semi-final|quarter-final|league|cup|match|goal|goals|"
+    r"scored|striker's|manager|coach|season|tries|derby|champions|title|squad|transfer)\b")
 
 AT_PLACE = re.compile(r"\b(?:at|in|near|outside|inside)\s+$")
 

@@ -264,3 +264,14 @@ def test_a_citys_name_beside_its_club_in_the_same_story_is_the_club():
                           places=["Newcastle", "Newcastle", "Birmingham"]))
     assert got.organizations == ["Newcastle United"]
     assert got.places == ["Birmingham"]
+
+
+def test_in_a_sports_story_a_citys_name_is_its_club_unless_it_is_where():
+    # BBC sport: "Newcastle" and "Liverpool" are the clubs; the final is played in Cardiff.
+    text = ("Newcastle beat Liverpool 2-1 in the league, the striker scoring twice before the final "
+            "in Cardiff. The manager said the goals came late in the season. Liverpool fans left.")
+    got = decide(mentions(text, places=["Newcastle", "Liverpool", "Cardiff", "Liverpool"]))
+    assert got.organizations == ["Newcastle", "Liverpool"]
+    assert got.places == ["Cardiff"]
+    news = "Newcastle council said flooding in Liverpool closed roads."
+    assert decide(mentions(news, places=["Newcastle", "Liverpool"])).places == ["Newcastle", "Liverpool"]
