@@ -124,8 +124,10 @@ class ArchiveEntities(Archive):
         if votes[ORGS] and _has_org_word(spelling) and votes[ORGS] >= votes[PEOPLE]:
             return ORGS
         words = key.split()
-        if place(key):  # a big city: evidence worth half of the articles, and at least one
-            votes[PLACES] += max(1, sum(votes.values()) // 2)
+        if place(key):
+            # A big city outweighs its mislabels as a person (cities are rarely people's names:
+            # half its person votes, and one), not its use for a club ("Newcastle beat Leeds").
+            votes[PLACES] += votes[PEOPLE] // 2 + 1
         elif len(words) > 1 and not _has_org_word(spelling) and self._first_name(words[0], key):
             # "Nicola Sturgeon", often labelled an organisation: its first word starts other
             # people's names across the archive, so it reads as a person's name.
