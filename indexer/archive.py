@@ -24,9 +24,10 @@ import re
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from .entities import KINDS, ORGS, PEOPLE, PLACES, Archive, Mention, _has_org_word, _is_club, decide, local_kind, mentions_from_json
+from .entities import (KINDS, ORGS, PEOPLE, PLACES, Archive, Mention, _has_org_word, _initials, _is_club, decide,
+                       local_kind, mentions_from_json)
 from .gazetteer import fold, is_certain_place, place
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ class ArchiveEntities(Archive):
             if not m.headline:
                 self.in_text[key] += 1
             if kind == ORGS and len(words) > 1 and not m.work:
-                initials = "".join(w[0] for w in m.name.split() if w[:1].isupper())
+                initials = _initials(m.name)
                 if len(initials) >= 2:
                     self.org_initials[initials.casefold()][key] += 1
                 if len(words) == 2:
@@ -177,7 +178,7 @@ class ArchiveEntities(Archive):
         is never cut). The key of what is left, or None."""
         words = key.split()
         end = len(words)
-        while end > 2 and self._headline_word(words[end - 1], key):
+        while end > 2 and self._headline_word(words[end - 1]):
             end -= 1
         if end == len(words):
             return None
@@ -187,7 +188,7 @@ class ArchiveEntities(Archive):
                 return shorter
         return None
 
-    def _headline_word(self, word: str, besides: str) -> bool:
+    def _headline_word(self, word: str) -> bool:
         return self.lower_text.get(word, 0) >= 1
 
     def organisation(self, key: str) -> str | None:
@@ -286,15 +287,15 @@ class RefreshReport:
 FACET_ATTRIBUTES = ("people", "organizations", "places")
 
 
-def refresh_entities(engine: "SearchBackend", *, progress: Callable[[int], None] | None = None,
-                     commit_every: int = 5000) -> RefreshReport:
+def refresh_entities(engine: "SearchBackend", *, commit_every: int = 5000) -> RefreshReport:
     """Rebuild the registry from every article's stored mentions, keep it with the index, and
     rewrite the articles whose people/organizations/places it decides differently.
 
-    Writes go through the index's one writer; an API write that arrives meanwhile is applied after
-    this pass's (it is newer), never overwritten."""
-    from search.article import content_checksum
+    Writes go through the index's one writer, each only if the stored version is still the one it
+    was made from (`Writer.add(expect=...)`): an API write that lands meanwhile is newer and stays."""
     from search.backend import WriteOptions
+
+    from .pipeline import decide_entities
 
     started = time.perf_counter()
     report = RefreshReport()
@@ -323,13 +324,9 @@ def refresh_entities(engine: "SearchBackend", *, progress: Callable[[int], None]
                     article = engine.get(article_id)
                 except ArticleNotFound:
                     continue  # deleted since the scan
-                decided = decide(mentions_from_json(article.entity_mentions), registry)
-                article.people, article.organizations, article.places = (
-                    list(decided.people), list(decided.organizations), list(decided.places))
-                article.checksum = content_checksum(article)
-                writer.add(article)
-                report.changed += 1
-                if progress is not None:
-                    progress(1)
+                read_as = article.checksum
+                decide_entities(article, registry)
+                if writer.add(article, expect=read_as) in ("added", "updated"):
+                    report.changed += 1
     report.seconds = time.perf_counter() - started
     return report

@@ -161,11 +161,14 @@ def add_entities(articles: list[Article], extractor, archive=None) -> None:
         decide_entities(article, archive)
 
 
-def decide_entities(article: Article, archive=None) -> None:
-    """people/organizations/places from the article's stored mentions and the archive's knowledge."""
+def decide_entities(article: Article, archive=None, mentions=None) -> None:
+    """people/organizations/places from the article's stored mentions (or `mentions`, already read
+    from them) and the archive's knowledge; the checksum follows."""
     from .entities import decide, mentions_from_json
 
-    entities = decide(mentions_from_json(article.entity_mentions), archive)
+    if mentions is None:
+        mentions = mentions_from_json(article.entity_mentions)
+    entities = decide(mentions, archive)
     article.people = list(entities.people)
     article.organizations = list(entities.organizations)
     article.places = list(entities.places)
@@ -400,9 +403,10 @@ def index_paths(
             if registry is not None and not isinstance(item, Unchanged) and item.entity_mentions:
                 from .entities import mentions_from_json
 
-                registry.add(mentions_from_json(item.entity_mentions))
+                mentions = mentions_from_json(item.entity_mentions)
+                registry.add(mentions)
                 registry.add_text(item.body)
-                decide_entities(item, registry)
+                decide_entities(item, registry, mentions)
             if isinstance(item, Unchanged):
                 if not open_writer().keep(item.id):  # deleted by another writer since the run began
                     report.failures.append(ReadFailure(

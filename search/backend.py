@@ -39,8 +39,10 @@ class Writer(Protocol):
 
     report: WriteReport
 
-    def add(self, article: Article) -> str:
-        """Add or update one article: 'added', 'updated' or 'unchanged'."""
+    def add(self, article: Article, *, expect: str | None = None) -> str:
+        """Add or update one article: 'added', 'updated' or 'unchanged'. With `expect` (the checksum
+        of the stored version it was made from), nothing is written when the stored version has
+        changed since ('stale'): a maintenance pass never overwrites a newer write."""
 
     def delete(self, article_id: str) -> bool:
         """Delete one article; False when there is none with that id."""

@@ -189,9 +189,12 @@ class BulkWriter:
             self.commit()
             self._unlock()  # until the next write
 
-    def add(self, article: Article) -> str:
-        """Add or update one article; returns 'added', 'updated' or 'unchanged'."""
+    def add(self, article: Article, *, expect: str | None = None) -> str:
+        """Add or update one article; returns 'added', 'updated' or 'unchanged', or 'stale' when
+        `expect` is given and the stored version's checksum is no longer it (nothing written)."""
         self._relock()
+        if expect is not None and self._known.get(article.id) != expect:
+            return "stale"
         self.seen.add(article.id)
         outcome = self._write(article)
         if outcome == "unchanged":

@@ -275,3 +275,32 @@ def test_in_a_sports_story_a_citys_name_is_its_club_unless_it_is_where():
     assert got.places == ["Cardiff"]
     news = "Newcastle council said flooding in Liverpool closed roads."
     assert decide(mentions(news, places=["Newcastle", "Liverpool"])).places == ["Newcastle", "Liverpool"]
+
+
+def test_refresh_never_overwrites_a_version_written_after_it_read_the_article(tmp_path, monkeypatch):
+    # An API write that lands while the pass holds the index (journaled, applied at its commit)
+    # is newer than what the pass read, and wins.
+    from dataclasses import replace
+
+    from search.article import content_checksum
+
+    engine = open_engine(tmp_path / "ix")
+    with engine.writer() as writer:
+        writer.add(_article("lone", BLAIR_ONLY, people=["Blair", "Blunkett"]))
+        writer.add(_article("full", BLAIR_FULL, people=["Tony Blair", "Liam Fox"], places=["UK"]))
+        writer.add(_article("blunkett", BLUNKETT_FULL, people=["David Blunkett", "Blunkett"]))
+    read = engine.get
+    api = open_engine(tmp_path / "ix")
+
+    def read_then_the_api_writes(article_id):
+        article = read(article_id)
+        newer = replace(article, title="Updated by the API", checksum="")
+        newer.checksum = content_checksum(newer)
+        assert api.add(newer).committed  # journaled: the pass holds the lock
+        return article
+
+    monkeypatch.setattr(engine, "get", read_then_the_api_writes)
+    refresh_entities(engine)
+    engine.close()
+    after = open_engine(tmp_path / "ix").get("lone")
+    assert after.title == "Updated by the API" and after.people == []

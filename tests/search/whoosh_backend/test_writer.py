@@ -178,3 +178,29 @@ def test_same_content_from_a_new_input_stores_the_new_raw_checksum(tmp_path):
     with BulkWriter(store) as w:
         assert w.raw_checksums() == {"raw-new": article.id}
         assert w.add(article) == "unchanged"
+
+
+def test_add_with_expect_writes_only_over_the_version_it_was_made_from(tmp_path):
+    from dataclasses import replace
+
+    from search.article import content_checksum
+
+    first = load_articles()[0]
+    store = IndexStore(tmp_path / "ix")
+    with BulkWriter(store) as w:
+        w.add(first)
+    newer = replace(first, title="A newer title", checksum="")  # another writer's update
+    newer.checksum = content_checksum(newer)
+    with BulkWriter(store) as w:
+        w.add(newer)
+    stale = replace(first, people=["Someone Else"], checksum="")  # made from the first version
+    stale.checksum = content_checksum(stale)
+    with BulkWriter(store) as w:
+        assert w.add(stale, expect=first.checksum) == "stale"
+        assert w.add(stale, expect="no-such-checksum") == "stale"
+    assert open_engine(tmp_path / "ix").get(first.id).title == "A newer title"
+    fresh = replace(newer, people=["Someone Else"], checksum="")
+    fresh.checksum = content_checksum(fresh)
+    with BulkWriter(store) as w:
+        assert w.add(fresh, expect=newer.checksum) == "updated"
+    assert open_engine(tmp_path / "ix").get(first.id).people == ["Someone Else"]
