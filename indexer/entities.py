@@ -9,6 +9,7 @@ mapped, de-duplicated in order of first mention.
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import re
@@ -198,16 +199,22 @@ def _title_case_shouting(name: str) -> str:
     return name
 
 
-def _is_club(name: str) -> bool:
-    """A place's name and a club word: "Manchester United", "Leicester City" (not "Mexico City"),
-    "Real Madrid", "Atletico Madrid", "Steaua Bucharest"."""
+def _club_city(name: str) -> str | None:
+    """The key of the city a club is named after: a place's name and a club word ("Manchester
+    United", "Leicester City"; not "Mexico City", a place), or a club prefix and a city ("Real
+    Madrid", "Steaua Bucharest"). None for anything else."""
     words = name.split()
     if len(words) < 2 or place(_key(name)):
-        return False
+        return None
     if words[-1].casefold() in CLUB_WORDS:
-        rest = _key(" ".join(words[:-1]))
-        return bool(place(rest)) or rest in _alias_tables()[1]
-    return words[0].casefold() in CLUB_PREFIXES and bool(place(_key(" ".join(words[1:]))))
+        city = _key(" ".join(words[:-1]))
+        return city if place(city) or city in _alias_tables()[1] else None
+    city = _key(" ".join(words[1:]))
+    return city if words[0].casefold() in CLUB_PREFIXES and place(city) else None
+
+
+def _is_club(name: str) -> bool:
+    return _club_city(name) is not None
 
 
 def _is_event(name: str) -> bool:
@@ -434,10 +441,8 @@ def article_mentions(people: list[str], organizations: list[str], places: list[s
     # won"), as a surname beside its full name is the person.
     clubs: dict[str, list[Mention]] = defaultdict(list)
     for record in records.values():
-        if _is_club(record.name):
-            words = record.name.split()
-            city = words[1:] if words[0].casefold() in CLUB_PREFIXES else words[:-1]
-            clubs[_key(" ".join(city))].append(record)
+        if (city := _club_city(record.name)) is not None:
+            clubs[city].append(record)
     for key, found in clubs.items():
         city = records.get(key)
         if city is not None and city.forced is None and len(found) == 1:
@@ -566,7 +571,7 @@ def decide(mentions: list[Mention], archive: Archive | None = None) -> Entities:
         trimmed = None if m.forced else archive.trim(key)
         if trimmed is not None:
             key = trimmed
-            m = Mention(archive.spelling(key) or m.name, m.votes, m.forced, m.pos, m.lower, m.work, m.headline)
+            m = dataclasses.replace(m, name=archive.spelling(key) or m.name)
         if m.headline and not m.forced and not place(key) and not archive.named_in_text(key):
             continue  # only in a headline's capitals, and no article's text names it
         kind = m.forced or archive.kind(key) or local_kind(m)
