@@ -23,6 +23,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from bench.load import percentile, run_for
 from tests.gunicorn_process import GunicornProcess
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -113,7 +114,7 @@ def _summary(samples: list[dict]) -> dict:
     return {
         "n": len(times),
         "p50_ms": round(statistics.median(times), 1) if times else None,
-        "p95_ms": round(times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))], 1) if times else None,
+        "p95_ms": round(percentile(times, 0.95), 1) if times else None,
         "max_ms": round(times[-1], 1) if times else None,
         "statuses": statuses,
         "bad": sum(1 for s in samples if not _acceptable(s)),
@@ -175,12 +176,7 @@ def run(data_dir: Path | None = None, seconds: float = 30.0, index: Path | None 
 
         threads = [threading.Thread(target=attacker, args=(k * 2,)) for k in range(CONCURRENT)]
         threads.append(threading.Thread(target=prober))
-        for t in threads:
-            t.start()
-        time.sleep(seconds)
-        stop.set()
-        for t in threads:
-            t.join()
+        run_for(threads, stop, seconds)
         result["under_attack"] = {name: _summary(samples) for name, samples in attack.items()}
         result["probes"] = {name: _summary(samples) for name, samples in probes.items()}
         result["health_after"] = _get(base, "/health")["status"]

@@ -28,6 +28,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from bench.load import percentile
 from tests.gunicorn_process import GunicornProcess
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -131,7 +132,7 @@ def _probe(port: int, paths: list[str], seconds: float) -> dict:
 
 def _summary(values: list[float], failures: int) -> dict:
     ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    p95 = percentile(ordered, 0.95)
     return {"n": len(values), "p50": round(statistics.median(ordered), 1), "p95": round(p95, 1),
             "max": round(ordered[-1], 1), "failures": failures}
 

@@ -22,6 +22,7 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
+from bench.load import percentile, run_for
 from tests.gunicorn_process import GunicornProcess
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -29,13 +30,6 @@ QUERIES = Path(__file__).resolve().parent / "queries"
 KEY = "bench-write-key-5f0e2a9c"
 TARGET_RATIO = 2.0
 EXTRACT = False  # --entities: let the server extract entities from each written article (spaCy, ~0.1 s a write)
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def _request(url: str, data: bytes | None = None, headers: dict | None = None) -> tuple[int, float]:
@@ -100,16 +94,11 @@ def _phase(base: str, queries: list[str], seconds: float, searchers: int, writer
     visible: Counter = Counter()
     threads = [threading.Thread(target=_searches, args=(base, queries[i::searchers], stop, search_ms, search_status)) for i in range(searchers)]
     threads += [threading.Thread(target=_writes, args=(base, w, stop, write_ms, write_status, visible, rate)) for w in range(writers)]
-    for t in threads:
-        t.start()
-    time.sleep(seconds)
-    stop.set()
-    for t in threads:
-        t.join()
+    run_for(threads, stop, seconds)
     result = {
         "searches": len(search_ms),
         "search_p50_ms": round(statistics.median(search_ms), 1) if search_ms else None,
-        "search_p95_ms": round(_percentile(search_ms, 0.95), 1),
+        "search_p95_ms": round(percentile(search_ms, 0.95), 1),
         "search_max_ms": round(max(search_ms), 1) if search_ms else None,
         "search_statuses": dict(search_status),
     }
@@ -117,7 +106,7 @@ def _phase(base: str, queries: list[str], seconds: float, searchers: int, writer
         result.update({
             "writes": len(write_ms),
             "write_p50_ms": round(statistics.median(write_ms), 1) if write_ms else None,
-            "write_p95_ms": round(_percentile(write_ms, 0.95), 1),
+            "write_p95_ms": round(percentile(write_ms, 0.95), 1),
             "write_max_ms": round(max(write_ms), 1) if write_ms else None,
             "write_statuses": {str(k): v for k, v in write_status.items()},
             "visible_when_answered": visible[True], "durable_not_yet_visible": visible[False],
