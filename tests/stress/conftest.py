@@ -12,6 +12,7 @@ from tests.gunicorn_process import GunicornProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITE_KEY = "stress-write-key-9d81c3"
+AUTH = {"Authorization": f"Bearer {WRITE_KEY}"}
 
 WORDS = ("river council ferry bridge police school budget storm harbor museum library transit "
          "zoning festival market hospital airport stadium park election").split()

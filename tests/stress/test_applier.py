@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -13,18 +12,11 @@ import requests
 
 from search.whoosh_backend.journal import Journal
 
-from .conftest import WRITE_KEY, run_index, write_corpus
+from tests.polling import wait_for
 
-AUTH = {"Authorization": f"Bearer {WRITE_KEY}"}
+from .conftest import AUTH, run_index, write_corpus
 
 
-def wait_for(predicate, seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 def alive(pid: int) -> bool:

@@ -16,10 +16,9 @@ import requests
 
 from search.whoosh_backend.store import IndexStore
 
-from .conftest import ROOT, WRITE_KEY, index_command, run_index, write_corpus
+from .conftest import AUTH, ROOT, index_command, run_index, write_corpus
 from .test_crash import indexed_ids
 
-AUTH = {"Authorization": f"Bearer {WRITE_KEY}"}
 CLIENTS = 4
 
 

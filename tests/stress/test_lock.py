@@ -15,18 +15,11 @@ from search.request import SearchRequest
 from search.whoosh_backend.store import IndexStore
 from search.whoosh_backend.writer import BulkWriter
 
-from .conftest import WRITE_KEY
+from tests.polling import wait_for
 
-AUTH = {"Authorization": f"Bearer {WRITE_KEY}"}
+from .conftest import AUTH, WRITE_KEY
 
 
-def wait_for(predicate, seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 def test_a_busy_index_acknowledges_at_once_and_the_write_lands_when_it_is_free(tmp_path):

@@ -14,6 +14,8 @@ from search.errors import ArticleNotFound
 from search.whoosh_backend import applier
 from search.whoosh_backend.applier import Applier
 
+from tests.polling import wait_for as _wait_for
+
 from ..conftest import load_articles
 
 
@@ -45,13 +47,9 @@ def running_applier(index):
     thread.join(10)
 
 
+
 def wait_for(predicate, seconds: float = 20.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
+    return _wait_for(predicate, seconds, every=0.02)
 
 
 def found(engine, article_id: str) -> bool:
@@ -83,7 +81,7 @@ def test_with_an_applier_concurrent_writes_are_left_to_it_and_batched(index, run
     # Acknowledged as durable; not applied on the request path, no drainer thread in this process.
     assert report.committed and report.added == ["ap-19"]
     assert engine._drainer is None
-    assert wait_for(lambda: engine.journal.names() == [])
+    assert _wait_for(lambda: engine.journal.names() == [])
     assert all(found(engine, f"ap-{n}") for n in range(20))
     # Twenty writes within a few milliseconds, in few commits (one every 0.5 s at most).
     assert 1 <= app.commits <= 3
@@ -93,7 +91,7 @@ def test_with_an_applier_even_a_lone_write_is_left_to_it(index, running_applier)
     # A request never holds the index's lock while the applier runs: it journals and answers.
     app, _, _ = running_applier
     engine = open_engine(index, refresh_interval=0)
-    assert wait_for(lambda: engine.journal.names() == [])
+    assert _wait_for(lambda: engine.journal.names() == [])
     commits = app.commits
     report = engine.add(article(1), wait=10)
     assert report.committed and report.visible and found(engine, "ap-1")
@@ -138,7 +136,7 @@ def test_an_applier_waits_for_the_index_directory_and_never_makes_it(tmp_path):
     assert not (tmp_path / "later").exists() and not applier.running(tmp_path / "later")
     engine = open_engine(tmp_path / "later", refresh_interval=0)
     engine.add(article(1))  # the index is made by its first write
-    assert wait_for(lambda: applier.running(tmp_path / "later"), 10)
+    assert _wait_for(lambda: applier.running(tmp_path / "later"), 10)
     stop.set()
     thread.join(10)
     assert not thread.is_alive()
