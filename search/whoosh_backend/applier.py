@@ -41,6 +41,7 @@ import time
 from pathlib import Path
 
 from ..fields import FIELDS, Fields
+from .store import flock_within
 
 LOCK_NAME = "applier.lock"
 APPLY_EVERY = 1.0  # seconds between commits while writes keep coming
@@ -79,18 +80,9 @@ def _exclusive(root: Path, patience: float = 1.0):
     lock (shared, for microseconds), so a busy lock is retried for `patience` seconds first."""
     fd = os.open(lock_path(root), os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        deadline = time.monotonic() + patience
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as error:
-                if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
-                    raise
-                if time.monotonic() >= deadline:
-                    yield False
-                    return
-                time.sleep(0.01)
+        if not flock_within(fd, patience, poll=0.01):
+            yield False
+            return
         try:
             yield True
         finally:

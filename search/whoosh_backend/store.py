@@ -32,6 +32,20 @@ LOCK = "write.lock"
 LOCK_TIMEOUT = 10.0  # seconds a writer waits for another (NEWSEARCH_WRITE_LOCK_TIMEOUT's default)
 
 
+def flock_within(fd: int, seconds: float, poll: float) -> bool:
+    """Take an exclusive flock on `fd`, trying every `poll` seconds for at most `seconds`: whether it
+    was taken (the index's write lock, the applier's lock)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(poll)
+
+
 class IndexStore:
     def __init__(self, root: str | os.PathLike, schema: Schema | None = None) -> None:
         self.root = Path(root).absolute()
@@ -80,15 +94,8 @@ class IndexStore:
         self.root.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise WriteLockTimeout(f"index {self.root} is busy with another writer") from None
-                    time.sleep(0.05)
+            if not flock_within(fd, timeout, poll=0.05):
+                raise WriteLockTimeout(f"index {self.root} is busy with another writer")
             try:
                 yield
             finally:
