@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, settings
 from lxml import etree
 
 from schemathesis.config import SchemathesisConfig
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -81,7 +82,12 @@ def _semantic_rejection(problem: dict) -> bool:
 def _checked(case) -> None:
     headers = {}
     if case.method.upper() in ("POST", "PUT", "DELETE"):
-        headers["Authorization"] = f"Bearer {WRITE_KEY}"
+        # A negative case that leaves the header out on purpose (the schema requires the key) is
+        # sent without it and must be refused (401); every other write carries the write key.
+        header = case.meta.components.get(ParameterLocation.HEADER) if case.meta is not None else None
+        if not (header is not None and header.mode is GenerationMode.NEGATIVE
+                and "authorization" not in {k.lower() for k in (case.headers or {})}):
+            headers["Authorization"] = f"Bearer {WRITE_KEY}"
         # Hypothesis seeds the global `random` the same way for every example, and Whoosh names new
         # segments with it: without fresh entropy the second write collides with the first's
         # segment file. (gunicorn workers are reseeded at fork by Python; this is a test artefact.)
