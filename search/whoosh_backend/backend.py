@@ -103,6 +103,7 @@ class WhooshBackend:
         self._drainer: threading.Thread | None = None
         self._drainer_lock = threading.Lock()
         self._applier_seen = (-float("inf"), False)  # (when, whether) an applier process was seen
+        self.array_ranking = True  # rank over arrays where the query allows (evaluate.py); False: Whoosh's matchers
 
     # -- the searcher, opened once and refreshed when the index changes ---------------------------
     def current(self) -> tuple[object, IndexView]:
@@ -190,7 +191,7 @@ class WhooshBackend:
         with self._deadline() as deadline, self._queued():
             deadline.begin()
             searcher, view = self.current()
-            return run_search(searcher, view, request, now=self.clock(), deadline=deadline)
+            return run_search(searcher, view, request, now=self.clock(), deadline=deadline, arrays=self.array_ranking)
 
     @_one_at_a_time
     def similar(self, article_id: str, limit: int = 5) -> list[Hit]:

@@ -18,6 +18,7 @@ from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from ..fields import DATE_FACET, Fields
 from ..results import Bucket
+from .postings import length_bytes, term_postings
 from .schema import keyword_field
 
 _MISSING_DATE = np.iinfo(np.int64).max
@@ -124,20 +125,22 @@ class Caches:
                 self.segments.popitem(last=False)
         return cols
 
-    def posting(self, key: tuple, build) -> np.ndarray:
+    def posting(self, key: tuple, build) -> tuple[np.ndarray, np.ndarray]:
+        """A term's (ids, weights) in one segment (postings.term_postings), or a segment's field
+        lengths (weights empty)."""
         with self.lock:
-            ids = self.postings.get(key)
-            if ids is not None:
+            found = self.postings.get(key)
+            if found is not None:
                 self.postings.move_to_end(key)
-                return ids
-        ids = build()
+                return found
+        found = build()
         with self.lock:
-            self.postings[key] = ids
-            self.postings_held += len(ids) + 1
+            self.postings[key] = found
+            self.postings_held += len(found[0]) + 1
             while self.postings_held > self.postings_budget and self.postings:
                 _, dropped = self.postings.popitem(last=False)
-                self.postings_held -= len(dropped) + 1
-        return ids
+                self.postings_held -= len(dropped[0]) + 1
+        return found
 
 
 class IndexView:
@@ -217,9 +220,17 @@ class IndexView:
         """Per segment with the term: its posting list as index-wide doc numbers, cached."""
         btext = text if isinstance(text, bytes) else str(text).encode("utf-8")
         for segreader, offset, segid in self.leaves:
-            ids = self.caches.posting((segid, field, btext), lambda: _read_postings(segreader, field, btext))
+            ids, _ = self.term_postings(segreader, segid, field, btext)
             if len(ids):
-                yield ids + offset
+                yield ids.astype(np.int64) + offset
+
+    def term_postings(self, segreader, segid: str, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """One segment's (local doc ids, weights) of a term, deleted documents included; cached."""
+        return self.caches.posting((segid, field, btext), lambda: term_postings(segreader, field, btext))
+
+    def length_bytes(self, segreader, segid: str, field: str) -> np.ndarray:
+        """One segment's field-length bytes (postings.length_bytes); cached."""
+        return self.caches.posting((segid, field, None), lambda: (length_bytes(segreader, field), _EMPTY))[0]
 
     # -- filters ---------------------------------------------------------------------------------
     def filter_mask(self, filters: Mapping[str, Sequence[str]]) -> np.ndarray:
@@ -305,12 +316,6 @@ class IndexView:
         if len(stamps) == 0:
             return None, None
         return _from_long(int(stamps.min())), _from_long(int(stamps.max()))
-
-
-def _read_postings(segreader, field: str, btext: bytes) -> np.ndarray:
-    if (field, btext) in segreader:
-        return np.fromiter(segreader.postings(field, btext).all_ids(), dtype=np.int64)
-    return _EMPTY
 
 
 def _to_long(value: datetime) -> int:

@@ -25,6 +25,7 @@ from ..query import ParsedQuery, parse_query
 from ..request import SearchRequest
 from ..results import Bucket, Hit, SearchResults
 from ..stopwords import STOP_WORDS
+from . import evaluate
 from .budget import HIGHLIGHT_CHARS, NO_DEADLINE, SIMILAR_CHARS, Deadline, timed
 from .columns import IndexView
 from .compile import compile_node, compile_query, matched_keys
@@ -42,16 +43,18 @@ STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS) | STOP_WORDS
 
 
 def run_search(searcher, view: IndexView, request: SearchRequest, now: float,
-               deadline: Deadline = NO_DEADLINE) -> SearchResults:
-    """One search, within `deadline` (budget.py)."""
+               deadline: Deadline = NO_DEADLINE, arrays: bool = True) -> SearchResults:
+    """One search, within `deadline` (budget.py). `arrays`: rank over arrays (evaluate.py) where the
+    query allows; False: always by Whoosh's matchers (the reference the array ranking is held to)."""
     started = time.perf_counter()
     try:
-        return _run(searcher, view, request, now, deadline, started)
+        return _run(searcher, view, request, now, deadline, started, arrays)
     except TimeLimit:  # the match set (not the ranking, which keeps what it has) ran out of time
         raise SearchTimeout(deadline.seconds) from None
 
 
-def _run(searcher, view: IndexView, request: SearchRequest, now: float, deadline: Deadline, started: float) -> SearchResults:
+def _run(searcher, view: IndexView, request: SearchRequest, now: float, deadline: Deadline, started: float,
+         arrays: bool = True) -> SearchResults:
     parsed = parse_query(request.q, view.fields)
     query = compile_query(parsed, view.fields)  # compiled once: None matches every document
     start, end = _date_window(request, parsed)
@@ -84,7 +87,10 @@ def _run(searcher, view: IndexView, request: SearchRequest, now: float, deadline
         # Whoosh ranks the query's own matches: what the filters (base ones included) remove is
         # taken from those, not from the already narrowed mask.
         raw = qmask if base is None else query_mask(view, query, deadline)
-        ranked, timed_out = _by_relevance(searcher, query, raw, final, wanted, request, now, view, deadline)
+        if arrays and evaluate.supported(query):
+            ranked, timed_out = _by_arrays(searcher, query, matches, wanted, request, now, view, deadline)
+        else:
+            ranked, timed_out = _by_relevance(searcher, query, raw, final, wanted, request, now, view, deadline)
         if timed_out and not ranked:  # nothing scored in time: the newest matches rather than none
             ranked = _by_date(view, matches, newest=True, limit=wanted)
     else:
@@ -161,6 +167,15 @@ def _day_start(d: date) -> datetime:
     if isinstance(d, datetime):
         return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
     return datetime.combine(d, dtime(0), tzinfo=timezone.utc)
+
+
+def _by_arrays(searcher, query, matches, wanted, request, now, view, deadline: Deadline):
+    """`_by_relevance`, computed over arrays (evaluate.py) for the final matches."""
+    window = max(wanted, RESCORE_WINDOW) if request.recency_days else wanted
+    ranked, timed_out = evaluate.top(searcher, view, query, matches, window, deadline)
+    if request.recency_days:
+        ranked = _recency(view, ranked, request.recency_days, now)
+    return ranked, timed_out
 
 
 def _by_relevance(searcher, query, qmask, final, wanted, request, now, view, deadline: Deadline = NO_DEADLINE):
