@@ -11,9 +11,17 @@ keeps its left side's; a compound query's boost multiplies. Ties go to the lower
 in Whoosh's collector. Scores agree with Whoosh's to the last few bits (sums are taken in another
 order).
 
-What this does not evaluate (phrases, expansions, ranges, Every, an Or with a coordination scale or
-minimum match, DisjunctionMax) is left to Whoosh: `supported` says which. A NOT's right side may be
-anything: it is a mask (matching.py), never a score."""
+A phrase scores as the sum of its words' terms where it matches (Whoosh's SpanNear2); whether it
+matches comes from the match set's positional check (matching.py), never walked again. An expansion
+(prefix, wildcard, fuzzy, range) scores as the Or of the terms it expands to in the whole index
+(compile.expand). Whoosh expands per segment and, in a segment of 5,000 documents or fewer, may give
+its terms a constant score (PreloadedOr): the index-wide expansion is the one the match set and the
+highlights already use, so the ranking now agrees with them (a change on purpose).
+
+A Not (`-word` in an And) adds 1 where it matches, as Whoosh's InverseMatcher does. What this does
+not evaluate (an Or with a coordination scale or a minimum match, DisjunctionMax) is left to Whoosh:
+`supported` says which. What a NOT excludes may be anything: it is a mask (matching.py), never a
+score."""
 from __future__ import annotations
 
 import numpy as np
@@ -21,13 +29,15 @@ from whoosh import query as wq
 
 from .budget import NO_DEADLINE, Deadline
 from .columns import IndexView
+from .compile import BOUNDED, expand
 from .matching import query_mask
 from .postings import LENGTH_OF_BYTE
 
 
 def supported(query) -> bool:
-    """Whether `query`'s scores can be computed here (its positive side is Terms and boolean nodes)."""
-    if type(query) is wq.Term:
+    """Whether `query`'s scores can be computed here (its positive side is terms, phrases, bounded
+    expansions and boolean nodes)."""
+    if type(query) in (wq.Term, wq.Phrase, wq.Every, wq.Not) or isinstance(query, BOUNDED):
         return True
     if type(query) is wq.And:
         return bool(query.subqueries) and all(supported(s) for s in query.subqueries)
@@ -103,6 +113,15 @@ class _Scorer:
             matches, scores = self.term(q)
             self.partial += scores
             return matches, scores
+        if kind is wq.Phrase:
+            return self.phrase(q)
+        if isinstance(q, BOUNDED):
+            return self.expansion(q)
+        if kind is wq.Not:  # Whoosh's InverseMatcher: a weight of 1 where the inner query does not match
+            matches = ~query_mask(self.view, q.query, self.deadline)[self.candidates]
+            return matches, matches.astype(np.float64)
+        if kind is wq.Every:  # every document, one constant score
+            return np.ones(len(self.candidates), dtype=bool), np.full(len(self.candidates), float(q.boost))
         if kind is wq.And or kind is wq.Or:
             if len(q.subqueries) == 1:  # Whoosh's matcher is the child's own: no boost applied
                 return self.node(q.subqueries[0])
@@ -134,6 +153,29 @@ class _Scorer:
         if all_of:
             scores = np.where(matches, scores, 0.0)
         return matches, scores
+
+    def phrase(self, q: wq.Phrase) -> tuple[np.ndarray, np.ndarray]:
+        """Whoosh scores a phrase as the intersection of its words' terms (SpanNear2): the sum of
+        their scores, where the words stand in order (the positional check is matching.py's, on
+        Whoosh's matchers, remembered from the match set)."""
+        matches = query_mask(self.view, q, self.deadline)[self.candidates]
+        scores = np.zeros(len(self.candidates))
+        for word in q.words:
+            _, s = self.node(wq.Term(q.fieldname, word))
+            scores += s
+        return matches, np.where(matches, _boosted(scores, q.boost), 0.0)
+
+    def expansion(self, q) -> tuple[np.ndarray, np.ndarray]:
+        """A prefix, wildcard, fuzzy term or range: the Or of the terms it expands to in this index
+        (compile.expand, as the match set has them), with its boost; one term is scored as that term
+        alone, as Whoosh's MultiTerm does."""
+        texts = expand(q, self.view.searcher.reader())
+        terms = [wq.Term(q.fieldname, text) for text in texts]
+        if not terms:
+            return np.zeros(len(self.candidates), dtype=bool), np.zeros(len(self.candidates))
+        if len(terms) == 1:
+            return self.node(terms[0])
+        return self.node(wq.Or(terms, boost=q.boost))
 
     def term(self, q: wq.Term) -> tuple[np.ndarray, np.ndarray]:
         matches = np.zeros(len(self.candidates), dtype=bool)

@@ -86,6 +86,9 @@ def _eval(view: IndexView, q, deadline: Deadline = NO_DEADLINE, cut: list | None
             deadline.check()
             out |= view.term_mask(q.fieldname, text)
         return out
+    memo = q.__dict__.get("_mask")  # a compiled query lives for one search: ranking asks again
+    if memo is not None and memo[0] is view:
+        return memo[1]
     out = np.zeros(n, dtype=bool)  # phrases, ranges: Whoosh's own matcher
     found: list[int] = []
     try:
@@ -95,7 +98,10 @@ def _eval(view: IndexView, q, deadline: Deadline = NO_DEADLINE, cut: list | None
         if cut is None:
             raise
         cut.append(q)  # what it found so far: a subset of its matches
+        out[np.array(found, dtype=np.int64)] = True
+        return out
     out[np.array(found, dtype=np.int64)] = True
+    q.__dict__["_mask"] = (view, out)
     return out
 
 

@@ -1,0 +1,272 @@
+"""Search at archive scale: the engine on archives of full-length stories, beside tantivy, in one run.
+
+    .venv/bin/python -m bench.scale [--articles 100000] [--data DIR] [--repeats 2] [--compare-whoosh]
+
+The archive is made by ../shared/tools/make_archive.py (real BBC and Reuters sentences, about 2.8 KB
+an article, seed 7: anyone gets the same files) and indexed by the CLI as a user would
+(`newsearch index --rebuild --workers 2 --no-entities`); both are cached under bench/.cache/scale/.
+Queries are drawn from the archive's titles with a fixed seed: 200 of one to three words, 40 quoted
+two-word phrases from bodies, 40 "long" queries (a 50 to 300 word passage of a body, pasted).
+
+Runs, each query once to warm up, then `repeats` times; p50/p95/p99 in ms:
+- tantivy: tantivy-py top 10 over the same title and body (English stemmer), stored fields read:
+  the reference.
+- bare: Whoosh's `searcher.search(query, limit=10)` and the hits' stored fields.
+- full: `search()` as the API calls it: top 10, highlights, facets source, person, org, place and the
+  date histogram; with 0, 1 and 3 filters, sort=newest, phrases, long queries.
+- with --compare-whoosh, the full search again ranked by Whoosh's matchers (the evaluator before
+  issue 13), and a check that both rankings give the same top 10.
+Also the process's peak RSS, the index size on disk and the rebuild time.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from search.engine import open_engine
+from search.query import parse_query
+from search.request import SearchRequest
+from search.stopwords import STOP_WORDS
+from search.whoosh_backend.compile import compile_query
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data"
+CACHE = Path(__file__).resolve().parent / ".cache" / "scale"
+RESULTS = Path(__file__).resolve().parent / "results"
+FACETS = ("source", "person", "org", "place", "date")
+TARGETS = {100_000: {"p50": 10.0, "p95": 40.0, "tantivy_ratio": 20.0}, 1_000_000: {"p50": 40.0, "p95": 200.0}}
+
+
+def make_archive(count: int, data: Path) -> Path:
+    out = CACHE / f"archive-{count}.jsonl"
+    if not out.exists():
+        tool = data.parent / "tools" / "make_archive.py"
+        CACHE.mkdir(parents=True, exist_ok=True)
+        partial = out.with_suffix(".partial")
+        subprocess.run([sys.executable, str(tool), str(count), str(partial), "--seed", "7"], check=True)
+        partial.rename(out)
+    return out
+
+
+def build_index(archive: Path, count: int) -> tuple[Path, dict]:
+    index = CACHE / f"index-{count}"
+    info_file = CACHE / f"index-{count}.json"
+    if info_file.exists() and index.exists():
+        return index, json.loads(info_file.read_text())
+    print(f"indexing {archive} ...", flush=True)
+    started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, "-m", "cli", "index", str(archive), "--index", str(index), "--rebuild",
+                    "--workers", "2", "--no-entities"], check=True, cwd=ROOT)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    info = {"rebuild_s": round(time.perf_counter() - started, 1),
+            "rebuild_cpu_s": round((after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), 1)}
+    info_file.write_text(json.dumps(info))
+    return index, info
+
+
+def queries_from(archive: Path, seed: int = 13) -> dict[str, list[str]]:
+    rng = random.Random(seed)
+    picked: list[dict] = []
+    with archive.open(encoding="utf-8") as f:  # reservoir sample of 400 articles
+        for i, line in enumerate(f):
+            if len(picked) < 400:
+                picked.append(json.loads(line))
+            elif (j := rng.randrange(i + 1)) < 400:
+                picked[j] = json.loads(line)
+    short, phrases, long = [], [], []
+    for record in picked:
+        words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]+", record["title"]) if w.lower() not in STOP_WORDS]
+        if words and len(short) < 200:
+            n = rng.choice((1, 2, 3))
+            start = rng.randrange(max(1, len(words) - n + 1))
+            short.append(" ".join(words[start:start + n]).lower())
+        body = re.findall(r"[A-Za-z]+", record["body"])
+        if len(body) > 320:
+            if len(phrases) < 40:
+                i = rng.randrange(len(body) - 2)
+                phrases.append(f'"{body[i]} {body[i + 1]}"')
+            if len(long) < 40:
+                size = rng.randrange(50, 301)
+                i = rng.randrange(len(body) - size)
+                long.append(" ".join(body[i:i + size]))
+    return {"short": short, "phrase": phrases, "long": long}
+
+
+def tantivy_index(archive: Path, count: int):
+    import tantivy
+
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, tokenizer_name="raw")
+    builder.add_text_field("title", stored=True, tokenizer_name="en_stem")
+    builder.add_text_field("body", stored=True, tokenizer_name="en_stem")
+    schema = builder.build()
+    path = CACHE / f"tantivy-{count}"
+    if not (path / "done").exists():
+        path.mkdir(parents=True, exist_ok=True)
+        index = tantivy.Index(schema, path=str(path))
+        writer = index.writer(heap_size=500_000_000, num_threads=2)
+        with archive.open(encoding="utf-8") as f:
+            for line in f:
+                r = json.loads(line)
+                writer.add_document(tantivy.Document(id=r["id"], title=r["title"], body=r["body"]))
+        writer.commit()
+        writer.wait_merging_threads()
+        (path / "done").write_text("ok")
+    index = tantivy.Index(schema, path=str(path))
+    index.reload()
+    return index
+
+
+def _pcts(samples: list[float]) -> dict:
+    a = np.array(samples) * 1000
+    return {"p50": round(float(np.percentile(a, 50)), 2), "p95": round(float(np.percentile(a, 95)), 2),
+            "p99": round(float(np.percentile(a, 99)), 2), "n": len(samples)}
+
+
+def timed(fn, queries: list[str], repeats: int) -> dict:
+    for q in queries:
+        fn(q)
+    samples = []
+    for _ in range(repeats):
+        for q in queries:
+            t = time.perf_counter()
+            fn(q)
+            samples.append(time.perf_counter() - t)
+    return _pcts(samples)
+
+
+def _filters(engine, count: int) -> dict:
+    if count == 0:
+        return {}
+    out: dict = {"filters": {"source": [engine.facet_values("source", limit=1)[0].value]}}
+    if count >= 3:
+        stats = engine.stats()
+        first, last = stats.first_published, stats.last_published
+        out["date_from"] = (first + (last - first) / 4).date()
+        out["date_to"] = (last - (last - first) / 4).date()
+        out["filters"]["source"].append(engine.facet_values("source", limit=2)[1].value)
+    return out
+
+
+def measure(index: Path, queries: dict[str, list[str]], repeats: int, compare_whoosh: bool, tantivy=None) -> dict:
+    engine = open_engine(index, refresh_interval=3600)
+    searcher, _ = engine.current()
+    out: dict = {"documents": searcher.doc_count()}
+    short = queries["short"]
+    if tantivy is not None:
+        tsearcher = tantivy.searcher()
+
+        def reference(q: str) -> None:
+            parsed = tantivy.parse_query(re.sub(r"[^\w\s]", " ", q), ["title", "body"])
+            for _, address in tsearcher.search(parsed, 10).hits:
+                tsearcher.doc(address)
+
+        out["tantivy"] = timed(reference, short, repeats)
+
+    def bare(q: str) -> None:
+        for hit in searcher.search(compile_query(parse_query(q)), limit=10):
+            hit.fields()
+
+    out["bare"] = timed(bare, short, repeats)
+
+    def full(options: dict, sort: str = "relevance"):
+        return lambda q: engine.search(SearchRequest(q=q, facets=FACETS, sort=sort, **options))
+
+    evaluators = [("arrays", True)] + ([("whoosh", False)] if compare_whoosh else [])
+    for name, flag in evaluators:
+        engine.array_ranking = flag
+        prefix = "full" if flag else "full(whoosh)"
+        for count in (0, 1, 3):
+            label = prefix if count == 0 else f"{prefix}+{count} filter{'s' if count > 1 else ''}"
+            out[label] = timed(full(_filters(engine, count)), short, repeats)
+        out[f"{prefix} newest"] = timed(full({}, "newest"), short, repeats)
+        out[f"{prefix} phrase"] = timed(full({}), queries["phrase"], repeats)
+        out[f"{prefix} long"] = timed(full({}), queries["long"], repeats)
+    engine.array_ranking = True
+    if compare_whoosh:
+        out["same_top10"] = same_top10(engine, short + queries["phrase"] + queries["long"])
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    if "tantivy" in out:
+        out["tantivy_ratio"] = round(out["full"]["p50"] / out["tantivy"]["p50"], 1)
+    return out
+
+
+def same_top10(engine, queries: list[str]) -> dict:
+    """How many queries get the same top 10 (ids, order; scores within 1e-6) from both evaluators."""
+    same = 0
+    for q in queries:
+        engine.array_ranking = True
+        a = engine.search(SearchRequest(q=q, facets=()))
+        engine.array_ranking = False
+        w = engine.search(SearchRequest(q=q, facets=()))
+        same += [h.id for h in a.hits] == [h.id for h in w.hits]
+    engine.array_ranking = True
+    return {"same": same, "queries": len(queries)}
+
+
+def disk_mb(path: Path) -> float:
+    return round(sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20, 1)
+
+
+def run(articles: int = 100_000, data: Path | None = None, repeats: int = 2, compare_whoosh: bool = False) -> dict:
+    data = Path(data) if data else DATA
+    if not (data / "news" / "bbc").exists():
+        return {"skipped": f"no data under {data}"}
+    archive = make_archive(articles, data)
+    index, info = build_index(archive, articles)
+    queries = queries_from(archive)
+    try:
+        tantivy = tantivy_index(archive, articles)
+    except ImportError:
+        tantivy = None
+    result = {"articles": articles, **info, "index_mb": disk_mb(index)}
+    result.update(measure(index, queries, repeats, compare_whoosh, tantivy))
+    return result
+
+
+def table(r: dict) -> str:
+    if "skipped" in r:
+        return f"scale: skipped: {r['skipped']}"
+    lines = [f"{r['articles']:,} articles: rebuild {r['rebuild_s']} s ({r['rebuild_cpu_s']} CPU-s), index {r['index_mb']} MB, "
+             f"peak RSS {r['peak_rss_mb']} MB",
+             f"{'run':<26} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"]
+    for label, m in r.items():
+        if isinstance(m, dict) and "p50" in m:
+            lines.append(f"{label:<26} {m['p50']:>8} {m['p95']:>8} {m['p99']:>8}")
+    if "tantivy_ratio" in r:
+        lines.append(f"full / tantivy p50: {r['tantivy_ratio']}x")
+    if "same_top10" in r:
+        lines.append(f"same top 10 from both evaluators: {r['same_top10']['same']} of {r['same_top10']['queries']} queries")
+    target = TARGETS.get(r["articles"])
+    if target:
+        lines.append(f"targets: full p50 ≤ {target['p50']} ms, p95 ≤ {target['p95']} ms"
+                     + (f", within {target['tantivy_ratio']}x of tantivy" if "tantivy_ratio" in target else ""))
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--data", type=Path, default=None)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--compare-whoosh", action="store_true")
+    args = parser.parse_args(argv)
+    result = run(args.articles, args.data, args.repeats, args.compare_whoosh)
+    print(table(result))
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"scale-{args.articles}.json").write_text(json.dumps(result, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
