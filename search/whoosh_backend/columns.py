@@ -177,6 +177,7 @@ class IndexView:
         self.live_docs = np.flatnonzero(self.live)
         self._value_cache: dict[str, list[Bucket]] = {}
         self._completer = None
+        self._months: np.ndarray | None = None
 
     def completer(self):
         """Completion data, built on first use for this searcher."""
@@ -208,6 +209,10 @@ class IndexView:
         """The doc numbers (index-wide, deleted ones included) whose `field` holds the term `text`."""
         parts = list(self._postings(field, text))
         return np.concatenate(parts) if parts else _EMPTY
+
+    def term_docs_parts(self, field: str, text) -> list[np.ndarray]:
+        """`term_docs`, one array per segment that holds the term."""
+        return list(self._postings(field, text))
 
     def term_mask(self, field: str, text) -> np.ndarray:
         """The documents (deleted ones included) whose `field` holds the term, as a boolean mask."""
@@ -281,19 +286,32 @@ class IndexView:
 
     def date_buckets(self, docnums: np.ndarray, selected: list[str]) -> list[Bucket]:
         """A histogram by month, or by year when the matches span more than three years."""
-        stamps = self.published[docnums]
-        stamps = stamps[stamps != _MISSING_DATE]
-        if len(stamps) == 0:
+        months = self.months[docnums]
+        months = months[months != _NO_MONTH]
+        if len(months) == 0:
             return []
-        # Whoosh's long datetimes are microseconds since year 1; numpy datetime64 needs the Unix epoch.
-        unix = (stamps - _EPOCH_LONG).astype("datetime64[us]")
-        months = unix.astype("datetime64[M]")
-        by_year = (months.max() - months.min()).astype(int) > 36
-        units = unix.astype("datetime64[Y]") if by_year else months
-        values, counts = np.unique(units, return_counts=True)
+        low, high = int(months.min()), int(months.max())
+        if high - low > 36:  # by year: counted over years since 1970
+            units, unit = months // 12, "Y"
+            low, high = low // 12, high // 12
+        else:
+            units, unit = months, "M"
+        counts = np.bincount(units - low, minlength=high - low + 1)
         chosen = set(selected)
-        buckets = [Bucket(str(v), int(c), str(v) in chosen) for v, c in zip(values, counts)]
-        return buckets[::-1]  # newest first
+        buckets = []
+        for offset in np.flatnonzero(counts)[::-1]:  # newest first
+            value = str(np.datetime64(int(low + offset), unit))
+            buckets.append(Bucket(value, int(counts[offset]), value in chosen))
+        return buckets
+
+    @property
+    def months(self) -> np.ndarray:
+        """Each document's month of publication, as months since 1970-01 (_NO_MONTH: undated)."""
+        if self._months is None:
+            unix = (np.where(self.has_date, self.published, _EPOCH_LONG) - _EPOCH_LONG).astype("datetime64[us]")
+            months = unix.astype("datetime64[M]").astype(np.int64)
+            self._months = np.where(self.has_date, months, _NO_MONTH)
+        return self._months
 
     def values(self, name: str, prefix: str = "", limit: int = 20) -> list[Bucket]:
         """Values of a facet over the whole index (case-insensitive prefix match), by count."""
@@ -329,3 +347,4 @@ def _from_long(value: int) -> datetime:
 
 
 _EPOCH_LONG = _to_long(datetime(1970, 1, 1))
+_NO_MONTH = np.iinfo(np.int64).min

@@ -60,7 +60,7 @@ def top(searcher, view: IndexView, query, candidates: np.ndarray, k: int,
         return [], False
     scorer = _Scorer(searcher, view, candidates, deadline)
     try:
-        _, scores = scorer.node(query)
+        scores = scorer.scores(query)
     except _OutOfTime:
         scores, timed_out = scorer.partial, True
     else:
@@ -86,108 +86,164 @@ class _OutOfTime(Exception):
     pass
 
 
+class _Result:
+    """A node's matches and scores over the candidates: sparse (`idx`, the sorted candidate positions it
+    matches, and their scores) or dense (a mask and a score per candidate, zero where it does not
+    match). Terms are sparse, so that an Or of many adds only what its terms hold."""
+
+    __slots__ = ("idx", "scores", "mask")
+
+    def __init__(self, idx=None, scores=None, mask=None) -> None:
+        self.idx, self.scores, self.mask = idx, scores, mask
+
+    def dense(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        if self.mask is not None:
+            return self.mask, self.scores
+        mask = np.zeros(n, dtype=bool)
+        mask[self.idx] = True
+        scores = np.zeros(n)
+        scores[self.idx] = self.scores
+        return mask, scores
+
+
+def _dense(mask: np.ndarray, scores: np.ndarray) -> _Result:
+    return _Result(mask=mask, scores=scores)
+
+
 class _Scorer:
-    """Scores one query over a fixed candidate list: each node gives (matches, scores), aligned with
-    the candidates."""
+    """Scores one query over a fixed candidate list: each node gives a _Result aligned with the
+    candidates."""
 
     def __init__(self, searcher, view: IndexView, candidates: np.ndarray, deadline: Deadline) -> None:
         self.searcher = searcher
         self.view = view
         self.candidates = candidates
+        self.n = len(candidates)
         self.deadline = deadline
         self.weighting = searcher.weighting
-        # The candidates of each segment: (segment reader, segment id, doc count, slice, local ids).
+        # The candidates of each segment: (segment reader, segment id, doc count, first candidate
+        # position, local ids); and, built on first use, a map from local doc id to candidate position.
         self.segments = []
         for segreader, offset, segid in view.leaves:
             n = segreader.doc_count_all()
             lo, hi = np.searchsorted(candidates, [offset, offset + n])
             if hi > lo:
-                self.segments.append((segreader, segid, n, slice(lo, hi), (candidates[lo:hi] - offset).astype(np.int64)))
-        self.partial = np.zeros(len(candidates))  # the leaves scored so far: the ranking if time runs out
+                self.segments.append((segreader, segid, n, int(lo), (candidates[lo:hi] - offset).astype(np.int64)))
+        self._where: dict[str, np.ndarray] = {}
+        self.partial = np.zeros(self.n)  # the terms scored so far: the ranking if time runs out
 
-    def node(self, q) -> tuple[np.ndarray, np.ndarray]:
+    def scores(self, q) -> np.ndarray:
+        return self.node(q).dense(self.n)[1]
+
+    def node(self, q) -> _Result:
         kind = type(q)
+        n = self.n
         if kind is wq.Term:
             if self.deadline.expired():
                 raise _OutOfTime
-            matches, scores = self.term(q)
-            self.partial += scores
-            return matches, scores
+            result = self.term(q)
+            self.partial[result.idx] += result.scores
+            return result
         if kind is wq.Phrase:
             return self.phrase(q)
         if isinstance(q, BOUNDED):
             return self.expansion(q)
         if kind is wq.Not:  # Whoosh's InverseMatcher: a weight of 1 where the inner query does not match
             matches = ~query_mask(self.view, q.query, self.deadline)[self.candidates]
-            return matches, matches.astype(np.float64)
+            return _dense(matches, matches.astype(np.float64))
         if kind is wq.Every:  # every document, one constant score
-            return np.ones(len(self.candidates), dtype=bool), np.full(len(self.candidates), float(q.boost))
+            return _dense(np.ones(n, dtype=bool), np.full(n, float(q.boost)))
         if kind is wq.And or kind is wq.Or:
             if len(q.subqueries) == 1:  # Whoosh's matcher is the child's own: no boost applied
                 return self.node(q.subqueries[0])
-            matches, scores = self._children(q.subqueries, all_of=kind is wq.And)
-            return matches, _boosted(scores, q.boost)
+            result = self._all(q.subqueries) if kind is wq.And else self._any(q.subqueries)
+            if q.boost != 1.0:
+                result.scores = result.scores * q.boost
+            return result
         if kind is wq.AndNot:
-            matches, scores = self.node(q.a)
-            excluded = query_mask(self.view, q.b, self.deadline)[self.candidates]
-            matches = matches & ~excluded
-            return matches, np.where(matches, scores, 0.0)
+            matches, scores = self.node(q.a).dense(n)
+            matches = matches & ~query_mask(self.view, q.b, self.deadline)[self.candidates]
+            return _dense(matches, np.where(matches, scores, 0.0))
         if kind is wq.AndMaybe:
-            matches, scores = self.node(q.a)
-            maybe_matches, maybe_scores = self.node(q.b)
-            return matches, np.where(matches, scores + np.where(maybe_matches, maybe_scores, 0.0), 0.0)
+            matches, scores = self.node(q.a).dense(n)
+            _, maybe = self.node(q.b).dense(n)
+            return _dense(matches, np.where(matches, scores + maybe, 0.0))
         if kind is wq.Require:
-            matches, scores = self.node(q.a)
-            other, _ = self.node(q.b)
+            matches, scores = self.node(q.a).dense(n)
+            other, _ = self.node(q.b).dense(n)
             matches = matches & other
-            return matches, np.where(matches, scores, 0.0)
+            return _dense(matches, np.where(matches, scores, 0.0))
         raise TypeError(f"not evaluated over arrays: {q!r}")
 
-    def _children(self, subqueries, all_of: bool) -> tuple[np.ndarray, np.ndarray]:
-        matches = None
-        scores = np.zeros(len(self.candidates))
-        for sub in subqueries:
-            m, s = self.node(sub)
+    def _all(self, subqueries) -> _Result:
+        matches, scores = self.node(subqueries[0]).dense(self.n)
+        matches, scores = matches.copy(), scores.copy()
+        for sub in subqueries[1:]:
+            m, s = self.node(sub).dense(self.n)
+            matches &= m
             scores += s  # zero where the child does not match
-            matches = m if matches is None else (matches & m if all_of else matches | m)
-        if all_of:
-            scores = np.where(matches, scores, 0.0)
-        return matches, scores
+        return _dense(matches, np.where(matches, scores, 0.0))
 
-    def phrase(self, q: wq.Phrase) -> tuple[np.ndarray, np.ndarray]:
+    def _any(self, subqueries) -> _Result:
+        results = [self.node(sub) for sub in subqueries]
+        if all(r.mask is None for r in results):  # all sparse: add what the children hold
+            idx = np.concatenate([r.idx for r in results])
+            scores = np.concatenate([r.scores for r in results])
+            if len(idx) * 8 < self.n:  # few: stay sparse
+                unique, inverse = np.unique(idx, return_inverse=True)
+                return _Result(unique, np.bincount(inverse, weights=scores, minlength=len(unique)))
+            total = np.bincount(idx, weights=scores, minlength=self.n)
+            return _dense(np.bincount(idx, minlength=self.n) > 0, total)
+        matches = np.zeros(self.n, dtype=bool)
+        total = np.zeros(self.n)
+        for r in results:
+            m, s = r.dense(self.n)
+            matches |= m
+            total += s
+        return _dense(matches, total)
+
+    def phrase(self, q: wq.Phrase) -> _Result:
         """Whoosh scores a phrase as the intersection of its words' terms (SpanNear2): the sum of
         their scores, where the words stand in order (the positional check is matching.py's, on
         Whoosh's matchers, remembered from the match set)."""
         matches = query_mask(self.view, q, self.deadline)[self.candidates]
-        scores = np.zeros(len(self.candidates))
+        scores = np.zeros(self.n)
         for word in q.words:
-            _, s = self.node(wq.Term(q.fieldname, word))
-            scores += s
-        return matches, np.where(matches, _boosted(scores, q.boost), 0.0)
+            term = self.node(wq.Term(q.fieldname, word))
+            scores[term.idx] += term.scores
+        if q.boost != 1.0:
+            scores = scores * q.boost
+        return _dense(matches, np.where(matches, scores, 0.0))
 
-    def expansion(self, q) -> tuple[np.ndarray, np.ndarray]:
+    def expansion(self, q) -> _Result:
         """A prefix, wildcard, fuzzy term or range: the Or of the terms it expands to in this index
         (compile.expand, as the match set has them), with its boost; one term is scored as that term
         alone, as Whoosh's MultiTerm does."""
         texts = expand(q, self.view.searcher.reader())
         terms = [wq.Term(q.fieldname, text) for text in texts]
         if not terms:
-            return np.zeros(len(self.candidates), dtype=bool), np.zeros(len(self.candidates))
+            return _Result(_NO_IDX, _NO_SCORES)
         if len(terms) == 1:
             return self.node(terms[0])
         return self.node(wq.Or(terms, boost=q.boost))
 
-    def term(self, q: wq.Term) -> tuple[np.ndarray, np.ndarray]:
-        matches = np.zeros(len(self.candidates), dtype=bool)
-        scores = np.zeros(len(self.candidates))
+    def _positions(self, segid: str, n: int, first: int, local: np.ndarray) -> np.ndarray:
+        """Segment-local doc id -> candidate position (-1: not a candidate), built once a search."""
+        where = self._where.get(segid)
+        if where is None:
+            where = self._where[segid] = np.full(n, -1, dtype=np.int64)
+            where[local] = np.arange(first, first + len(local))
+        return where
+
+    def term(self, q: wq.Term) -> _Result:
         field = q.fieldname
         searcher = self.searcher
         if field not in searcher.schema:
-            return matches, scores
+            return _Result(_NO_IDX, _NO_SCORES)
         try:
             btext = searcher.schema[field].to_bytes(q.text)
         except ValueError:
-            return matches, scores
+            return _Result(_NO_IDX, _NO_SCORES)
         scorable = searcher.schema[field].scorable
         if scorable:
             weighting = self.weighting
@@ -195,37 +251,36 @@ class _Scorer:
             avgfl = searcher.avg_field_length(field) or 1
             B = weighting._field_B.get(field, weighting.B)
             K1 = weighting.K1
-        for segreader, segid, n, part, local in self.segments:
+        idx_parts, score_parts = [], []
+        for segreader, segid, n, first, local in self.segments:
             ids, weights = self.view.term_postings(segreader, segid, field, btext)
             if not len(ids):
                 continue
-            if len(local) * 16 < len(ids):  # few candidates: look each up
+            if len(local) * 16 < len(ids):  # few candidates: look each up in the postings
                 pos = np.minimum(np.searchsorted(ids, local), len(ids) - 1)
                 hit = ids[pos] == local
-                pos = pos[hit]
-            else:  # many: a position per document of the segment
-                where = np.full(n, -1, dtype=np.int64)
-                where[ids] = np.arange(len(ids))
-                pos = where[local]
-                hit = pos >= 0
-                pos = pos[hit]
+                pos, docs, idx = pos[hit], local[hit], first + np.flatnonzero(hit)
+            else:  # many: each posting's candidate position
+                cand = self._positions(segid, n, first, local)[ids]
+                pos = np.flatnonzero(cand >= 0)
+                docs, idx = ids[pos], cand[pos]
             if not len(pos):
                 continue
             tf = weights[pos].astype(np.float64)
             if scorable:
-                fl = LENGTH_OF_BYTE[self.view.length_bytes(segreader, segid, field)[local[hit]]]
+                fl = LENGTH_OF_BYTE[self.view.length_bytes(segreader, segid, field)[docs]]
                 # whoosh.scoring.bm25, operation for operation
                 s = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
             else:  # WeightScorer: the term's weight
                 s = tf
             if q.boost != 1.0:
                 s = s * q.boost
-            seg_matches = matches[part]
-            seg_matches[hit] = True
-            seg_scores = scores[part]
-            seg_scores[hit] = s
-        return matches, scores
+            idx_parts.append(idx)
+            score_parts.append(s)
+        if not idx_parts:
+            return _Result(_NO_IDX, _NO_SCORES)
+        return _Result(np.concatenate(idx_parts), np.concatenate(score_parts))
 
 
-def _boosted(scores: np.ndarray, boost: float) -> np.ndarray:
-    return scores if boost == 1.0 else scores * boost
+_NO_IDX = np.zeros(0, dtype=np.int64)
+_NO_SCORES = np.zeros(0)

@@ -51,12 +51,17 @@ def _eval(view: IndexView, q, deadline: Deadline = NO_DEADLINE, cut: list | None
         return view.term_mask(q.fieldname, q.text)
     if isinstance(q, (wq.Or, wq.DisjunctionMax)):
         out = np.zeros(n, dtype=bool)
-        for done, sub in enumerate(q.subqueries):
+        terms = [sub for sub in q.subqueries if isinstance(sub, wq.Term)]
+        if terms:  # one scatter for all of them (a long question ORs hundreds)
+            found = [ids for sub in terms for ids in view.term_docs_parts(sub.fieldname, sub.text)]
+            if found:
+                out[np.concatenate(found)] = True
+        for done, sub in enumerate(s for s in q.subqueries if not isinstance(s, wq.Term)):
             try:
                 out |= _eval(view, sub, deadline, cut)
             except TimeLimit:
                 # With cut: keep what the finished clauses (or a cut one) matched, once there is any.
-                if cut is None or (done == 0 and not cut):
+                if cut is None or (done == 0 and not terms and not cut):
                     raise
                 cut.append(sub)
                 return out
