@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.relevance [--data DIR] [--rebuild]
 
-Collections (../shared/data/qrels):
+Collections (../shared/data/qrels, and news/bbc for the known-item one):
 - npl/: TREC-style `<DOC><DOCNO>` documents (text only), `<top><num><title>` queries, `qid 0 docid rel`
   qrels (binary), as PyTerrier ships them.
 - cranfield/: cran.all.1400 (.I/.T/.A/.B/.W records), cran.qry (.I/.W; the qrels number queries by
@@ -11,6 +11,9 @@ Collections (../shared/data/qrels):
   4 minimum interest (5, no interest, is never listed). We grade them gain = 5 - code (4..1), so all
   four count as relevant for MAP; the one `-1` line per query is not a relevance grade in the readme
   and is treated as trec_eval treats any grade <= 0: judged, not relevant.
+
+- bbc-known-item: a passage of a BBC story (5 to 300 words) as the query, the story as the answer
+  (load_known_item); also reported as MRR by query length.
 
 Each collection is converted to JSONL (`id`, `title`, `body`) and indexed through the real JSONL
 reader and pipeline without entities (`newsearch index --no-entities`); the index is cached under
@@ -95,7 +98,38 @@ def load_cranfield(path: Path) -> Collection:
     return {"docs": docs, "queries": queries, "qrels": qrels}
 
 
+def load_known_item(path: Path, seed: int = 13) -> Collection:
+    """Known-item search on BBC News (2,225 stories, ../shared/data/news/bbc): a passage of a story,
+    pasted as the query, should find that story. 400 stories drawn with a fixed seed; the passage is a
+    window of 5, 12, 30, 60, 120 or 300 words (cycled) from a random point of the body, or the whole
+    body when it is shorter. The answer is the story, and any byte-identical copy of it in the set
+    (98 pairs). Nothing here was written by the team: queries and answers come from the texts."""
+    import random
+
+    docs, by_text = [], {}
+    for file in sorted(path.glob("*/*.txt")):
+        raw = file.read_bytes()
+        text = raw.decode("latin-1")
+        title, _, body = text.strip().partition("\n")
+        doc_id = f"{file.parent.name}-{file.stem}"
+        docs.append({"id": doc_id, "title": title.strip(), "body": body.strip()})
+        by_text.setdefault(hashlib.sha256(raw).hexdigest(), []).append(doc_id)
+    copies = {d: ids for ids in by_text.values() for d in ids}
+    rng = random.Random(seed)
+    queries, qrels = [], {}
+    for n, doc in enumerate(rng.sample(docs, 400)):
+        words = doc["body"].split()
+        size = (5, 12, 30, 60, 120, 300)[n % 6]
+        start = rng.randrange(max(1, len(words) - size + 1))
+        qid = f"k{n + 1}-{size}"
+        queries.append((qid, " ".join(words[start:start + size])))
+        qrels[qid] = {d: 1 for d in copies[doc["id"]]}
+    return {"docs": docs, "queries": queries, "qrels": qrels}
+
+
 LOADERS = {"npl": load_npl, "cranfield": load_cranfield}
+# Collections read from ../shared/data/news rather than qrels/: name -> (folder, loader)
+NEWS_LOADERS = {"bbc-known-item": ("bbc", load_known_item)}
 
 
 def write_collection(coll: Collection, out: Path) -> tuple[Path, Path]:
@@ -115,7 +149,7 @@ def cached_index(name: str, docs_jsonl: Path, rebuild: bool = False) -> Path:
     from indexer.pipeline import index_paths
 
     digest = hashlib.sha256(docs_jsonl.read_bytes())
-    for module in ("schema.py", "stopwords.py"):  # analyzers: a change there means a new index
+    for module in ("whoosh_backend/schema.py", "stopwords.py"):  # analyzers: a change there means a new index
         digest.update((ROOT / "search" / module).read_bytes())
     index_dir = CACHE / f"relevance-{name}-{digest.hexdigest()[:16]}"
     if index_dir.exists() and not rebuild:
@@ -207,18 +241,22 @@ def run(data_dir: str | Path | None = None, rebuild: bool = False) -> dict:
     data = Path(data_dir) if data_dir else DATA
     out: dict = {"collections": {}, "targets": TARGETS}
     with tempfile.TemporaryDirectory(prefix="newsearch-relevance-") as tmp:
-        for name, load in LOADERS.items():
-            if not (data / name).exists():
-                print(f"relevance: {data / name} missing, skipped", file=sys.stderr)
+        sources = {name: (data / name, load) for name, load in LOADERS.items()}
+        sources.update({name: (data.parent / "news" / folder, load) for name, (folder, load) in NEWS_LOADERS.items()})
+        for name, (source, load) in sources.items():
+            if not source.exists():
+                print(f"relevance: {source} missing, skipped", file=sys.stderr)
                 continue
-            coll = load(data / name)
+            coll = load(source)
             docs_jsonl, _ = write_collection(coll, Path(tmp) / name)
             started = time.perf_counter()
             index_dir = cached_index(name, docs_jsonl, rebuild=rebuild)
             indexed = time.perf_counter()
-            engine = evaluate(engine_run(index_dir, coll["queries"]), coll["qrels"])
+            engine_ranking = engine_run(index_dir, coll["queries"])
+            engine = evaluate(engine_ranking, coll["qrels"])
             searched = time.perf_counter()
-            reference = evaluate(bm25_run(coll), coll["qrels"])
+            reference_ranking = bm25_run(coll)
+            reference = evaluate(reference_ranking, coll["qrels"])
             out["collections"][name] = {
                 "documents": len(coll["docs"]),
                 "engine": engine,
@@ -226,6 +264,12 @@ def run(data_dir: str | Path | None = None, rebuild: bool = False) -> dict:
                 "index_s": round(indexed - started, 2),
                 "search_s": round(searched - indexed, 2),
             }
+            if name in NEWS_LOADERS:  # known items: MRR (= MAP with one answer) by query length
+                sizes = sorted({int(q.rsplit("-", 1)[1]) for q, _ in coll["queries"]})
+                out["collections"][name]["by_length"] = {
+                    size: {label: evaluate(ranking, {q: j for q, j in coll["qrels"].items() if q.endswith(f"-{size}")})["map"]
+                           for label, ranking in (("engine", engine_ranking), ("bm25", reference_ranking))}
+                    for size in sizes}
     checks = []
     for name, res in out["collections"].items():
         for metric in ("ndcg@10", "map"):
@@ -243,6 +287,9 @@ def print_table(result: dict, fh=sys.stdout) -> None:
             e, r = res["engine"][metric], res["bm25_reference"][metric]
             fh.write(f"{name:<11} {res['documents']:>6} {res['engine']['queries']:>7}  {metric:<8} "
                      f"{e:7.4f} {r:7.4f} {e - r:+7.4f}\n")
+    for name, res in result["collections"].items():
+        for size, m in res.get("by_length", {}).items():
+            fh.write(f"{name:<11} {size:>4} words  MRR {m['engine']:7.4f} {m['bm25']:7.4f} {m['engine'] - m['bm25']:+7.4f}\n")
     if "npl" in result["collections"]:
         fh.write(f"NPL MAP target (Terrier BM25) {TARGETS['npl_map']:.4f}; all targets met: {result['targets_met']}\n")
 

@@ -23,6 +23,14 @@ document ranks by how many of them it matches and how well (the sum of their BM2
 nobody expects every word of a question in one article. Operators are only read in upper case, and
 not at all in a query typed entirely in capitals, where case says nothing about intent.
 
+A passage (PASTED_QUERY words or more: a lede or a paragraph pasted to find related coverage) is
+natural language: its quotes, colons, dashes, brackets and capitalised OR are the text's punctuation,
+not syntax, and its content words (stop words out, each once, in order) are OR-ed. What prose does
+not hold stays syntax however long the query (_DELIBERATE: *, ~, ^, ranges, field:value with no
+space, or the whole query quoted as one phrase).
+Nobody types a Lucene query that long; read as syntax, a pasted paragraph required every word and
+turned its quotations into phrases (bench/relevance: known items, BBC).
+
 Analysis is the backend's business, not the parser's: a `Term` holds the text as typed, and the
 backend lowercases, folds accents and stems it per field. `field=None` on a leaf means the default
 free-text fields (FIELDS.query_fields, weighted by FIELDS.weights). A term that analyses into several
@@ -68,6 +76,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _OPERATORS = re.compile(r'["*~:()]|\b(?:AND|OR|NOT)\b|(?:^|\s)-\w')
 _WORD = re.compile(r"\w+", re.UNICODE)
 LONG_QUERY = 4  # content (non-stop) words from which a plain query is read as natural language
+PASTED_QUERY = 16  # words from which a query without _DELIBERATE syntax is a pasted passage
+_DELIBERATE = re.compile(r'[*~^]|\[[^\]]*\bTO\b|(?<!\w)[^\W\d]\w*:[^\s:]|^"[^"]*"$')
 
 
 @dataclass(frozen=True)
@@ -232,6 +242,9 @@ def parse_query(text: str, fields: Fields = FIELDS) -> ParsedQuery:
     plain = not _OPERATORS.search(rest)
     if not _WORD.search(rest):  # nothing searchable left (empty, or only punctuation): match everything
         return ParsedQuery(text, None, start, end, words, plain)
+    if len(words) >= PASTED_QUERY and not _DELIBERATE.search(rest):  # a pasted passage: its content words, OR-ed
+        content = list(dict.fromkeys(w for w in words if w.casefold() not in STOP)) or words
+        return ParsedQuery(text, _group([Term(w) for w in content], True), start, end, words, plain, natural=True)
     natural = is_natural(rest, fields)
     try:
         tree = _parse_lucene_leniently(_prepare(rest))

@@ -70,3 +70,22 @@ def test_parsing_is_thread_safe():
     expected = [parse_query(q) for q in queries]
     with ThreadPoolExecutor(8) as pool:
         assert list(pool.map(parse_query, queries * 4)) == expected * 4
+
+
+def test_a_pasted_paragraph_is_natural_language_whatever_its_punctuation():
+    # A real lede (BBC entertainment): quotes, a colon and a dash are the text's, not syntax.
+    text = ('getting the hell out of here," he added. The premiere of Godzilla: Final Wars at '
+            "Grauman's Chinese Theatre - the last Godzilla film - drew fans from across the world")
+    parsed = parse_query(text)
+    assert parsed.natural and isinstance(parsed.query, Or)
+    words = [leaf.text for leaf in parsed.query.children]
+    assert "Godzilla" in words and "Final" in words and "the" not in words
+    assert words.count("Godzilla") == 1  # each word once
+
+
+def test_a_long_query_with_deliberate_syntax_stays_syntax():
+    many = " ".join(f"w{i}x" for i in range(20))
+    assert not parse_query(many + " th*").natural
+    assert not parse_query("title:budget " + many).natural
+    phrase = parse_query('"' + many + '"')
+    assert isinstance(phrase.query, Phrase)
