@@ -105,6 +105,12 @@ def _writes(r: dict) -> list[tuple]:
     return rows
 
 
+def _scale(r: dict) -> list[tuple]:
+    from bench.scale import summary
+
+    return summary(r)
+
+
 def _facts(r: dict) -> list[tuple]:
     from bench.facts import summary
 
@@ -127,6 +133,9 @@ BENCHES = {
     "slowclients": (lambda m, data, quick: m.run(data, seconds=5 if quick else 10), _slowclients),
     "writes": (lambda m, data, quick: m.run_both(data, seconds=10 if quick else 20), _writes),
     "facts": (lambda m, data, quick: m.run(data), _facts),
+    # 100,000 generated full-length articles (indexed once, cached); 1,000,000: python -m bench.scale --articles 1000000
+    "scale": (lambda m, data, quick: m.run(30_000 if quick else 100_000, data, repeats=1 if quick else 2,
+                                          compare_whoosh=not quick, with_http=not quick), _scale),
     # Gold entities and a Reuters sample; all tagged stories and the top-100 dumps: python -m bench.facets --reuters-limit 0 --top100
     "facets": (lambda m, data, quick: m.brief(m.run(data, reuters_limit=500 if quick else 2000)), _facets),
 }

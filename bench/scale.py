@@ -1,6 +1,6 @@
 """Search at archive scale: the engine on archives of full-length stories, beside tantivy, in one run.
 
-    .venv/bin/python -m bench.scale [--articles 100000] [--data DIR] [--repeats 2] [--compare-whoosh]
+    .venv/bin/python -m bench.scale [--articles 100000] [--data DIR] [--repeats 2] [--compare-whoosh] [--http]
 
 The archive is made by ../shared/tools/make_archive.py (real BBC and Reuters sentences, about 2.8 KB
 an article, seed 7: anyone gets the same files) and indexed by the CLI as a user would
@@ -16,6 +16,8 @@ Runs, each query once to warm up, then `repeats` times; p50/p95/p99 in ms:
   date histogram; with 0, 1 and 3 filters, sort=newest, phrases, long queries.
 - with --compare-whoosh, the full search again ranked by Whoosh's matchers (the evaluator before
   issue 13), and a check that both rankings give the same top 10.
+- with --http, wrk against /v1/search under the production gunicorn config beside the same queries
+  in-process (bench/http.py), and each worker's resident memory after it.
 Also the process's peak RSS, the index size on disk and the rebuild time.
 """
 from __future__ import annotations
@@ -214,11 +216,43 @@ def same_top10(engine, queries: list[str]) -> dict:
     return {"same": same, "queries": len(queries)}
 
 
+def http(index: Path, queries: list[str], seconds: int = 10, connections: int = 16) -> dict:
+    """wrk against /v1/search under the production gunicorn config, beside the same mix in-process
+    (bench/http.py's), and each worker's resident memory after the run."""
+    import shutil
+
+    from bench.http import _in_process, _paths, _workers, _wrk
+    from tests.gunicorn_process import GunicornProcess
+
+    if shutil.which("wrk") is None:
+        return {"skipped": "wrk is not installed (apt-get install wrk)"}
+    paths = _paths(queries, [])
+    workers = _workers()
+    out = {"processes": workers, "seconds": seconds}
+    out["in_process_searches_per_s"] = round(_in_process(index, paths, workers, seconds), 1)
+    with GunicornProcess(index, None, NEWSEARCH_LOG_LEVEL="warning", ready_timeout=600) as server:
+        _wrk(server.port, paths, 15, connections)  # warm every worker: its searcher, columns and postings
+        out["api"] = _wrk(server.port, paths, seconds, connections)
+        out["worker_rss_mb"] = [_rss_mb(pid) for pid in server.worker_pids()]
+    out["ratio"] = round(out["api"]["requests_per_s"] / out["in_process_searches_per_s"], 3)
+    return out
+
+
+def _rss_mb(pid: int) -> float:
+    """A process's resident memory of its own (RssAnon): the index's pages it maps or reads are the
+    OS's file cache, shared by every worker, and counted once for the machine."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("RssAnon:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
 def disk_mb(path: Path) -> float:
     return round(sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20, 1)
 
 
-def run(articles: int = 100_000, data: Path | None = None, repeats: int = 2, compare_whoosh: bool = False) -> dict:
+def run(articles: int = 100_000, data: Path | None = None, repeats: int = 2, compare_whoosh: bool = False,
+        with_http: bool = False) -> dict:
     data = Path(data) if data else DATA
     if not (data / "news" / "bbc").exists():
         return {"skipped": f"no data under {data}"}
@@ -231,6 +265,8 @@ def run(articles: int = 100_000, data: Path | None = None, repeats: int = 2, com
         tantivy = None
     result = {"articles": articles, **info, "index_mb": disk_mb(index)}
     result.update(measure(index, queries, repeats, compare_whoosh, tantivy))
+    if with_http:
+        result["http"] = http(index, queries["short"])
     return result
 
 
@@ -245,6 +281,11 @@ def table(r: dict) -> str:
             lines.append(f"{label:<26} {m['p50']:>8} {m['p95']:>8} {m['p99']:>8}")
     if "tantivy_ratio" in r:
         lines.append(f"full / tantivy p50: {r['tantivy_ratio']}x")
+    if "http" in r and "skipped" not in r["http"]:
+        h = r["http"]
+        lines.append(f"HTTP (gunicorn, {h['processes']} workers, wrk): {h['api']['requests_per_s']} req/s, p50 {h['api']['p50_ms']} ms; "
+                     f"in-process {h['in_process_searches_per_s']}/s; ratio {h['ratio']} (target ≥ 0.8); "
+                     f"worker RSS {h['worker_rss_mb']} MB")
     if "same_top10" in r:
         lines.append(f"same top 10 from both evaluators: {r['same_top10']['same']} of {r['same_top10']['queries']} queries")
     target = TARGETS.get(r["articles"])
@@ -254,14 +295,38 @@ def table(r: dict) -> str:
     return "\n".join(lines)
 
 
+def summary(r: dict) -> list[tuple]:
+    """Rows for `make bench`'s table."""
+    n = r["articles"]
+    target = TARGETS.get(n, TARGETS[100_000])
+    rows = []
+    for label in ("full", "full+3 filters", "full long", "full phrase"):
+        m = r[label]
+        ref = r.get("tantivy")
+        limit = target["p50"], target["p95"]
+        rows.append((f"scale {n:,} articles: {label} p50/p95 ms", f"{m['p50']} / {m['p95']}",
+                     f"tantivy {ref['p50']} / {ref['p95']}" if ref else "", f"p50 ≤ {limit[0]:g}, p95 ≤ {limit[1]:g}",
+                     m["p50"] <= limit[0] and m["p95"] <= limit[1]))
+    if "tantivy_ratio" in r and "tantivy_ratio" in target:
+        rows.append((f"scale {n:,}: full / tantivy p50", f"{r['tantivy_ratio']}x", "", f"≤ {target['tantivy_ratio']:g}x",
+                     r["tantivy_ratio"] <= target["tantivy_ratio"]))
+    h = r.get("http")
+    if h and "skipped" not in h:
+        rows.append((f"scale {n:,}: HTTP req/s, worker RSS MB", f"{h['api']['requests_per_s']:.0f}, {max(h['worker_rss_mb'])}",
+                     f"in-process {h['in_process_searches_per_s']:.0f}/s", "≥ 0.8 × in-process, < 1,500 MB",
+                     h["ratio"] >= 0.8 and max(h["worker_rss_mb"]) < 1500))
+    return rows
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--compare-whoosh", action="store_true")
+    parser.add_argument("--http", action="store_true", help="also wrk against gunicorn on the same index")
     args = parser.parse_args(argv)
-    result = run(args.articles, args.data, args.repeats, args.compare_whoosh)
+    result = run(args.articles, args.data, args.repeats, args.compare_whoosh, args.http)
     print(table(result))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"scale-{args.articles}.json").write_text(json.dumps(result, indent=2, default=str))

@@ -80,11 +80,12 @@ class IndexStore:
             raise IndexMissing(f"no index at {self.root}")
         return self._open_dir(path)
 
-    def _open_dir(self, path: Path, mmap: bool = True) -> Index:
-        # With mmap, Whoosh copies each compound segment's whole terms file out of the map whenever
-        # a reader opens (BufferFile): 276 ms a reader on the 135k index, against 9 ms reading
-        # through the file. Searches run 20-40% faster over the copy, so searchers keep it (and
-        # reuse it across refreshes, backend.py); a writer, which only looks ids up, does not.
+    def _open_dir(self, path: Path, mmap: bool = False) -> Index:
+        # Never mmap: with it, Whoosh copies each compound segment's whole postings file out of the
+        # map into the process's heap when a reader opens (BufferFile): 464 MB in every worker at
+        # 100,000 full-length articles, 4.6 GB at a million. Read through the file, the pages are
+        # the OS's cache, shared by the workers. Ranking reads a term's postings once into arrays
+        # (evaluate.py, columns.Caches), so the copy no longer buys speed (bench/scale).
         return FileStorage(str(path), supports_mmap=mmap).open_index(schema=self.schema)
 
     # -- writing -------------------------------------------------------------------------------
@@ -128,11 +129,11 @@ class IndexStore:
         if path is None:
             path = self._new_generation()
             self._switch(path)
-        return self._open_dir(path, mmap=False)
+        return self._open_dir(path)
 
     def new_generation(self) -> Index:
         """A fresh, empty index beside the live one. Call with the write lock held; `switch_to` it when done."""
-        return self._open_dir(self._new_generation(), mmap=False)
+        return self._open_dir(self._new_generation())
 
     def switch_to(self, ix: Index) -> None:
         """Make `ix` (from new_generation) the live index, then remove older generations."""
