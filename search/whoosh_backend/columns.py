@@ -44,9 +44,9 @@ def _segment_columns(segreader, fields: Fields) -> SegmentColumns:
         doc_lists: list[np.ndarray] = []
         if field in segreader.indexed_field_names():
             for btext in segreader.lexicon(field):
-                ids = np.fromiter(segreader.postings(field, btext).all_ids(), dtype=np.int64)
+                ids, _ = term_postings(segreader, field, btext)  # deleted docs too: counts use live matches
                 names.append(btext.decode("utf-8"))
-                doc_lists.append(ids)
+                doc_lists.append(ids.astype(np.int64))
         if doc_lists:
             docs = np.concatenate(doc_lists)
             ords = np.concatenate([np.full(len(a), i, dtype=np.int32) for i, a in enumerate(doc_lists)])
@@ -61,12 +61,28 @@ def _segment_columns(segreader, fields: Fields) -> SegmentColumns:
         terms[facet.name] = (names, indptr, ords)
     if segreader.has_column("published"):
         col = segreader.column_reader("published", translate=False)
-        raw = np.fromiter((col[i] for i in range(n)), dtype=np.uint64, count=n)
+        raw = _fixed_column(col, n)
+        if raw is None:  # not the fixed-width numeric column Whoosh writes for DATETIME: read it per doc
+            raw = np.fromiter((col[i] for i in range(n)), dtype=np.uint64, count=n)
         # Whoosh fills undated documents with the column type's maximum (2**64 - 1).
         published = np.where(raw >= np.uint64(_MISSING_DATE), _MISSING_DATE, raw.astype(np.int64))
     else:
         published = np.full(n, _MISSING_DATE, dtype=np.int64)
     return SegmentColumns(n, terms, published)
+
+
+def _fixed_column(col, n: int) -> np.ndarray | None:
+    """A Whoosh NumericColumn's values for docs 0..n-1 as uint64, read as one block of bytes (the
+    column stops at its last non-default value; the rest is the default), or None for another kind."""
+    typecode = getattr(col, "_typecode", None)
+    if typecode is None or not hasattr(col, "_basepos") or not isinstance(getattr(col, "_default", None), int):
+        return None
+    out = np.full(n, col._default, dtype=np.uint64)
+    count = min(col._count, n)
+    if count:
+        data = col._dbfile.get(col._basepos, count * col._fixedlen)
+        out[:count] = np.frombuffer(data, dtype=np.dtype(">" + typecode)).astype(np.uint64)
+    return out
 
 
 class FacetColumn:
