@@ -52,10 +52,19 @@ def _eval(view: IndexView, q, deadline: Deadline = NO_DEADLINE, cut: list | None
     if isinstance(q, (wq.Or, wq.DisjunctionMax)):
         out = np.zeros(n, dtype=bool)
         terms = [sub for sub in q.subqueries if isinstance(sub, wq.Term)]
-        if terms:  # one scatter for all of them (a long question ORs hundreds)
-            found = [ids for sub in terms for ids in view.term_docs_parts(sub.fieldname, sub.text)]
-            if found:
+        found: list[np.ndarray] = []
+        for sub in terms:  # one scatter for all of them (a long question ORs hundreds)
+            try:
+                deadline.check()  # reading a term's postings the first time is the costly part
+            except TimeLimit:
+                if cut is None or not found:
+                    raise
+                cut.append(sub)  # the terms read in time: a subset of the matches
                 out[np.concatenate(found)] = True
+                return out
+            found.extend(view.term_docs_parts(sub.fieldname, sub.text))
+        if found:
+            out[np.concatenate(found)] = True
         for done, sub in enumerate(s for s in q.subqueries if not isinstance(s, wq.Term)):
             try:
                 out |= _eval(view, sub, deadline, cut)
