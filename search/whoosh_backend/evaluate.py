@@ -62,7 +62,7 @@ def top(searcher, view: IndexView, query, candidates: np.ndarray, k: int,
     try:
         scores = scorer.scores(query)
     except _OutOfTime:
-        scores, timed_out = scorer.partial, True
+        scores, timed_out = scorer.partial(), True
     else:
         timed_out = False
     return best(candidates, scores, k), timed_out
@@ -130,7 +130,14 @@ class _Scorer:
             if hi > lo:
                 self.segments.append((segreader, segid, n, int(lo), (candidates[lo:hi] - offset).astype(np.int64)))
         self._where: dict[str, np.ndarray] = {}
-        self.partial = np.zeros(self.n)  # the terms scored so far: the ranking if time runs out
+        self._scored: list[_Result] = []  # the terms scored so far: the ranking if time runs out
+
+    def partial(self) -> np.ndarray:
+        """The sum of the terms scored so far, per candidate."""
+        if not self._scored:
+            return np.zeros(self.n)
+        idx = np.concatenate([r.idx for r in self._scored])
+        return np.bincount(idx, weights=np.concatenate([r.scores for r in self._scored]), minlength=self.n)
 
     def scores(self, q) -> np.ndarray:
         return self.node(q).dense(self.n)[1]
@@ -142,7 +149,7 @@ class _Scorer:
             if self.deadline.expired():
                 raise _OutOfTime
             result = self.term(q)
-            self.partial[result.idx] += result.scores
+            self._scored.append(result)
             return result
         if kind is wq.Phrase:
             return self.phrase(q)

@@ -112,10 +112,9 @@ def _eval(view: IndexView, q, deadline: Deadline = NO_DEADLINE, cut: list | None
         if cut is None:
             raise
         cut.append(q)  # what it found so far: a subset of its matches
-        out[np.array(found, dtype=np.int64)] = True
-        return out
     out[np.array(found, dtype=np.int64)] = True
-    q.__dict__["_mask"] = (view, out)
+    if not (cut and cut[-1] is q):  # only a finished walk is worth remembering
+        q.__dict__["_mask"] = (view, out)
     return out
 
 

@@ -84,13 +84,16 @@ def _run(searcher, view: IndexView, request: SearchRequest, now: float, deadline
     elif not complete:  # no time left to rank a partial match set: its newest
         ranked = _by_date(view, matches, newest=(request.sort != "oldest"), limit=wanted)
     elif request.sort == "relevance" and query is not None:
-        # Whoosh ranks the query's own matches: what the filters (base ones included) remove is
-        # taken from those, not from the already narrowed mask.
-        raw = qmask if base is None else query_mask(view, query, deadline)
-        if arrays and evaluate.supported(query):
-            ranked, timed_out = _by_arrays(searcher, query, matches, wanted, request, now, view, deadline)
+        window = max(wanted, RESCORE_WINDOW) if request.recency_days else wanted
+        if arrays and evaluate.supported(query):  # scores of the final matches only
+            ranked, timed_out = evaluate.top(searcher, view, query, matches, window, deadline)
         else:
-            ranked, timed_out = _by_relevance(searcher, query, raw, final, wanted, request, now, view, deadline)
+            # Whoosh ranks the query's own matches: what the filters (base ones included) remove is
+            # taken from those, not from the already narrowed mask.
+            raw = qmask if base is None else query_mask(view, query, deadline)
+            ranked, timed_out = _by_relevance(searcher, query, raw, final, window, deadline)
+        if request.recency_days:
+            ranked = _recency(view, ranked, request.recency_days, now)
         if timed_out and not ranked:  # nothing scored in time: the newest matches rather than none
             ranked = _by_date(view, matches, newest=True, limit=wanted)
     else:
@@ -169,19 +172,9 @@ def _day_start(d: date) -> datetime:
     return datetime.combine(d, dtime(0), tzinfo=timezone.utc)
 
 
-def _by_arrays(searcher, query, matches, wanted, request, now, view, deadline: Deadline):
-    """`_by_relevance`, computed over arrays (evaluate.py) for the final matches."""
-    window = max(wanted, RESCORE_WINDOW) if request.recency_days else wanted
-    ranked, timed_out = evaluate.top(searcher, view, query, matches, window, deadline)
-    if request.recency_days:
-        ranked = _recency(view, ranked, request.recency_days, now)
-    return ranked, timed_out
-
-
-def _by_relevance(searcher, query, qmask, final, wanted, request, now, view, deadline: Deadline = NO_DEADLINE):
-    """(docnum, score) best first, and whether the deadline cut the ranking short (the hits then
-    are the best of the documents scored in time)."""
-    window = max(wanted, RESCORE_WINDOW) if request.recency_days else wanted
+def _by_relevance(searcher, query, qmask, final, window, deadline: Deadline = NO_DEADLINE):
+    """Whoosh's top `window` of the `final` matches as (docnum, score) best first, and whether the
+    deadline cut the ranking short (the hits then are the best of the documents scored in time)."""
     # Whoosh takes filters as Python sets: hand it the smaller side, or nothing when the filters
     # remove none of the query's matches.
     options = {}
@@ -200,10 +193,7 @@ def _by_relevance(searcher, query, qmask, final, wanted, request, now, view, dea
         else:
             options["filter"] = set(np.flatnonzero(final).tolist())
     results, timed_out = _ranked(searcher, query, window, deadline, **options)
-    ranked = [(hit.docnum, float(hit.score)) for hit in results]
-    if request.recency_days:
-        ranked = _recency(view, ranked, request.recency_days, now)
-    return ranked, timed_out
+    return [(hit.docnum, float(hit.score)) for hit in results], timed_out
 
 
 def _ranked(searcher, query, limit: int, deadline: Deadline, **options):

@@ -80,13 +80,13 @@ class IndexStore:
             raise IndexMissing(f"no index at {self.root}")
         return self._open_dir(path)
 
-    def _open_dir(self, path: Path, mmap: bool = False) -> Index:
+    def _open_dir(self, path: Path) -> Index:
         # Never mmap: with it, Whoosh copies each compound segment's whole postings file out of the
         # map into the process's heap when a reader opens (BufferFile): 464 MB in every worker at
         # 100,000 full-length articles, 4.6 GB at a million. Read through the file, the pages are
         # the OS's cache, shared by the workers. Ranking reads a term's postings once into arrays
         # (evaluate.py, columns.Caches), so the copy no longer buys speed (bench/scale).
-        return FileStorage(str(path), supports_mmap=mmap).open_index(schema=self.schema)
+        return FileStorage(str(path), supports_mmap=False).open_index(schema=self.schema)
 
     # -- writing -------------------------------------------------------------------------------
     @contextlib.contextmanager

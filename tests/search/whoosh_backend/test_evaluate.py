@@ -13,6 +13,7 @@ import random
 
 import numpy as np
 import pytest
+from whoosh import query as wq
 
 from search.article import Article
 from search.engine import open_engine
@@ -167,3 +168,21 @@ def test_whoosh_top10_collector_drops_a_match(engine):
             assert _same(got, want)
             break
     assert dropped > 0
+
+
+def test_out_of_time_ranks_by_the_terms_scored_in_time(engine):
+    from search.whoosh_backend.budget import Deadline
+
+    searcher, view = engine.current()
+    query = compile_query(parse_query("river bridge"), view.fields)  # title/body/... terms of two words
+    candidates = np.flatnonzero(query_mask(view, query))
+    ticks = iter(range(10**6))
+    clock = lambda: next(ticks) * 0.001  # noqa: E731 - a millisecond per look at the clock
+    deadline = Deadline(0.0025, clock=clock)  # time for the first two terms, not the rest
+    got, timed_out = evaluate.top(searcher, view, query, candidates, 10, deadline)
+    assert timed_out and len(got) == 10
+    # The ranking is the sum of the terms scored before the deadline: river's title and body terms.
+    first = wq.Or([wq.Term("title", "river", boost=0.3), wq.Term("body", "river")])
+    want, _ = evaluate.top(searcher, view, first, candidates, 10)
+    assert [d for d, _ in got] == [d for d, _ in want]
+    assert all(abs(a - b) <= 1e-9 * b for (_, a), (_, b) in zip(got, want))
