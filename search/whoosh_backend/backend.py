@@ -104,6 +104,7 @@ class WhooshBackend:
         self._drainer_lock = threading.Lock()
         self._applier_seen = (-float("inf"), False)  # (when, whether) an applier process was seen
         self.array_ranking = True  # rank over arrays where the query allows (evaluate.py); False: Whoosh's matchers
+        self.use_postings_files = True  # False: decode postings from Whoosh's blocks (the bench's reference)
 
     # -- the searcher, opened once and refreshed when the index changes ---------------------------
     def current(self) -> tuple[object, IndexView]:
@@ -125,8 +126,11 @@ class WhooshBackend:
                 # either: that reopens every segment, 276 ms on the 135k index, in every worker
                 # after every commit.
                 self._searcher = _refreshed(self._ix, self._searcher)
-                self._view = IndexView(self._searcher, self.fields, self.caches)
+                self._view = IndexView(self._searcher, self.fields, self.caches, self._files_folder())
             return self._searcher, self._view
+
+    def _files_folder(self) -> Path | None:
+        return Path(self._ix.storage.folder) if self.use_postings_files else None
 
     def _open(self) -> None:
         if self._searcher is not None:
@@ -135,7 +139,7 @@ class WhooshBackend:
         ix = self.store.open()  # raises IndexMissing
         self._ix, self._ix_name = ix, self.store.current_name()
         self._searcher = ix.searcher(weighting=WEIGHTING)
-        self._view = IndexView(self._searcher, self.fields, self.caches)
+        self._view = IndexView(self._searcher, self.fields, self.caches, self._files_folder())
 
     # /health and the ETag check ask for readiness, the generation and stats: while a search holds
     # the searcher (up to its time budget) they answer with what was seen last, rather than queue

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from pathlib import Path
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Mapping, Sequence
@@ -18,7 +19,10 @@ from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from ..fields import DATE_FACET, Fields
 from ..results import Bucket
+from .postings import EMPTY_IDS as _EMPTY_IDS
+from .postings import EMPTY_WEIGHTS as _EMPTY_WEIGHTS
 from .postings import length_bytes, term_postings
+from .postings_files import ABSENT, SegmentPostings
 from .schema import keyword_field
 
 _MISSING_DATE = np.iinfo(np.int64).max
@@ -127,6 +131,25 @@ class Caches:
         self.postings: "OrderedDict[tuple, np.ndarray]" = OrderedDict()
         self.postings_held = 0
         self.postings_budget = postings_budget
+        self.files: "OrderedDict[str, SegmentPostings]" = OrderedDict()
+
+    def segment_files(self, folder: Path | None, segid: str) -> SegmentPostings | None:
+        """The segment's memory-mapped postings files (postings_files.py), or None when they are not
+        written (yet: looked for again next time)."""
+        if folder is None:
+            return None
+        with self.lock:
+            found = self.files.get(segid)
+            if found is not None:
+                self.files.move_to_end(segid)
+                return found
+        found = SegmentPostings.open(folder, segid)
+        if found is not None:
+            with self.lock:
+                self.files[segid] = found
+                while len(self.files) > self.segments_size:
+                    self.files.popitem(last=False)
+        return found
 
     def segment(self, key: str, build) -> SegmentColumns:
         with self.lock:
@@ -165,7 +188,7 @@ class IndexView:
     Segment columns come from the backend's `Caches`, so a commit of a few articles costs only the
     new segment's columns."""
 
-    def __init__(self, searcher, fields: Fields, caches: Caches) -> None:
+    def __init__(self, searcher, fields: Fields, caches: Caches, folder: Path | None = None) -> None:
         self.searcher = searcher
         self.fields = fields
         self.caches = caches
@@ -175,6 +198,7 @@ class IndexView:
         self.live = np.ones(self.doc_count_all, dtype=bool)
         parts: list[tuple[SegmentColumns, int]] = []
         self.leaves: list[tuple[object, int, str]] = []
+        self.files: dict[str, SegmentPostings] = {}  # by segment id, where written
         for segreader, offset in leaves:
             if segreader.doc_count_all() == 0 or not hasattr(segreader, "segment"):
                 continue
@@ -182,6 +206,9 @@ class IndexView:
             cols = caches.segment(key, lambda: _segment_columns(segreader, fields))
             parts.append((cols, offset))
             self.leaves.append((segreader, offset, key))
+            files = caches.segment_files(folder, key)
+            if files is not None:
+                self.files[key] = files
             if segreader.has_deletions():
                 deleted = np.fromiter(segreader.segment().deleted_docs(), dtype=np.int64)
                 self.live[deleted + offset] = False
@@ -246,7 +273,15 @@ class IndexView:
                 yield ids.astype(np.int64) + offset
 
     def term_postings(self, segreader, segid: str, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
-        """One segment's (local doc ids, weights) of a term, deleted documents included; cached."""
+        """One segment's (local doc ids, weights) of a term, deleted documents included: from the
+        segment's postings files when written, else decoded from Whoosh's blocks and cached."""
+        files = self.files.get(segid)
+        if files is not None:
+            row = files.row(segreader, field, btext)
+            if row == ABSENT:
+                return _EMPTY_IDS, _EMPTY_WEIGHTS
+            if row is not None:
+                return files.postings(row)
         return self.caches.posting((segid, field, btext), lambda: term_postings(segreader, field, btext))
 
     def length_bytes(self, segreader, segid: str, field: str) -> np.ndarray:

@@ -14,6 +14,7 @@ from whoosh.collectors import TimeLimit
 
 from .budget import NO_DEADLINE, Deadline, timed
 from .columns import IndexView
+from .postings_files import ABSENT
 from .compile import expand, is_expansion
 
 
@@ -103,7 +104,13 @@ def _eval(view: IndexView, q, deadline: Deadline = NO_DEADLINE, cut: list | None
     memo = q.__dict__.get("_mask")  # a compiled query lives for one search: ranking asks again
     if memo is not None and memo[0] is view:
         return memo[1]
-    out = np.zeros(n, dtype=bool)  # phrases, ranges: Whoosh's own matcher
+    if isinstance(q, wq.Phrase):
+        out = _phrase(view, q, deadline, cut)
+        if out is not None:
+            if not (cut and cut[-1] is q):
+                q.__dict__["_mask"] = (view, out)
+            return out
+    out = np.zeros(n, dtype=bool)  # phrases without postings files, ranges: Whoosh's own matcher
     found: list[int] = []
     try:
         for docnum in view.searcher.docs_for_query(timed(q, deadline)):
@@ -116,6 +123,91 @@ def _eval(view: IndexView, q, deadline: Deadline = NO_DEADLINE, cut: list | None
     if not (cut and cut[-1] is q):  # only a finished walk is worth remembering
         q.__dict__["_mask"] = (view, out)
     return out
+
+
+MAX_SLOP = 8  # a looser proximity query is left to Whoosh's matcher
+PHRASE_CHUNK = 32_768  # candidate documents whose positions are matched between deadline checks
+
+
+def _phrase(view: IndexView, q, deadline: Deadline, cut: list | None = None) -> np.ndarray | None:
+    """The documents (deleted ones included) where the phrase's words occur in order, each within
+    `slop` positions after the previous one, as Whoosh's SpanNear2(ordered, mindist=1) finds them,
+    from the segments' postings files: the words' positions are read for the documents holding every
+    word only, and matched with numpy. None when a segment has no files or a word's postings are not
+    in them (Whoosh's matcher then walks the phrase).
+
+    The deadline is checked before each PHRASE_CHUNK candidates; past it, with `cut`, the documents
+    found so far are the answer (as for Whoosh's walk), else TimeLimit."""
+    if len(q.words) < 2 or not 1 <= q.slop <= MAX_SLOP or q.fieldname not in view.searcher.schema:
+        return None
+    field = view.searcher.schema[q.fieldname]
+    if not field.format or not field.format.supports("positions"):
+        return None
+    try:
+        words = [field.to_bytes(word) for word in q.words]
+    except ValueError:
+        return np.zeros(view.doc_count_all, dtype=bool)
+    plans = []
+    for segreader, offset, segid in view.leaves:
+        files = view.files.get(segid)
+        if files is None:
+            return None
+        rows = [files.row(segreader, q.fieldname, word) for word in words]
+        if any(row is None or (row != ABSENT and files.pstarts[row] < 0) for row in rows):
+            return None
+        plans.append((files, offset, rows))
+    out = np.zeros(view.doc_count_all, dtype=bool)
+    for files, offset, rows in plans:
+        if ABSENT in rows:
+            continue
+        postings = [files.postings(row)[0] for row in rows]
+        candidates = min(postings, key=len)
+        for ids in postings:
+            candidates = np.intersect1d(candidates, ids, assume_unique=True)
+        for start in range(0, len(candidates), PHRASE_CHUNK):
+            try:
+                deadline.check()
+            except TimeLimit:
+                if cut is None:
+                    raise
+                cut.append(q)  # what it found so far: a subset of its matches
+                return out
+            docs = _phrase_docs(files, rows, postings, candidates[start:start + PHRASE_CHUNK], q.slop)
+            if docs is None:
+                return None
+            out[docs + offset] = True
+    return out
+
+
+def _phrase_docs(files, rows: list[int], postings: list[np.ndarray], candidates: np.ndarray,
+                 slop: int) -> np.ndarray | None:
+    """Which of one segment's `candidates` (documents holding every word) match the phrase whose
+    words are the terms at `rows`, with those `postings`."""
+    spans = None  # (candidate index, span start, span end), ascending
+    for ids, row in zip(postings, rows):
+        found = files.positions_of(row, np.searchsorted(ids, candidates))
+        if found is None:
+            return None
+        owner, positions = found
+        if spans is None:
+            spans = (owner, positions, positions)
+            continue
+        keys = (owner << 32) | positions  # ascending: by candidate, then position
+        owners, starts, ends = spans
+        parts = []
+        for gap in range(1, slop + 1):  # the next word `gap` positions after the span's end
+            target = (owners << 32) | (ends + gap)
+            at = np.minimum(np.searchsorted(keys, target), len(keys) - 1)
+            hit = keys[at] == target
+            parts.append((owners[hit], starts[hit], ends[hit] + gap))
+        owners, starts, ends = (np.concatenate(p) for p in zip(*parts))
+        if slop > 1 and len(owners):  # the same span reached through different gaps: once
+            unique = np.unique(np.stack([owners, starts, ends]), axis=1)
+            owners, starts, ends = unique[0], unique[1], unique[2]
+        if not len(owners):
+            return np.zeros(0, dtype=np.int64)
+        spans = (owners, starts, ends)
+    return candidates[np.unique(spans[0])].astype(np.int64)
 
 
 def _walked(q) -> bool:

@@ -17,6 +17,7 @@ from ..article import Article, is_under, origin_path
 from ..errors import StorageFull, WriteLockTimeout
 from ..fields import FIELDS, Fields
 from ..results import WriteReport
+from . import postings_files
 from .journal import Journal
 from .schema import from_stored, to_document
 from .store import LOCK_TIMEOUT, IndexStore
@@ -368,6 +369,7 @@ class BulkWriter:
             self.ix.optimize()
         if not self.rebuild:
             self._forget_applied()
+            postings_files.write_missing(self.ix)  # a rebuild's come once, after its merge
 
     def _forget_applied(self) -> None:
         """The applied journal entries are committed and live: remove them, keep their reports."""
@@ -394,11 +396,13 @@ class BulkWriter:
                 self.apply_journal()
                 self._flush()
                 self._merge()
+                postings_files.write_missing(self.ix)
                 self.store.switch_to(self.ix)
                 self._forget_applied()
             else:
                 self.commit()
                 self._merge()
+                postings_files.write_missing(self.ix)  # the merged segment's; an older index's
             self.report.committed = True
             return self.report
         finally:

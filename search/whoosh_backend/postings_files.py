@@ -1,0 +1,212 @@
+"""A segment's postings as flat arrays in files beside it, memory-mapped by every reader.
+
+Whoosh keeps a term's postings as pickled blocks of 128, which a search must unpickle: at a million
+articles a query's terms hold millions of postings, and no per-process cache holds them all. So
+each segment of the Whoosh index gets, at commit, its text fields' postings decoded once into four
+files named after the segment (so `IndexStore.clean_orphans` removes them with it):
+
+- `<segment>.ids`: every term's document numbers, ascending within a term (int32, segment-local,
+  deleted documents included, as Whoosh's own postings);
+- `<segment>.weights`: their weights (float32: the term's frequency in the document);
+- `<segment>.positions`: for fields with positions, each posting's word positions (uint32),
+  posting after posting;
+- `<segment>.terms`, written last (its presence says the others are complete): one row per term
+  whose postings are in blocks, sorted by where those blocks start in Whoosh's postings file (which
+  is how a term is found: Whoosh's own term dictionary gives that offset), with the term's first
+  posting and first position (-1: no positions, or a posting whose frequency is not its weight).
+
+Memory-mapped, the files are shared by every gunicorn worker through the page cache: a worker's own
+memory does not grow with the archive. Terms whose postings Whoosh inlines in the term dictionary
+(rare, short) are not in the files; the caller decodes those from Whoosh as before.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from whoosh.compat import loads
+from whoosh.reading import SegmentReader, TermNotFound
+
+SUFFIXES = ("ids", "weights", "positions", "terms")
+log = logging.getLogger(__name__)
+ABSENT = -1  # SegmentPostings.row: the segment does not hold the term
+
+
+def _path(folder: Path, segid: str, suffix: str) -> Path:
+    return folder / f"{segid}.{suffix}"
+
+
+def fields_of(schema) -> list[str]:
+    """The fields whose postings go in the files: those that score (text, with frequencies)."""
+    return sorted(name for name, field in schema.items() if field.scorable and field.format is not None
+                  and field.format.supports("frequency"))
+
+
+def write(folder: Path, segreader, segid: str) -> None:
+    """Write the segment's postings files (atomically: `.terms` appears last)."""
+    terms_reader = segreader._terms
+    schema = segreader.schema
+    fields = set(fields_of(schema))
+    tmp = {s: _path(folder, segid, s + ".tmp") for s in SUFFIXES}
+    rows: list[tuple[int, int, int]] = []
+    n_postings = n_positions = 0
+    with open(tmp["ids"], "wb") as f_ids, open(tmp["weights"], "wb") as f_weights, \
+            open(tmp["positions"], "wb") as f_pos:
+        for (fieldname, btext), info in terms_reader.items():
+            if fieldname not in fields or info.is_inlined():
+                continue
+            fmt = schema[fieldname].format
+            positional = fmt.supports("positions")
+            matcher = terms_reader.matcher(fieldname, btext, fmt, scorer=None)
+            ids, weights, positions, consistent = _decode(matcher, positional)
+            rows.append((info.extent()[0], n_postings, n_positions if positional and consistent else -1))
+            f_ids.write(ids.tobytes())
+            f_weights.write(weights.tobytes())
+            n_postings += len(ids)
+            if positional and consistent:
+                f_pos.write(positions.tobytes())
+                n_positions += len(positions)
+    table = np.array(sorted(rows), dtype=np.int64).reshape(-1, 3)
+    # A last row closes the last term's range: (no key, total postings, total positions).
+    table = np.vstack([table, np.array([[np.iinfo(np.int64).max, n_postings, n_positions]], dtype=np.int64)])
+    with open(tmp["terms"], "wb") as f:
+        np.save(f, table)
+    for suffix in SUFFIXES:  # .terms last: readers open a segment's files only once it exists
+        os.replace(tmp[suffix], _path(folder, segid, suffix))
+
+
+def _decode(matcher, positional: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """A block matcher's postings: ids, weights, positions; whether every posting's frequency is its
+    weight (then a posting's positions are found from the weights)."""
+    id_parts, weight_parts, deltas, counts = [], [], [], []
+    while True:
+        matcher._read_data()
+        raw_ids, raw_weights, values = matcher._data
+        count = matcher._blocklength
+        if matcher._byteids:
+            id_parts.append(np.asarray(raw_ids, dtype=np.int32))
+        else:
+            id_parts.append(np.cumsum(np.asarray(raw_ids, dtype=np.int64)).astype(np.int32))
+        if raw_weights is None:
+            weight_parts.append(np.ones(count, dtype=np.float32))
+        elif isinstance(raw_weights, (int, float)):
+            weight_parts.append(np.full(count, raw_weights, dtype=np.float32))
+        else:
+            weight_parts.append(np.asarray(raw_weights, dtype=np.float32))
+        if positional:
+            for value in values:  # Positions.encode: a 4-byte count, then a pickled list of deltas
+                codes = loads(value[4:] if value.endswith(b".") else value[4:] + b".")
+                counts.append(len(codes))
+                deltas.extend(codes)
+        if matcher._lastblock:
+            break
+        matcher._goto(matcher._nextoffset)
+    ids = np.concatenate(id_parts)
+    weights = np.concatenate(weight_parts)
+    if not positional:
+        return ids, weights, np.zeros(0, dtype=np.uint32), False
+    counts_a = np.asarray(counts, dtype=np.int64)
+    positions = np.cumsum(np.asarray(deltas, dtype=np.int64))
+    # Deltas restart at each posting: subtract the running sum before its first position.
+    firsts = np.cumsum(counts_a) - counts_a
+    base = np.concatenate([[0], positions])[firsts]
+    positions -= np.repeat(base, counts_a)
+    consistent = bool(np.array_equal(counts_a, weights.astype(np.int64))) and \
+        (len(positions) == 0 or positions.max() < 2**32)
+    return ids, weights, positions.astype(np.uint32), consistent
+
+
+def write_missing(ix) -> list[str]:
+    """Write the files of every segment of the Whoosh index `ix` that lacks them, and remove those
+    of segments no longer in it; the segment ids written. Call with the write lock held."""
+    folder = Path(ix.storage.folder)
+    written = []
+    live = set()
+    for segment in ix._segments():
+        segid = segment.segment_id()
+        live.add(segid)
+        if segment.doc_count_all() and not _path(folder, segid, "terms").exists():
+            segreader = SegmentReader(ix.storage, ix.schema, segment)
+            try:
+                write(folder, segreader, segid)
+                written.append(segid)
+            except OSError as exc:  # a full disk: searches read Whoosh's blocks; next commit retries
+                log.warning("postings files of %s not written: %s", segid, exc)
+                for suffix in SUFFIXES:
+                    _path(folder, segid, suffix + ".tmp").unlink(missing_ok=True)
+            finally:
+                segreader.close()
+    for child in folder.iterdir():
+        stem, _, suffix = child.name.partition(".")
+        if suffix.removesuffix(".tmp") in SUFFIXES and stem not in live:
+            child.unlink(missing_ok=True)
+    return written
+
+
+@dataclass
+class SegmentPostings:
+    """One segment's postings files, memory-mapped (read-only)."""
+
+    keys: np.ndarray  # Whoosh postings-file offset of each term, ascending
+    starts: np.ndarray  # first posting of each term, and the total last
+    pstarts: np.ndarray  # first position of each term (-1: none), and the total last
+    ids: np.ndarray
+    weights: np.ndarray
+    positions: np.ndarray
+
+    @classmethod
+    def open(cls, folder: Path, segid: str) -> "SegmentPostings | None":
+        """The segment's files, or None when they are not (yet) written."""
+        try:
+            table = np.load(_path(folder, segid, "terms"), mmap_mode="r")
+            total, total_pos = int(table[-1, 1]), int(table[-1, 2])
+            ids = _map(_path(folder, segid, "ids"), np.int32, total)
+            weights = _map(_path(folder, segid, "weights"), np.float32, total)
+            positions = _map(_path(folder, segid, "positions"), np.uint32, total_pos)
+        except (FileNotFoundError, ValueError):
+            return None
+        return cls(np.ascontiguousarray(table[:-1, 0]), table[:, 1], table[:, 2], ids, weights, positions)
+
+    def row(self, segreader, field: str, btext: bytes) -> int | None:
+        """The term's row; ABSENT when the segment does not hold the term; None when its postings
+        are not in the files (inlined in the term dictionary, or a field left out: ask Whoosh)."""
+        try:
+            info = segreader._terms.term_info(field, btext)
+        except (TermNotFound, KeyError):
+            return ABSENT
+        if info.is_inlined():
+            return None
+        offset = info.extent()[0]
+        i = int(np.searchsorted(self.keys, offset))
+        if i < len(self.keys) and self.keys[i] == offset:
+            return i
+        return None
+
+    def postings(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        start, end = int(self.starts[row]), int(self.starts[row + 1])
+        return self.ids[start:end], self.weights[start:end]
+
+    def positions_of(self, row: int, which: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """For the term's postings at indexes `which`: (the index into `which` of each position, the
+        positions), posting after posting; None when the term has no positions here."""
+        pstart = int(self.pstarts[row])
+        if pstart < 0:
+            return None
+        start, end = int(self.starts[row]), int(self.starts[row + 1])
+        counts = self.weights[start:end].astype(np.int64)
+        firsts = np.cumsum(counts) - counts + pstart
+        lengths = counts[which]
+        owner = np.repeat(np.arange(len(which)), lengths)
+        steps = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        return owner, self.positions[np.repeat(firsts[which], lengths) + steps].astype(np.int64)
+
+
+def _map(path: Path, dtype, count: int) -> np.ndarray:
+    if count == 0:
+        if not path.exists():
+            raise FileNotFoundError(path)
+        return np.zeros(0, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode="r", shape=(count,))
