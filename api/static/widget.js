@@ -89,9 +89,11 @@
     ".facets{flex:0 0 13em;font-size:.875em}",
     ".facets h3{font-size:1em;font-weight:600;margin:12px 0 4px}",
     ".facets ul{list-style:none;margin:0;padding:0}",
-    ".range label{display:block;margin:4px 0 2px;color:var(--ns-muted,#59636e)}",
+    "form.range{flex-wrap:wrap;align-items:flex-end;gap:6px 8px}",
+    ".range div{flex:1 1 9em}",
+    ".range label{display:block;margin-bottom:2px;color:var(--ns-muted,#59636e)}",
     ".range input{padding:.3em .5em}",
-    ".range button{margin-top:8px}",
+    ".facets .range button{width:auto;border-color:var(--ns-border,#c4c9d0);padding:.3em .9em}",
     ".facets li{margin:2px 0}",
     ".facets button{width:100%;display:flex;justify-content:space-between;gap:6px;text-align:start;border-color:transparent;padding:.15em .5em}",
     ".facets button[aria-pressed=true]{border-color:var(--ns-accent,#0b57d0);background:var(--ns-hover,rgba(11,87,208,.1));font-weight:600}",
@@ -272,13 +274,12 @@
     this.fromIn = h("input", { id: uid + "-from", type: "date" });
     this.toIn = h("input", { id: uid + "-to", type: "date" });
     var rangeForm = h("form", { class: "range", "aria-labelledby": uid + "-range", onsubmit: function (e) { e.preventDefault(); self.applyRange(); } },
-      h("label", { for: uid + "-from", text: t.from }), this.fromIn,
-      h("label", { for: uid + "-to", text: t.to }), this.toIn,
+      h("div", null, h("label", { for: uid + "-from", text: t.from }), this.fromIn),
+      h("div", null, h("label", { for: uid + "-to", text: t.to }), this.toIn),
       h("button", { type: "submit", text: t.apply }));
     this.facetList = h("div");
     this.facetsEl = h("aside", { id: uid + "-facets", class: "facets", "aria-label": t.filters },
-      h("div", null, h("h3", { id: uid + "-range", text: t.range }), rangeForm),
-      this.facetList);
+      this.facetList, h("div", null, h("h3", { id: uid + "-range", text: t.range }), rangeForm));
     this.results = h("div", { class: "main" });
     this.wrap = h("div", { class: "ns", lang: this.cfg.lang }, this.form,
       h("div", { class: "bar" }, this.status, this.tools), this.dym, this.chips,
