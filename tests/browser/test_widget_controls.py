@@ -221,3 +221,34 @@ def test_snippets_are_three_lines_at_most_with_one_ellipsis_between_fragments(pa
             assert "… …" not in s["text"] and "……" not in s["text"], s["text"]
         page.screenshot(path=str(artifacts / f"widget-snippets-{size['width']}.png"), full_page=True)
     assert not page.errors
+
+
+FOCUSED = """() => {
+  const el = document.querySelector('#news-search').shadowRoot.activeElement;
+  return el ? (el.getAttribute('aria-label') || el.getAttribute('type') || el.tagName.toLowerCase()) + ':' + el.textContent.trim() : '';
+}"""
+UNLABELLED = """() => {
+  const root = document.querySelector('#news-search').shadowRoot;
+  return [...root.querySelectorAll('input, select, button')].filter(el => {
+    const named = el.getAttribute('aria-label') || (el.tagName === 'BUTTON' && el.textContent.trim());
+    return !named && !(el.id && root.querySelector(`label[for="${el.id}"]`));
+  }).map(el => el.outerHTML);
+}"""
+
+
+@pytest.mark.parametrize("width", [DESKTOP, PHONE], ids=["1280", "390"])
+def test_every_control_is_labelled_and_reached_by_tab_before_the_results(page, host, width):
+    page.set_viewport_size(width)
+    page.goto(f"{host}/host.html?q=council&source=KSHB")
+    expect(page.locator(STATUS)).to_contain_text("5 results")
+    assert page.evaluate(UNLABELLED) == []
+    page.get_by_role("combobox", name="Search news").focus()
+    order = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate(FOCUSED))
+    controls = ["submit:Search", "select:RelevanceNewest first", "Remove Source: KSHB:×", "button:Clear all"]
+    if width is PHONE:  # the Filters button, then, with the facets closed, the first result's link
+        assert order[:6] == [controls[0], "button:Filters1", *controls[1:], "a:" + page.locator(HITS).first.locator("h3").inner_text()]
+    else:  # no Filters button at 1280 px; the facets follow the chips
+        assert order[:5] == [*controls, "button:KCTV6"]
