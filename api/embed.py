@@ -166,7 +166,7 @@ class EmbedPage:
     """GET /embed: the widget on a page of its own, for an <iframe>.
 
     Display options travel as parameters (`lang`, `per_page`, `facets`, `placeholder`, `key`) and
-    become the script's data- attributes; the search state (`q`, filters, page) stays in the URL,
+    become the script's data- attributes; the search state (`q`, filters, `from`/`to`, `sort`, page) stays in the URL,
     where the widget reads it."""
 
     public = True
@@ -233,6 +233,9 @@ class EmbedPage:
                     _text_param("q", "The query the page opens with (read by the widget, as are the ones below)."),
                     _text_param("page", "The results page the widget opens at."),
                     _text_param("date", "A date histogram bucket (YYYY-MM or YYYY) to filter by."),
+                    _text_param("from", "Published on or after (YYYY-MM-DD): the widget's date range."),
+                    _text_param("to", "Published on or before (YYYY-MM-DD)."),
+                    _text_param("sort", "`newest` sorts the widget's results newest first; by relevance otherwise."),
                     *(
                         {"in": "query", "name": name, "required": False, "description": f"`{name}` filter values.",
                          "schema": {"type": "array", "items": {"type": "string"}}}

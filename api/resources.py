@@ -224,8 +224,8 @@ class SuggestResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         params = load_query(self.query, req)
         scope = req.context.get("scope")  # set by KeyAuth
-        words = self.engine.suggest(params["q"], limit=params["limit"], base_filters=scope.filters if scope else None)
-        dump(resp, self.suggestions, {"q": params["q"], "suggestions": words})
+        found = self.engine.completions(params["q"], limit=params["limit"], base_filters=scope.filters if scope else None)
+        dump(resp, self.suggestions, {"q": params["q"], "suggestions": [c.text for c in found], "completions": found})
 
     on_head = on_get
 

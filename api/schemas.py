@@ -385,9 +385,21 @@ class _SimilarSchema(Schema):
     id = fields.String()
 
 
+class CompletionSchema(Schema):
+    text = fields.String()
+    facet = fields.String(
+        allow_none=True,
+        metadata={"description": "The filter a name is a value of (`person`, `org`, `place`, `source`, `author`); null for a word."},
+    )
+
+
 class SuggestionsSchema(Schema):
     q = fields.String()
     suggestions = fields.List(fields.String())
+    completions = fields.List(
+        fields.Nested(CompletionSchema),
+        metadata={"description": "The same completions in the same order, each with the facet it can filter on."},
+    )
 
 
 class FacetValuesSchema(Schema):

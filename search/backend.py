@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence, ru
 from .article import Article
 from .fields import Fields
 from .request import SearchRequest
-from .results import Bucket, Hit, SearchResults, Stats, WriteReport
+from .results import Bucket, Completion, Hit, SearchResults, Stats, WriteReport
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,12 @@ class SearchBackend(Protocol):
     def suggest(self, prefix: str, limit: int = 8, base_filters: Mapping[str, Sequence[str]] | None = None) -> list[str]:
         """Completions of what a user is typing, over titles and entity names; with `base_filters`
         (a scoped key's), only completions found in an article they allow."""
+
+    def completions(
+        self, prefix: str, limit: int = 8, base_filters: Mapping[str, Sequence[str]] | None = None
+    ) -> list[Completion]:
+        """The completions `suggest` gives, each with the facet a name belongs to (None for a word),
+        so that a client can offer a name as the filter it is."""
 
     def facet_values(self, name: str, prefix: str = "", limit: int = 20) -> list[Bucket]:
         """Values of one facet over the whole index, by count; UnknownFacet for a name not declared."""

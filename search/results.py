@@ -33,6 +33,15 @@ class Hit:
 
 
 @dataclass
+class Completion:
+    """One completion of what a user is typing: a name with the facet it is a value of (the one with
+    the most articles when it is several: `person` for "Rick Smith"), or a word (`facet` None)."""
+
+    text: str
+    facet: str | None = None
+
+
+@dataclass
 class Bucket:
     value: str
     count: int

@@ -32,7 +32,7 @@ from ..backend import WriteOptions
 from ..errors import ArticleNotFound, IndexMissing, UnknownFacet, WriteLockTimeout
 from ..fields import DATE_FACET, FIELDS, Fields
 from ..request import SearchRequest
-from ..results import Bucket, Hit, SearchResults, Stats, WriteReport
+from ..results import Bucket, Completion, Hit, SearchResults, Stats, WriteReport
 from .budget import LONG_AFTER, SEARCH_TIMEOUT, Deadline, LongSearches
 from .columns import Caches, IndexView
 from .schema import from_stored, keyword_field, schema_for
@@ -229,8 +229,13 @@ class WhooshBackend:
         finally:
             self._lock.release()
 
-    @_one_at_a_time
     def suggest(self, prefix: str, limit: int = 8, base_filters: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+        return [c.text for c in self.completions(prefix, limit, base_filters)]
+
+    @_one_at_a_time
+    def completions(
+        self, prefix: str, limit: int = 8, base_filters: Mapping[str, Sequence[str]] | None = None
+    ) -> list[Completion]:
         for name in base_filters or ():
             if not self.fields.has_facet(name):
                 raise UnknownFacet(name)

@@ -7,6 +7,7 @@ import re
 import numpy as np
 
 from ..query import ParsedQuery, parse_query
+from ..results import Completion
 from ..stopwords import STOP_WORDS
 from .compile import compile_query
 from .matching import query_mask
@@ -65,14 +66,14 @@ class Completer:
     name or word found only outside the mask never shows, not even in the order of the others."""
 
     def __init__(self, view) -> None:
-        weights: dict[str, tuple[str, int]] = {}
+        weights: dict[str, tuple[str, int, str]] = {}  # casefolded name -> (spelling, count, facet)
         members: dict[str, list[tuple[str, str]]] = {}  # casefolded name -> its (facet, value) pairs
         for name, column in view.columns.items():
             for bucket in view.values(name, "", len(column.terms)):
                 key = bucket.value.casefold()
                 members.setdefault(key, []).append((name, bucket.value))
-                if bucket.count > weights.get(key, ("", 0))[1]:
-                    weights[key] = (bucket.value, bucket.count)
+                if bucket.count > weights.get(key, ("", 0, ""))[1]:
+                    weights[key] = (bucket.value, bucket.count, name)
         keys: list[tuple[str, str]] = []
         for key in weights:
             positions = [0] + [m.start() for m in re.finditer(r"(?<=\s)\S", key)]
@@ -86,31 +87,33 @@ class Completer:
         self._prefixes = [k[0] for k in keys]
         self._reader = view.searcher.reader()
 
-    def names(self, prefix: str, limit: int, within: np.ndarray | None = None) -> list[tuple[str, int]]:
+    def names(self, prefix: str, limit: int, within: np.ndarray | None = None) -> list[tuple[str, int, str]]:
+        """(name, weight, facet) of the names with a word starting with `prefix`, heaviest first."""
         counts = None
         if within is not None:
             docs = np.flatnonzero(within)
             counts = {name: column.counts(docs) for name, column in self._view.columns.items()}
         prefix = prefix.casefold()
         i = bisect.bisect_left(self._prefixes, prefix)
-        found: dict[str, int] = {}
+        found: dict[str, tuple[int, str]] = {}
         scanned = 0
         while i < len(self._keys) and self._prefixes[i].startswith(prefix) and len(found) < 500 and scanned < MAX_SCAN:
             key = self._keys[i][1]
             i += 1
             scanned += 1
-            display, weight = self._weights[key] if counts is None else self._within(key, counts)
-            if weight:
-                found[display] = max(weight, found.get(display, 0))
-        return sorted(found.items(), key=lambda kv: -kv[1])[:limit]
+            display, weight, facet = self._weights[key] if counts is None else self._within(key, counts)
+            if weight and weight > found.get(display, (0, ""))[0]:
+                found[display] = (weight, facet)
+        ranked = sorted(found.items(), key=lambda kv: -kv[1][0])[:limit]
+        return [(display, weight, facet) for display, (weight, facet) in ranked]
 
-    def _within(self, key: str, counts: dict[str, np.ndarray]) -> tuple[str, int]:
-        """The spelling of a name with the most documents in the mask, and that count (0: none)."""
-        best = ("", 0)
+    def _within(self, key: str, counts: dict[str, np.ndarray]) -> tuple[str, int, str]:
+        """The spelling of a name with the most documents in the mask, that count (0: none) and its facet."""
+        best = ("", 0, "")
         for name, value in self._members[key]:
             count = int(counts[name][self._view.columns[name].index[value]])
             if count > best[1]:
-                best = (value, count)
+                best = (value, count, name)
         return best
 
     def words(self, prefix: str, limit: int, within: np.ndarray | None = None) -> list[tuple[str, int]]:
@@ -133,15 +136,18 @@ class Completer:
         return out[:limit]
 
 
-def complete(view, text: str, limit: int = 8, within: np.ndarray | None = None) -> list[str]:
-    """Completions of `text`; with `within` (a mask of documents), only from those documents."""
+def complete(view, text: str, limit: int = 8, within: np.ndarray | None = None) -> list[Completion]:
+    """Completions of `text`, each a name with its facet or a word; with `within` (a mask of
+    documents), only from those documents."""
     text = " ".join(text.split())
     if not text:
         return []
     completer = view.completer()
     out: dict[str, int] = {}
-    for name, weight in completer.names(text, limit, within):
+    facets: dict[str, str] = {}
+    for name, weight, facet in completer.names(text, limit, within):
         out.setdefault(name, weight * 3)  # a whole name beats a word of the same frequency
+        facets.setdefault(name, facet)
     head, _, last = text.rpartition(" ")
     # Single words complete from the vocabulary; a phrase completes to names, or failing that its last word.
     if last and (not head or not out):
@@ -150,4 +156,4 @@ def complete(view, text: str, limit: int = 8, within: np.ndarray | None = None) 
                 continue
             out.setdefault((head + " " + word).strip(), df)
     ranked = sorted(out.items(), key=lambda kv: -kv[1])
-    return [value for value, _ in ranked[:limit]]
+    return [Completion(value, facets.get(value)) for value, _ in ranked[:limit]]

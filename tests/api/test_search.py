@@ -108,6 +108,10 @@ def test_article_similar_suggest_facets_stats(client):
 
     suggest = client.simulate_get("/v1/suggest", params={"q": "pol"})
     assert suggest.status_code == 200 and "police" in [s.lower() for s in suggest.json["suggestions"]]
+    assert [c["text"] for c in suggest.json["completions"]] == suggest.json["suggestions"]
+    names = client.simulate_get("/v1/suggest", params={"q": "rick"}).json["completions"]
+    assert {"text": "Rick Smith", "facet": "person"} in names
+    assert all(c["facet"] is None for c in suggest.json["completions"] if c["text"].lower() == "police")
 
     facet = client.simulate_get("/v1/facets/person", params={"q": "Ri"})
     assert facet.status_code == 200 and "Rick Smith" in [b["value"] for b in facet.json["values"]]

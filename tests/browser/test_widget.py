@@ -151,10 +151,15 @@ def test_completion_is_a_keyboard_listbox(page, host):
     box.press("Escape")
     expect(listbox).to_be_hidden()
     expect(box).to_have_attribute("aria-expanded", "false")
-    box.press("e")
+    box.press("Backspace")
+    box.press("c")
     expect(options.first).to_be_visible()
-    box.press("ArrowDown")
-    chosen = options.first.inner_text()
+    # A plain word (no facet) stays a text query; names are filters (test_widget_controls.py).
+    facets = [o.get_attribute("data-facet") for o in options.all()]
+    word = facets.index(None)
+    for _ in range(word + 1):
+        box.press("ArrowDown")
+    chosen = options.nth(word).inner_text()
     box.press("Enter")
     expect(box).to_have_value(chosen)
     assert params(page)["q"] == [chosen]
@@ -200,6 +205,8 @@ def test_fixed_filter_language_param_name_and_key_header(page, host):
     expect(page.locator(STATUS)).to_have_text("6 Treffer für „council“")
     assert set(page.locator("#news-search ol.hits .src").all_inner_texts()) == {"KCTV"}
     expect(page.locator('#news-search button[data-facet="source"]')).to_have_count(0)  # fixed: not a toggle
+    expect(page.locator("#news-search ul.chips > li")).to_have_count(0)  # nor a chip to remove
+    expect(page.get_by_label("Sortieren nach")).to_have_value("relevance")
     search_request = [r for r in sent if r.method == "GET"][-1]
     assert search_request.headers.get("authorization") == "Bearer partner-key-sent-as-bearer"  # CORS preflight passed
     assert "source=KCTV" in search_request.url

@@ -152,6 +152,17 @@ def test_completion_over_titles_and_names(seed_engine):
     assert any(s.startswith("narcotic") for s in seed_engine.suggest("narc"))
 
 
+def test_completions_say_which_facet_a_name_filters_on(seed_engine):
+    kinds = {c.text: c.facet for c in seed_engine.completions("rick")}
+    assert kinds["Rick Smith"] == "person"
+    assert {c.text: c.facet for c in seed_engine.completions("ksh")}["KSHB"] == "source"
+    words = [c for c in seed_engine.completions("narc") if c.text.startswith("narcotic")]
+    assert words and all(c.facet is None for c in words)  # a title word is no facet value
+    assert [c.text for c in seed_engine.completions("smi")] == seed_engine.suggest("smi")
+    scoped = {c.text: c.facet for c in seed_engine.completions("jazz", base_filters={"source": ["KSHB"]})}
+    assert scoped["Jazzlyn Strickland"] == "person"
+
+
 def test_completion_within_filters_comes_only_from_the_articles_they_allow(seed_engine):
     # A person, a title word and a source name that occur only in the KSHB article.
     for prefix, only_in_kshb in (("jazz", "Jazzlyn Strickland"), ("sko", "skool"), ("ksh", "KSHB")):
