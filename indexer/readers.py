@@ -152,6 +152,33 @@ def read_paths(paths: Iterable[str | os.PathLike], counts: ReadCounts | None = N
         yield from read_file(path, root)
 
 
+def count_items(paths: Iterable[str | os.PathLike]) -> int:
+    """How many items `read_paths(paths)` yields, found without parsing anything: one per file and
+    per path that cannot be read, one per non-blank line of a JSONL file (or one for an empty or
+    unreadable one). A progress bar's total: the JSONL bytes are scanned for lines only, a few
+    seconds a gigabyte, against minutes of indexing."""
+    total = 0
+    for item in iter_files(paths):
+        if isinstance(item, ReadFailure) or suffix_of(item[0]) not in JSONL_SUFFIXES:
+            total += 1
+        else:
+            total += max(1, _jsonl_lines(item[0]))
+    return total
+
+
+def _jsonl_lines(path: Path) -> int:
+    """Non-blank lines of a JSONL (or .jsonl.gz) file, as read_jsonl counts them; 0 if it cannot be read."""
+    lines = 0
+    try:
+        with (gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")) as handle:
+            for line in handle:
+                if not line.isspace():
+                    lines += 1
+    except (OSError, EOFError, zlib.error):
+        pass
+    return lines
+
+
 def read_file(path: Path, root: Path | None = None) -> Iterator[RawDocument | ReadFailure]:
     suffix = suffix_of(path)
     if suffix in JSONL_SUFFIXES:

@@ -257,6 +257,11 @@ SETTINGS: tuple[Setting, ...] = (
             "`newsearch index`'s posting buffer in MB, shared by its writer processes (`--buffer-mb`); "
             "a ceiling, not an allocation: less spills to disk and indexes slower.",
             ("cli", "whoosh")),
+    Setting("NEWSEARCH_PROGRESS_INTERVAL", 5.0, seconds(0),
+            "Seconds between the progress lines `newsearch index` writes when its output is not a terminal "
+            "(a log, `docker logs`): articles done out of the total, rate and time left. On a terminal it "
+            "shows a progress bar instead.",
+            ("cli",), shown="`5`"),
     Setting("NEWSEARCH_BIND", "127.0.0.1:8000", bind,
             "Address gunicorn listens on (`newsearch serve --bind` overrides it).", ("server", "cli")),
     Setting("NEWSEARCH_WORKERS", _cores_plus_one, whole(1),

@@ -108,6 +108,17 @@ def test_index_defaults_to_the_environment_and_fails_when_nothing_is_read(tmp_pa
     assert ok.returncode == 0 and indexed_ids(index) == {"004_a8b559b7e96d520f"}
 
 
+def test_index_writes_progress_lines_when_not_on_a_terminal(tmp_path):
+    # stderr is a pipe here, as in a log or `docker logs`: lines with the counted total, rate and ETA.
+    run = newsearch("index", "--index", tmp_path / "index", "--no-entities", "--workers", "1", "seeds/", BATCH,
+                    env={"NEWSEARCH_PROGRESS_INTERVAL": "0"})
+    assert run.returncode == 0, run.stderr
+    lines = [line for line in run.stderr.splitlines() if line.startswith("progress: ")]
+    assert lines[0].startswith("progress: 1/14 articles (7%), ") and "/s, ETA " in lines[0]
+    assert lines[-1].startswith("progress: 14/14 articles (100%), ")
+    assert "\r" not in run.stderr  # no bar redrawn in the log
+
+
 def test_index_rebuild_and_prune_through_main(tmp_path, capsys):
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.readers import RawDocument, ReadCounts, ReadFailure, decode_bytes, file_name_id, read_paths, record_to_document
+from indexer.readers import (RawDocument, ReadCounts, ReadFailure, count_items, decode_bytes, file_name_id, read_paths,
+                             record_to_document)
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 READERS = FIXTURES / "readers"
@@ -94,6 +95,15 @@ def test_binary_empty_and_missing_files_are_reported():
     assert binary == ReadFailure(str(BATCH / "binary.txt"), "binary file (contains NUL bytes)")
     assert empty == ReadFailure(str(BATCH / "empty.txt"), "empty file")
     assert missing.reason == "no such file or directory"
+
+
+def test_the_items_are_counted_before_reading_as_many_as_are_read(tmp_path):
+    # newsearch index's progress total: JSONL lines (blank ones not), gzipped or not, bad lines
+    # included; one per file, per empty file and per path that cannot be read.
+    (tmp_path / "blank.jsonl").write_bytes(b"\n  \n")
+    paths = [SEEDS, READERS, BATCH, tmp_path / "blank.jsonl", FIXTURES / "no-such-file.txt"]
+    assert count_items(map(str, paths)) == len(read(*paths)) == 5 + 18 + 9 + 1 + 1
+    assert count_items([str(READERS / "rss-sample.jsonl.gz")]) == len(read(READERS / "rss-sample.jsonl.gz")) == 5
 
 
 def test_directory_walk_counts_files_and_skips_unknown_types(tmp_path):
