@@ -66,6 +66,25 @@ def test_extract_json_is_one_array_and_two_workers_agree(seeds_jsonl):
     assert "extracted 5 articles, 0 failed" in run.stderr
 
 
+def test_extract_prints_the_ids_index_stores(tmp_path):
+    # One function names a file's article (indexer.readers.file_name_id), for both commands: its path
+    # below the directory named on the command line, so `extract bbc/` shows what `index bbc/` stores.
+    sport = tmp_path / "bbc" / "sport"
+    sport.mkdir(parents=True)
+    for name in ("000_cd26570f11a59a8a.txt", "latin1-199.txt"):
+        shutil.copy(BATCH / name, sport / name)
+    run = newsearch("extract", "--format", "jsonl", "--no-entities", "--workers", "1", tmp_path / "bbc")
+    assert run.returncode == 0, run.stderr
+    extracted = {json.loads(line)["id"] for line in run.stdout.splitlines()}
+    assert extracted == {"sport-000_cd26570f11a59a8a", "sport-latin1-199"}
+    run = newsearch("index", "--index", tmp_path / "index", "--no-entities", "--workers", "1", tmp_path / "bbc")
+    assert run.returncode == 0, run.stderr
+    assert indexed_ids(tmp_path / "index") == extracted
+    # A file named alone is named by its file name, by both commands alike.
+    run = newsearch("extract", "--format", "jsonl", "--no-entities", "--workers", "1", sport / "latin1-199.txt")
+    assert json.loads(run.stdout)["id"] == "latin1-199"
+
+
 def test_extract_reports_failures_on_stderr():
     run = newsearch("extract", "--format", "jsonl", "--no-entities", "--workers", "1", BATCH / "empty.txt", BATCH / "000_cd26570f11a59a8a.txt")
     assert run.returncode == 0
