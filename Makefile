@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-PIP := $(PY) -m pip
+# pip is locked (requirements/pip.txt): no notice that a newer one exists.
+PIP := $(PY) -m pip --disable-pip-version-check
 # Settings (NEWSEARCH_INDEX, NEWSEARCH_BIND, ...) and their defaults are search/settings.py's table:
 # `make serve NEWSEARCH_INDEX=/srv/index NEWSEARCH_BIND=0.0.0.0:8000` passes them on; BIND=... is
 # kept as a shorthand for --bind.
