@@ -12,9 +12,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first (their layer survives code changes), every one pinned by hash.
-COPY requirements/main.txt requirements/main.txt
-RUN python -m pip install --require-hashes -r requirements/main.txt
+# Dependencies first (their layer survives code changes), every one pinned by hash, pip included.
+COPY requirements/pip.txt requirements/main.txt requirements/
+RUN python -m pip install --require-hashes -r requirements/pip.txt \
+    && python -m pip install --require-hashes -r requirements/main.txt
 
 # Then the project itself, without touching the dependencies.
 COPY pyproject.toml setup.cfg README.md ./
@@ -37,8 +38,19 @@ ENV NEWSEARCH_INDEX=/data/index \
 RUN newsearch index --index "$NEWSEARCH_INDEX" --workers 1 seeds/
 
 EXPOSE 8000
+# gunicorn runs one worker per CPU the container may use plus one: its CPU limit (`--cpus`, read from
+# cgroup v2's cpu.max or v1's CFS quota by search/cores.py), not the host's core count.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
     CMD python -c "import urllib.request; from search.settings import value; urllib.request.urlopen('http://127.0.0.1:' + value('NEWSEARCH_BIND').rsplit(':', 1)[1] + '/health', timeout=4)"
 
-# With NEWSEARCH_CORPUS set (a mounted directory), index it incrementally before serving.
-CMD ["sh", "-c", "if [ -n \"$NEWSEARCH_CORPUS\" ]; then newsearch index --index \"$NEWSEARCH_INDEX\" \"$NEWSEARCH_CORPUS\" || exit 1; fi; exec gunicorn -c api/gunicorn.conf.py api.wsgi:app"]
+# With NEWSEARCH_CORPUS set (a mounted directory), it is indexed (incrementally) in the background
+# while gunicorn already serves. Indexing first would keep /health down for as long as the corpus
+# takes, which no start period can promise for a corpus of unknown size; serving first makes the
+# 60 s start period true: the server answers from the index already in /data (the sample built into
+# the image, or the previous run's) in seconds, and each commit of the indexer (every 5000 articles,
+# or at its end) shows up in searches without a restart. On an empty bind mount there is no index
+# until that first commit, and /health says 503 until then: use a named volume (it starts with the
+# sample index) or index once before the first start. The indexer is niced so that searches come
+# first, and writes its progress to the log every few seconds; if the container stops, the next
+# start resumes it (only changed files are indexed again).
+CMD ["sh", "-c", "if [ -n \"$NEWSEARCH_CORPUS\" ]; then nice -n 10 newsearch index --index \"$NEWSEARCH_INDEX\" \"$NEWSEARCH_CORPUS\" & fi; exec gunicorn -c api/gunicorn.conf.py api.wsgi:app"]

@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-PIP := $(PY) -m pip
+# pip is locked (requirements/pip.txt): no notice that a newer one exists.
+PIP := $(PY) -m pip --disable-pip-version-check
 # Settings (NEWSEARCH_INDEX, NEWSEARCH_BIND, ...) and their defaults are search/settings.py's table:
 # `make serve NEWSEARCH_INDEX=/srv/index NEWSEARCH_BIND=0.0.0.0:8000` passes them on; BIND=... is
 # kept as a shorthand for --bind.
@@ -11,12 +12,13 @@ SETTING = $(PY) -m search.settings --get
 .PHONY: serve test test-stress bench install install-dev browser wrk index lock clean
 
 # Debian's and Ubuntu's python3 comes without venv (the python3-venv package): install it when missing.
-$(VENV)/.installed: requirements/main.txt setup.cfg pyproject.toml
+$(VENV)/.installed: requirements/pip.txt requirements/main.txt setup.cfg pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) 2>/dev/null || { rm -rf $(VENV); \
 	  command -v apt-get >/dev/null 2>&1 || { echo "$(PYTHON) -m venv failed: install Python's venv module" >&2; exit 1; }; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; fi; \
 	  $(PYTHON) -m venv $(VENV); }
+	$(PIP) install --quiet --require-hashes -r requirements/pip.txt
 	$(PIP) install --quiet --require-hashes -r requirements/main.txt
 	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	touch $@
@@ -62,9 +64,13 @@ wrk:
 bench: install-dev wrk
 	$(PY) -m bench
 
-# Regenerate the hash-locked requirements after changing setup.cfg.
+# Regenerate the hash-locked requirements after changing setup.cfg. The lock files name packages and
+# hashes only (--no-emit-index-url, --no-emit-find-links): whatever indexes or wheel folders this
+# machine's pip is configured with stay out of them. pip itself is locked too (requirements/pip.txt,
+# installed first): an older pip warns about extras that newer ones read fine.
 lock:
 	$(PIP) install --quiet pip-tools==7.6.2
+	$(VENV)/bin/pip-compile -q --no-emit-index-url --no-emit-find-links --generate-hashes --allow-unsafe --strip-extras -o requirements/pip.txt requirements/pip.in
 	$(VENV)/bin/pip-compile -q --no-emit-index-url --no-emit-find-links --generate-hashes --allow-unsafe --strip-extras --extra test --extra bench -o requirements/dev.txt setup.cfg
 	$(VENV)/bin/pip-compile -q --no-emit-index-url --no-emit-find-links --generate-hashes --allow-unsafe --strip-extras -c requirements/dev.txt -o requirements/main.txt setup.cfg
 

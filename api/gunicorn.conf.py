@@ -33,7 +33,7 @@ bind = _env["NEWSEARCH_BIND"]
 # one process per core as before; bench/http.py shows no loss in req/s (kept-alive connections,
 # which sync workers close after every request, make up for the thread hand-off).
 worker_class = "gthread"
-workers = _env["NEWSEARCH_WORKERS"]  # default: cores + 1
+workers = _env["NEWSEARCH_WORKERS"]  # default: cores + 1, the cores a container's CPU limit allows (search/cores.py)
 threads = _env["NEWSEARCH_THREADS"]  # per worker: what slow clients can hold before requests queue
 # Connections a worker keeps (in threads, kept alive, or waiting for their first byte) before it
 # stops accepting and leaves new ones to the other workers.

@@ -12,7 +12,7 @@
 The command sits above the three packages: it drives the indexer (indexer.pipeline) into a backend
 (search.engine.open_engine) and starts the API (api.wsgi:app) under gunicorn. Defaults come from the
 settings table (search/settings.py): $NEWSEARCH_INDEX, $NEWSEARCH_BACKEND, $NEWSEARCH_BIND,
-$NEWSEARCH_BUFFER_MB, $NEWSEARCH_WRITE_LOCK_TIMEOUT; an option given on the command line wins.
+$NEWSEARCH_BUFFER_MB, $NEWSEARCH_WRITE_LOCK_TIMEOUT, $NEWSEARCH_PROGRESS_INTERVAL; an option given on the command line wins.
 """
 from __future__ import annotations
 
@@ -185,13 +185,15 @@ def open_backend(location: str, *, writing: bool = False, workers: int | None = 
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from indexer.pipeline import index_paths
+    from indexer.readers import count_items
     from search.errors import WriteLockTimeout
 
+    from .progress import Progress
+
     engine = open_backend(args.index, writing=True, workers=args.workers, buffer_mb=args.buffer_mb)
-    bar = tqdm(unit=" articles", file=sys.stderr, disable=not sys.stderr.isatty(), dynamic_ncols=True)
+    # On a terminal a bar with the total, rate and time left; in a log, a line every few seconds.
+    bar = Progress(count_items(args.paths), sys.stderr, interval=_setting("NEWSEARCH_PROGRESS_INTERVAL"))
     log = open(args.progress_log, "a", encoding="utf-8") if args.progress_log else None
     try:
         report = index_paths(

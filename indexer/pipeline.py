@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 
 from search.article import Article, content_checksum, content_id, url_id
+from search.cores import usable_cores
 
 from .readers import RawDocument, ReadCounts, ReadFailure, read_paths
 
@@ -255,7 +256,8 @@ def _chunks(items: Iterable[RawDocument | ReadFailure | Unchanged], size: int
 
 
 def default_workers() -> int:
-    return os.cpu_count() or 1
+    """One per core this process may use (a container's CPU limit counts, not the host's cores)."""
+    return usable_cores()
 
 
 def run_pipeline(

@@ -20,6 +20,8 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
+from search.cores import usable_cores
+
 # Who reads a setting: the API app (api/config.py), the gunicorn server (api/gunicorn.conf.py), the
 # `newsearch` command (cli/), the Whoosh backend (constructor knobs the app and the CLI pass on),
 # or the Docker image's entry point (a shell, so the table documents it but cannot parse it).
@@ -137,8 +139,13 @@ def choice(*allowed: str) -> Callable[[str], str]:
     return parse
 
 
+def _cores() -> int:
+    """The CPUs this process may use: its cores, capped by a container's CPU limit (search/cores.py)."""
+    return usable_cores()
+
+
 def _cores_plus_one() -> int:
-    return (os.cpu_count() or 1) + 1
+    return _cores() + 1
 
 
 # -- the table ----------------------------------------------------------------------------------------
@@ -225,7 +232,7 @@ SETTINGS: tuple[Setting, ...] = (
             "found so far with `timed_out: true`, or, when not even the match set is ready, a 503 with "
             "`Retry-After`. Keep it well below `NEWSEARCH_TIMEOUT`.",
             ("app", "cli", "whoosh"), shown="`2`"),
-    Setting("NEWSEARCH_LONG_SEARCHES", lambda: os.cpu_count() or 1, whole(0),
+    Setting("NEWSEARCH_LONG_SEARCHES", _cores, whole(0),
             "Searches that may run longer than a quarter of a second at once, across the server's workers; "
             "one more stops there (partial results or a 503), so that with fewer than `NEWSEARCH_WORKERS` "
             "a worker is always free for `/health` and ordinary searches. 0: no limit.",
@@ -250,10 +257,17 @@ SETTINGS: tuple[Setting, ...] = (
             "`newsearch index`'s posting buffer in MB, shared by its writer processes (`--buffer-mb`); "
             "a ceiling, not an allocation: less spills to disk and indexes slower.",
             ("cli", "whoosh")),
+    Setting("NEWSEARCH_PROGRESS_INTERVAL", 5.0, seconds(0),
+            "Seconds between the progress lines `newsearch index` writes when its output is not a terminal "
+            "(a log, `docker logs`): articles done out of the total, rate and time left. On a terminal it "
+            "shows a progress bar instead.",
+            ("cli",), shown="`5`"),
     Setting("NEWSEARCH_BIND", "127.0.0.1:8000", bind,
             "Address gunicorn listens on (`newsearch serve --bind` overrides it).", ("server", "cli")),
-    Setting("NEWSEARCH_WORKERS", _cores_plus_one, whole(1), "gunicorn worker processes (threaded: `gthread`).", ("server",),
-            shown="cores + 1"),
+    Setting("NEWSEARCH_WORKERS", _cores_plus_one, whole(1),
+            "gunicorn worker processes (threaded: `gthread`). Cores are those the server may use: in a "
+            "container, its CPU limit (cgroup `cpu.max`, or v1's CFS quota), rounded up, not the host's.",
+            ("server",), shown="cores + 1"),
     Setting("NEWSEARCH_THREADS", 32, whole(1),
             "Threads per gunicorn worker: how many slow or idle clients a worker absorbs before requests queue "
             "(searches still run one at a time per worker).", ("server",)),
@@ -265,7 +279,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSEARCH_LOG_LEVEL", "info", choice("debug", "info", "warning", "error", "critical"),
             "gunicorn's log level.", ("server",), shown="`info`"),
     Setting("NEWSEARCH_CORPUS", None, text,
-            "Docker image only: a mounted directory indexed (incrementally) before the server starts.",
+            "Docker image only: a mounted directory indexed (incrementally) in the background while the server "
+            "starts and serves the index already there (the Dockerfile says why).",
             ("docker",)),
 )
 

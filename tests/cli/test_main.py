@@ -66,6 +66,25 @@ def test_extract_json_is_one_array_and_two_workers_agree(seeds_jsonl):
     assert "extracted 5 articles, 0 failed" in run.stderr
 
 
+def test_extract_prints_the_ids_index_stores(tmp_path):
+    # One function names a file's article (indexer.readers.file_name_id), for both commands: its path
+    # below the directory named on the command line, so `extract bbc/` shows what `index bbc/` stores.
+    sport = tmp_path / "bbc" / "sport"
+    sport.mkdir(parents=True)
+    for name in ("000_cd26570f11a59a8a.txt", "latin1-199.txt"):
+        shutil.copy(BATCH / name, sport / name)
+    run = newsearch("extract", "--format", "jsonl", "--no-entities", "--workers", "1", tmp_path / "bbc")
+    assert run.returncode == 0, run.stderr
+    extracted = {json.loads(line)["id"] for line in run.stdout.splitlines()}
+    assert extracted == {"sport-000_cd26570f11a59a8a", "sport-latin1-199"}
+    run = newsearch("index", "--index", tmp_path / "index", "--no-entities", "--workers", "1", tmp_path / "bbc")
+    assert run.returncode == 0, run.stderr
+    assert indexed_ids(tmp_path / "index") == extracted
+    # A file named alone is named by its file name, by both commands alike.
+    run = newsearch("extract", "--format", "jsonl", "--no-entities", "--workers", "1", sport / "latin1-199.txt")
+    assert json.loads(run.stdout)["id"] == "latin1-199"
+
+
 def test_extract_reports_failures_on_stderr():
     run = newsearch("extract", "--format", "jsonl", "--no-entities", "--workers", "1", BATCH / "empty.txt", BATCH / "000_cd26570f11a59a8a.txt")
     assert run.returncode == 0
@@ -106,6 +125,17 @@ def test_index_defaults_to_the_environment_and_fails_when_nothing_is_read(tmp_pa
     ok = newsearch("index", "--no-entities", "--workers", "1", SEEDS / "004_a8b559b7e96d520f.txt",
                    env={"NEWSEARCH_INDEX": str(index)})
     assert ok.returncode == 0 and indexed_ids(index) == {"004_a8b559b7e96d520f"}
+
+
+def test_index_writes_progress_lines_when_not_on_a_terminal(tmp_path):
+    # stderr is a pipe here, as in a log or `docker logs`: lines with the counted total, rate and ETA.
+    run = newsearch("index", "--index", tmp_path / "index", "--no-entities", "--workers", "1", "seeds/", BATCH,
+                    env={"NEWSEARCH_PROGRESS_INTERVAL": "0"})
+    assert run.returncode == 0, run.stderr
+    lines = [line for line in run.stderr.splitlines() if line.startswith("progress: ")]
+    assert lines[0].startswith("progress: 1/14 articles (7%), ") and "/s, ETA " in lines[0]
+    assert lines[-1].startswith("progress: 14/14 articles (100%), ")
+    assert "\r" not in run.stderr  # no bar redrawn in the log
 
 
 def test_index_rebuild_and_prune_through_main(tmp_path, capsys):

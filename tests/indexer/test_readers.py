@@ -4,12 +4,15 @@ from pathlib import Path
 
 import pytest
 
-from indexer.readers import RawDocument, ReadCounts, ReadFailure, decode_bytes, file_name_id, read_paths, record_to_document
+from indexer.readers import (FIELD_ALIASES, FIELD_MEANINGS, RawDocument, ReadCounts, ReadFailure, count_items,
+                             decode_bytes, file_name_id, jsonl_fields_markdown, read_paths, record_to_document,
+                             with_jsonl_fields)
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 READERS = FIXTURES / "readers"
 BATCH = FIXTURES / "batch"
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def read(*paths) -> list:
@@ -96,6 +99,15 @@ def test_binary_empty_and_missing_files_are_reported():
     assert missing.reason == "no such file or directory"
 
 
+def test_the_items_are_counted_before_reading_as_many_as_are_read(tmp_path):
+    # newsearch index's progress total: JSONL lines (blank ones not), gzipped or not, bad lines
+    # included; one per file, per empty file and per path that cannot be read.
+    (tmp_path / "blank.jsonl").write_bytes(b"\n  \n")
+    paths = [SEEDS, READERS, BATCH, tmp_path / "blank.jsonl", FIXTURES / "no-such-file.txt"]
+    assert count_items(map(str, paths)) == len(read(*paths)) == 5 + 18 + 9 + 1 + 1
+    assert count_items([str(READERS / "rss-sample.jsonl.gz")]) == len(read(READERS / "rss-sample.jsonl.gz")) == 5
+
+
 def test_directory_walk_counts_files_and_skips_unknown_types(tmp_path):
     (tmp_path / "sport").mkdir()
     (tmp_path / "sport" / "199.txt").write_bytes((READERS / "bbc-sport-199.txt").read_bytes())
@@ -176,3 +188,13 @@ def test_a_records_publisher_or_site_name_is_its_source(key, value):
     assert doc.fields["source"] == "ABC News"
     # A shape that names nothing is ignored, not a reason to refuse the record.
     assert "source" not in record_to_document({"id": "x", "body": "Text.", key: ["?"]}, "x").fields
+
+
+def test_the_readme_lists_every_jsonl_key_the_reader_maps():
+    readme = README.read_text(encoding="utf-8")
+    assert with_jsonl_fields(readme) == readme, "run: python -m indexer.readers --update README.md"
+    table = jsonl_fields_markdown()
+    assert set(FIELD_MEANINGS) == set(FIELD_ALIASES.values())  # every field the reader fills is explained
+    for key in FIELD_ALIASES:  # link, date_published, description, publisher, site_name, feed_name, ...
+        assert f"`{key}`" in table
+    assert "| `url` | `url`, `link` |" in table and "| `published` | `published`, `date_published` |" in table
