@@ -364,6 +364,13 @@ class _SearchResultsSchema(Schema):
     took_ms = fields.Float()
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(BucketSchema)))
     suggestion = fields.String(allow_none=True, metadata={"description": "A corrected query, or null."})
+    relaxed = fields.Boolean(metadata={
+        "description": "True when no article matched every word of the query, so the hits are the articles "
+                       "matching any of them (more words matched ranks higher) rather than none."})
+    dropped = fields.List(fields.String(), metadata={
+        "description": "With `relaxed`: the query's words that no article (within the filters) matches, so no hit "
+                       "has them; `suggestion` offers a correction when one finds articles with every word. "
+                       "Empty when each word matches somewhere, only never all in one article."})
     timed_out = fields.Boolean(metadata={
         "description": "True when the search ran out of its time budget (as Elasticsearch's `timed_out`). "
                        "Cut while ranking: `total` and `facets` are exact, `hits` are the best of the articles "

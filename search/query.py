@@ -209,10 +209,14 @@ class ParsedQuery:
     fallback: bool = False  # the parser could not read it; these are its plain words
     natural: bool = False  # a natural-language question: words OR-ed, ranked by coverage (see above)
 
+    def loose_words(self) -> list[str]:
+        """The words the any-words fallback ORs: the content words (stop words out), or all of them."""
+        return [w for w in self.words if w.casefold() not in STOP] or self.words
+
     def any_words(self) -> Node | None:
         """The same words with OR (a match on more words ranks higher): the fallback for zero hits.
         Its terms, like a natural query's, join their tokens with OR."""
-        terms = [w for w in self.words if w.casefold() not in STOP] or self.words
+        terms = self.loose_words()
         if len(terms) < 2:
             return None
         return Or(tuple(Term(w) for w in terms))

@@ -63,6 +63,11 @@ class SearchResults:
     # while matching a disjunction, `total` and facets count the clauses that finished (a lower
     # bound) and `hits` are the newest of those matches.
     timed_out: bool = False
+    # No article matched every word, so the hits match any of them (the words OR-ed) rather than
+    # none: `relaxed` says so, and `dropped` lists the words no article within the filters matches
+    # (empty when each word matches somewhere, only never all together).
+    relaxed: bool = False
+    dropped: list[str] = field(default_factory=list)
 
 
 @dataclass

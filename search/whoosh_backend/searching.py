@@ -21,7 +21,7 @@ from whoosh.matching import ListMatcher, NullMatcher, ReadTooFar
 
 from ..errors import SearchTimeout
 from ..highlight import Highlighter
-from ..query import ParsedQuery, parse_query
+from ..query import ParsedQuery, Term, parse_query
 from ..request import SearchRequest
 from ..results import Bucket, Hit, SearchResults
 from ..stopwords import STOP_WORDS
@@ -67,11 +67,18 @@ def _run(searcher, view: IndexView, request: SearchRequest, now: float, deadline
     base = view.filter_mask(request.base_filters) if request.base_filters else None
 
     qmask, complete = _query_mask(view, query, base, deadline)
+    strict_matches = int(qmask.sum())  # the query's own matches, before any relaxing, within the base filters
+    within = _combine(view.live if base is None else base, date_mask, filter_masks)  # what the filters let through
+    relaxed, dropped = False, []
     if complete and query is not None and parsed.plain and not _combine(qmask, date_mask, filter_masks).any():
+        # No article has every word: rather than nothing, the articles with any of them, and the
+        # response says so (`relaxed`, and the words no article has in `dropped`).
         loose = compile_node(parsed.any_words(), natural=True, fields=view.fields)
         if loose is not None:
             query = loose
+            relaxed = True
             qmask, complete = _query_mask(view, loose, base, deadline)
+            dropped = _unmatched_words(view, parsed.loose_words(), within, deadline)
     final = _combine(qmask, date_mask, filter_masks)
     matches = np.flatnonzero(final)
     total = int(len(matches))
@@ -119,9 +126,10 @@ def _run(searcher, view: IndexView, request: SearchRequest, now: float, deadline
     # Only the words can be misspelt: when filters alone narrow a query to nothing, there is no
     # suggestion. A correction must find more within the filters (a scoped key's among them) than the
     # query did: one that finds nothing there does not help, and would show words from outside them.
-    if total < FEW_HITS and parsed.words and int(qmask.sum()) < FEW_HITS and not deadline.expired():
-        allowed = view.live if base is None else base
-        suggestion = did_you_mean(searcher, view, parsed, total, _combine(allowed, date_mask, filter_masks))
+    # A relaxed query is judged by what it found with every word required: nothing.
+    strict_total = 0 if relaxed else total
+    if strict_total < FEW_HITS and parsed.words and strict_matches < FEW_HITS and not deadline.expired():
+        suggestion = did_you_mean(searcher, view, parsed, strict_total, within)
 
     return SearchResults(
         total=total,
@@ -133,6 +141,8 @@ def _run(searcher, view: IndexView, request: SearchRequest, now: float, deadline
         suggestion=suggestion,
         query=parsed.text,
         timed_out=timed_out,
+        relaxed=relaxed,
+        dropped=dropped,
     )
 
 
@@ -141,6 +151,25 @@ def _query_mask(view: IndexView, q, base: np.ndarray | None, deadline: Deadline)
     matching.partial_query_mask)."""
     mask, complete = partial_query_mask(view, q, deadline) if q is not None else (view.live, True)
     return (mask if base is None else mask & base), complete
+
+
+def _unmatched_words(view: IndexView, words: list[str], allowed: np.ndarray, deadline: Deadline) -> list[str]:
+    """The words no `allowed` article matches (each as the query would search it); past the
+    deadline, those found so far."""
+    out = []
+    for word in dict.fromkeys(words):
+        if deadline.expired():
+            break
+        q = compile_node(Term(word), natural=True, fields=view.fields)
+        if q is None:  # a stop word or nothing searchable: not a word the search dropped
+            continue
+        try:
+            mask = query_mask(view, q, deadline)
+        except TimeLimit:
+            break
+        if not (mask & allowed).any():
+            out.append(word)
+    return out
 
 
 def _combine(qmask, date_mask, filter_masks) -> np.ndarray:

@@ -66,6 +66,18 @@ def test_did_you_mean(client):
     assert search(client, q="polise")["suggestion"] == "police"
 
 
+def test_a_relaxed_query_says_which_words_it_dropped_and_suggests_a_correction(client):
+    body = search(client, q="officers injred")
+    assert body["relaxed"] is True and body["dropped"] == ["injred"]
+    assert body["suggestion"] == "officers injured" and body["total"] > 0
+    assert all("injred" not in hit["matched_terms"] for hit in body["hits"])
+    exact = search(client, q="officers injured")
+    assert exact["relaxed"] is False and exact["dropped"] == [] and exact["suggestion"] is None
+    document = client.simulate_get("/openapi.json").json
+    results = document["components"]["schemas"]["SearchResults"]["properties"]
+    assert results["relaxed"]["type"] == "boolean" and results["dropped"]["items"]["type"] == "string"
+
+
 def test_date_histogram(client):
     buckets = {b["value"]: b["count"] for b in search(client, facets="date")["facets"]["date"]}
     assert buckets.get("2020-07") == 2 and buckets.get("2021-09") == 1

@@ -231,3 +231,22 @@ def test_stats(seed_engine):
     assert stats.first_published.date() == date(2020, 7, 2)
     assert stats.last_published.date() == date(2021, 9, 16)
     assert stats.facets["person"][0].value in ("Rick Smith", "Kari Thompson", "Quinton Lucas")
+
+
+def test_a_query_relaxed_to_any_word_says_so_and_corrects_the_unmatched_word(seed_engine):
+    # No article has both words: the hits are those with "officers", and the answer says the
+    # search was relaxed, which word no article has, and how to spell it ("injured" is in 000's title).
+    r = seed_engine.search(SearchRequest(q="officers injred"))
+    assert r.relaxed is True and r.dropped == ["injred"]
+    assert r.total > 0 and r.suggestion == "officers injured"
+    assert seed_engine.search(SearchRequest(q=r.suggestion)).relaxed is False
+    # Both words exist, never together: relaxed, nothing dropped.
+    both = seed_engine.search(SearchRequest(q="narcotics volleyball"))
+    assert both.relaxed is True and both.dropped == [] and both.total == 2
+    # Within filters, the words no allowed article has are the dropped ones.
+    kctv = seed_engine.search(SearchRequest(q="narcotics volleyball", filters={"source": ["KCTV"]}))
+    assert kctv.relaxed is True and kctv.dropped == ["narcotics", "volleyball"] and kctv.total == 0
+    # A correction that finds nothing with every word is no suggestion.
+    assert seed_engine.search(SearchRequest(q="volleyball injred")).suggestion is None
+    strict = seed_engine.search(SearchRequest(q="officers injured"))
+    assert strict.relaxed is False and strict.dropped == [] and strict.suggestion is None
