@@ -467,7 +467,7 @@ def atom_feed(results: SearchResults, base: str, path: str, params: list[tuple[s
 def snippet_text(hit: Hit) -> str:
     """The highlighted snippet as plain text: `<mark>` tags dropped, the escaped text unescaped."""
     if hit.snippets:
-        return html.unescape(_MARK.sub("", " … ".join(hit.snippets)))
+        return html.unescape(_MARK.sub("", hit.snippet))
     return hit.summary
 
 

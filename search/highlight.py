@@ -77,6 +77,22 @@ class Highlighter:
         return frags, {body[s:e].lower() for s, e, _ in matches}
 
 
+ELLIPSIS = "…"
+
+
+def join_fragments(fragments: list[str]) -> str:
+    """Fragments as one snippet: each already marks the text cut before and after it with an
+    ellipsis, so between two of them one ellipsis stands for both cuts ("… a … b …", not "… a … … b …")."""
+    out = ""
+    for frag in fragments:
+        if not out:
+            out = frag
+            continue
+        out = out.removesuffix(ELLIPSIS).rstrip()
+        out += f" {ELLIPSIS} " + frag.removeprefix(ELLIPSIS).lstrip()
+    return out
+
+
 def _window(text: str, at: int, before: int = FRAGMENT_CHARS // 3, size: int = FRAGMENT_CHARS) -> tuple[int, int]:
     """A fragment's [start, end) around offset `at`, snapped to whitespace."""
     a = max(0, at - before)

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .highlight import join_fragments
+
 
 @dataclass
 class Hit:
@@ -29,7 +31,7 @@ class Hit:
 
     @property
     def snippet(self) -> str:
-        return " … ".join(self.snippets)
+        return join_fragments(self.snippets)
 
 
 @dataclass

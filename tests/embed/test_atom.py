@@ -152,3 +152,9 @@ def test_an_article_with_no_publisher_has_no_category(client):
     assert len(entries) == 1 and entries[0].find(f"{A}category") is None
     everything = client.simulate_get("/v1/search", query_string="facets=source&per_page=1").json
     assert "unknown" not in {b["value"] for b in everything["facets"]["source"]}
+
+
+def test_an_entry_summary_joins_its_fragments_with_one_ellipsis(client):
+    summaries = [e.find(f"{A}summary").text for e in feed(client, "q=police&per_page=10").findall(f"{A}entry")]
+    assert any(s.count("…") >= 2 for s in summaries)  # several fragments, joined
+    assert not any("… …" in s for s in summaries)

@@ -250,3 +250,17 @@ def test_a_query_relaxed_to_any_word_says_so_and_corrects_the_unmatched_word(see
     assert seed_engine.search(SearchRequest(q="volleyball injred")).suggestion is None
     strict = seed_engine.search(SearchRequest(q="officers injured"))
     assert strict.relaxed is False and strict.dropped == [] and strict.suggestion is None
+
+
+def test_snippet_joins_fragments_with_one_ellipsis_between_them(seed_engine):
+    from search.highlight import join_fragments
+
+    assert join_fragments(["… a …", "… b …", "… c"]) == "… a … b … c"
+    assert join_fragments(["a …", "… b"]) == "a … b"
+    assert join_fragments(["whole body"]) == "whole body" and join_fragments([]) == ""
+    hits = seed_engine.search(SearchRequest(q="police")).hits
+    several = [h for h in hits if len(h.snippets) > 1]
+    assert several
+    for hit in several:
+        assert "… …" not in hit.snippet
+        assert hit.snippet.count("…") == sum(s.count("…") for s in hit.snippets) - (len(hit.snippets) - 1)
