@@ -31,6 +31,7 @@ class KeyRing:
         self._write = tuple(_digest(k) for k in write_keys)
         self._read = tuple(_digest(k) for k in read_keys) + self._write
         self.reads_open = not read_keys
+        self.writes_enabled = bool(write_keys)
 
     def allows(self, key: str, scope: str) -> bool:
         digest = _digest(key)
@@ -104,6 +105,14 @@ class KeyAuth:
         return scope
 
     def _require(self, token: str | None, scope: str, resource) -> None:
+        if scope == "write" and not self.keys.writes_enabled:
+            # No key can help: say why rather than ask for one. 401 without a key, as for any write
+            # sent without one; 403 with one.
+            detail = "Writes are disabled on this server: no write key is configured (NEWSEARCH_API_KEYS)."
+            if token is None:
+                raise Problem(401, "Authentication required", detail, slug="unauthorized",
+                              headers={"WWW-Authenticate": 'Bearer realm="newsearch"'})
+            raise Problem(403, "Forbidden", detail, slug="forbidden")
         if token is None:
             where = "`Authorization: Bearer <key>`"
             if getattr(resource, "key_in_query", False):

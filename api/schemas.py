@@ -11,9 +11,10 @@ from datetime import date, datetime, timezone
 from functools import lru_cache
 from types import SimpleNamespace
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates, validates_schema
 
 from search.fields import FIELDS, Fields
+from search.query import date_range_error
 from search.request import DEFAULT_FACETS, SORTS, SearchRequest
 
 from .config import Config
@@ -53,6 +54,19 @@ class Text(fields.String):
         if _CONTROL.search(text):
             raise self.make_error("control")
         return unicodedata.normalize("NFC", text)
+
+
+class Count(fields.Integer):
+    """An integer parameter written in ASCII digits: int() would also read other scripts' digits
+    (Arabic-Indic ١, fullwidth １), which no client means as a page number."""
+
+    default_error_messages = {"digits": "Not a valid integer: use the ASCII digits 0-9."}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> int:
+        if isinstance(value, str) and not re.fullmatch(r"\s*[-+]?[0-9]+\s*", value):
+            # (int() also reads "1_000")
+            raise self.make_error("digits" if any(c.isdigit() and not c.isascii() for c in value) else "invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class Repeated(fields.List):
@@ -181,8 +195,8 @@ class _SearchQuery(Schema):
     declaration: Fields = FIELDS
 
     q = Text(load_default="", metadata={"description": "Query: words, \"phrases\", OR, -word, field:value, prefix*, fuzzy~."})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1), metadata={"description": "1-based page."})
-    per_page = fields.Integer(load_default=10, validate=validate.Range(min=1))
+    page = Count(load_default=1, validate=validate.Range(min=1), metadata={"description": "1-based page."})
+    per_page = Count(load_default=10, validate=validate.Range(min=1))
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
     date_from = DateParam(data_key="from", load_default=None, metadata={"description": "Published on or after (YYYY-MM-DD)."})
     date_to = DateParam(data_key="to", load_default=None, metadata={"description": "Published on or before (YYYY-MM-DD)."})
@@ -194,7 +208,7 @@ class _SearchQuery(Schema):
         load_default=lambda: list(DEFAULT_FACETS),
         metadata={"description": "Comma-separated facet names; empty for none."},
     )
-    facet_size = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
+    facet_size = Count(load_default=10, validate=validate.Range(min=1, max=100))
     recency_days = fields.Float(
         load_default=None,
         validate=validate.Range(min=0, min_inclusive=False, max=36500),
@@ -207,7 +221,16 @@ class _SearchQuery(Schema):
         self.limits = limits
         _limit_text(self.fields["q"], limits.max_query_length)
         _add_validator(self.fields["per_page"], validate.Range(max=limits.max_per_page))
-        _add_validator(self.fields["facets"].inner, validate.OneOf((*self.declaration.facet_names, "")))
+        # "" stays a choice (see `facets` above) but is no name to offer in the message.
+        names = self.declaration.facet_names
+        _add_validator(self.fields["facets"].inner, validate.OneOf(
+            (*names, ""), error=f"Must be one of: {', '.join(names)} (or empty for no facets)."))
+
+    @validates("q")
+    def _date_range(self, value: str, **kwargs) -> None:
+        reason = date_range_error(value)
+        if reason:
+            raise ValidationError(reason)
 
     @validates_schema
     def _window(self, data: dict, **kwargs) -> None:
@@ -238,7 +261,7 @@ class _SearchQuery(Schema):
 
 class SuggestQuery(Schema):
     q = Text(required=True, validate=validate.Length(min=1), metadata={"description": "What the user has typed so far."})
-    limit = fields.Integer(load_default=8, validate=validate.Range(min=1, max=50))
+    limit = Count(load_default=8, validate=validate.Range(min=1, max=50))
 
     def __init__(self, *, limits: Config = Config(), **kwargs) -> None:
         super().__init__(**kwargs)
@@ -247,7 +270,7 @@ class SuggestQuery(Schema):
 
 class FacetValuesQuery(Schema):
     q = Text(load_default="", metadata={"description": "Only values starting with this prefix."})
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    limit = Count(load_default=20, validate=validate.Range(min=1, max=100))
 
     def __init__(self, *, limits: Config = Config(), **kwargs) -> None:
         super().__init__(**kwargs)
@@ -255,7 +278,7 @@ class FacetValuesQuery(Schema):
 
 
 class SimilarQuery(Schema):
-    limit = fields.Integer(load_default=5, validate=validate.Range(min=1, max=50))
+    limit = Count(load_default=5, validate=validate.Range(min=1, max=50))
 
 
 # -- request bodies --------------------------------------------------------------------------------
@@ -336,9 +359,12 @@ class ArticleBatch(Schema):
 
 
 # -- responses -------------------------------------------------------------------------------------
-class BucketSchema(Schema):
+class ValueCountSchema(Schema):
     value = fields.String()
     count = fields.Integer()
+
+
+class BucketSchema(ValueCountSchema):
     selected = fields.Boolean()
 
 
@@ -421,7 +447,7 @@ class StatsSchema(Schema):
     first_published = fields.DateTime(allow_none=True)
     last_published = fields.DateTime(allow_none=True)
     facets = fields.Dict(
-        keys=fields.String(), values=fields.List(fields.Nested(BucketSchema)),
+        keys=fields.String(), values=fields.List(fields.Nested(ValueCountSchema)),
         metadata={"description": "The most frequent values of each facet, by facet name."},
     )
 

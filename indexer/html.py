@@ -103,11 +103,12 @@ def _extract(html: str, url: str | None, rules: frozenset[str]) -> str:
     _cap_attributes(soup)
     bodies = _jsonld_bodies(soup)
     titles = _titles(soup)
+    headlines = _headlines(soup)
     _prepare(soup, rules)
     prepared = str(soup)
     text = _trafilatura(prepared, url, favor_precision=True)
     paragraphs = _paragraphs(text)
-    paragraphs = _drop_boilerplate(paragraphs, titles, rules)
+    paragraphs = _drop_boilerplate(paragraphs, titles, rules, headlines)
     if bodies:
         paragraphs = _weigh_jsonld(paragraphs, max(bodies, key=len))
     if not _has_prose(paragraphs):
@@ -235,14 +236,15 @@ def _clean_line(line: str) -> str:
     return _SPACES.sub(" ", line).strip()
 
 
-def _drop_boilerplate(paragraphs: list[str], titles: set[str], rules: frozenset[str]) -> list[str]:
+def _drop_boilerplate(paragraphs: list[str], titles: set[str], rules: frozenset[str],
+                      headlines: frozenset[str] = frozenset()) -> list[str]:
     kept = []
     for i, para in enumerate(paragraphs):
         if "lines" in rules and _BOILERPLATE_LINE.match(para) and len(para) < 300:
             continue
         if "lines" in rules and _SHORT_BOILERPLATE.match(para):
             continue
-        if "titles" in rules and i < 3 and _norm(para) in titles:
+        if "titles" in rules and i < 3 and (_norm(para) in titles or (not kept and _norm(para) in headlines)):
             continue
         kept.append(para)
     return kept
@@ -250,6 +252,18 @@ def _drop_boilerplate(paragraphs: list[str], titles: set[str], rules: frozenset[
 
 def _norm(text: str) -> str:
     return " ".join(_WORD.findall(text.lower()))
+
+
+def _headlines(soup: BeautifulSoup) -> frozenset[str]:
+    """The page's own headline (its <h1>, og:title, twitter:title), normalised, whatever its length:
+    as the first line of the text it is the headline repeated (and would become the summary), not
+    the story. (`_titles` asks three words of a spelling, since it also takes pieces of <title>.)"""
+    found = [meta["content"] for attrs in ({"property": "og:title"}, {"name": "twitter:title"}, {"property": "twitter:title"})
+             if (meta := soup.find("meta", attrs=attrs)) and meta.get("content")]
+    h1 = soup.find("h1")
+    if h1:
+        found.append(h1.get_text(" "))
+    return frozenset(n for n in (_norm(t) for t in found) if n)
 
 
 def _titles(soup: BeautifulSoup) -> set[str]:

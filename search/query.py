@@ -534,6 +534,20 @@ def _join(a: Node, b: Node, natural: bool) -> Node:
 
 
 # -- dates --------------------------------------------------------------------------------------
+def date_range_error(text: str) -> str | None:
+    """Why the query's date range (published:[a TO b]) cannot be read, or None when it can (or
+    there is none). A bound is YYYY, YYYY-MM or YYYY-MM-DD, or * (or nothing) for an open end; a
+    range with any other bound would otherwise be dropped and the search run over every date."""
+    m = _RANGE.search(normalize_query(text))
+    if not m:
+        return None
+    for bound in (m.group(2), m.group(3)):
+        if bound not in ("", "*") and _date_bounds(bound) is None:
+            return (f"Cannot read the date range {m.group(0)!r}: {bound!r} is not a date this index can search; "
+                    "give each end as YYYY, YYYY-MM or YYYY-MM-DD, or * for an open end.")
+    return None
+
+
 def _take_dates(text: str) -> tuple[str, datetime | None, datetime | None]:
     start = end = None
     m = _RANGE.search(text)

@@ -35,7 +35,7 @@ from ..request import SearchRequest
 from ..results import Bucket, Completion, Hit, SearchResults, Stats, WriteReport
 from .budget import LONG_AFTER, SEARCH_TIMEOUT, Deadline, LongSearches
 from .columns import Caches, IndexView
-from .schema import from_stored, keyword_field, schema_for
+from .schema import from_stored, keyword_field, schema_for, stored_values
 from .searching import WEIGHTING, run_search, similar_articles
 from .store import LOCK_TIMEOUT, IndexStore
 from .suggest import complete
@@ -249,6 +249,9 @@ class WhooshBackend:
         if not self.fields.has_facet(name) and name != DATE_FACET:
             raise UnknownFacet(name)
         _, view = self.current()
+        if name == DATE_FACET:  # the histogram's buckets (YYYY, YYYY-MM...) that start with the prefix
+            wanted = prefix.strip()
+            return [b for b in view.date_buckets(view.live_docs, []) if b.value.startswith(wanted)][:limit]
         return view.values(name, prefix, limit)
 
     def stats(self) -> Stats:
@@ -457,7 +460,7 @@ class WhooshBackend:
                 for name in attributes:
                     facet = facets.get(name)
                     if facet is not None:
-                        values = [v for v in (stored.get(keyword_field(facet)) or "").split(",") if v]
+                        values = stored_values(stored.get(keyword_field(facet)))
                         row[name] = values if facet.multi else (values[0] if values else None)
                     else:
                         row[name] = stored.get(name)

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 
 from whoosh import fields as wf
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StripFilter
 from whoosh.support.charset import accent_map
 
 from ..article import Article
@@ -17,6 +17,12 @@ from ..fields import Facet, Fields
 # as search/query.py describes).
 TEXT_ANALYZER = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StemFilter(cachesize=50000)
 NAME_ANALYZER = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+# A facet's exact values are joined with the unit separator, a character no name holds (the API
+# refuses control characters), so a value keeps its commas ("Smith, Jr.", a source "A,B"). Stored,
+# the joined values start with one: what an index written before (values joined by commas, each
+# comma in a value made a space) stored has none, and is still read as it was written.
+VALUE_SEPARATOR = "\x1f"
+VALUES_ANALYZER = RegexTokenizer(r"[^\x1f]+") | StripFilter()
 
 # Record fields stored as they are, besides those the schema indexes.
 _INDEXED = {"id", "title", "body", "published", "checksum", "raw_checksum"}
@@ -49,7 +55,7 @@ def build_schema(fields: Fields) -> wf.Schema:
         if name not in _INDEXED:
             schema.add(name, wf.STORED())
     for facet in fields.facets:
-        schema.add(keyword_field(facet), wf.KEYWORD(stored=True, commas=True, lowercase=False, scorable=False))
+        schema.add(keyword_field(facet), wf.KEYWORD(stored=True, lowercase=False, scorable=False, analyzer=VALUES_ANALYZER))
         schema.add(text_field(facet), wf.TEXT(analyzer=NAME_ANALYZER, stored=False, phrase=True))
     return schema
 
@@ -77,8 +83,17 @@ def analyzed_terms(text: str) -> list[str]:
 
 
 def _values(article: Article, facet: Facet, fields: Fields) -> list[str]:
-    # Commas separate KEYWORD values; a canonical name never needs one.
-    return [v.replace(",", " ").strip() for v in fields.values(article, facet) if v.replace(",", " ").strip()]
+    clean = (v.replace(VALUE_SEPARATOR, " ").strip() for v in fields.values(article, facet))
+    return list(dict.fromkeys(v for v in clean if v))
+
+
+def stored_values(stored: str | None) -> list[str]:
+    """A facet's values from what a document stored (see VALUE_SEPARATOR)."""
+    if not stored:
+        return []
+    if stored.startswith(VALUE_SEPARATOR):
+        return [v for v in stored.split(VALUE_SEPARATOR) if v]
+    return [v for v in stored.split(",") if v]  # written before values kept their commas
 
 
 def to_document(article: Article, fields: Fields) -> dict:
@@ -93,14 +108,14 @@ def to_document(article: Article, fields: Fields) -> dict:
     for facet in fields.facets:
         values = _values(article, facet, fields)
         if values:
-            doc[keyword_field(facet)] = ",".join(values)
+            doc[keyword_field(facet)] = VALUE_SEPARATOR + VALUE_SEPARATOR.join(values)
             doc[text_field(facet)] = "\n".join(values)
     return doc
 
 
 def from_stored(stored: dict, fields: Fields) -> Article:
     """Rebuild an Article from a document's stored fields."""
-    facets = {f.name: [v for v in (stored.get(keyword_field(f)) or "").split(",") if v] for f in fields.facets}
+    facets = {f.name: stored_values(stored.get(keyword_field(f))) for f in fields.facets}
     published = stored.get("published")
     if isinstance(published, datetime):
         published = published.replace(tzinfo=timezone.utc)

@@ -369,4 +369,6 @@ def similar_articles(searcher, view, docnum: int, limit: int, deadline: Deadline
     if not clauses:
         return []
     results, _ = _ranked(searcher, wq.Or(clauses), limit, deadline, mask={docnum})
-    return [_hit(searcher, view, hit.docnum, float(hit.score), None) for hit in results]
+    # No query terms to mark: the escaped title, and the body's lead as the snippet.
+    lead = Highlighter(frozenset(), term_key=text_key)
+    return [_hit(searcher, view, hit.docnum, float(hit.score), lead) for hit in results]

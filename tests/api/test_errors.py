@@ -26,6 +26,12 @@ PROBLEM = "application/problem+json"
         ("/v1/search", "page=1&page=2", 400, "Invalid parameters", "page"),
         ("/v1/search", "q=a&q=b", 400, "Invalid parameters", "q"),
         ("/v1/search", "sort=random", 400, "Invalid parameters", "sort"),
+        ("/v1/search", "page=%D9%A1", 400, "Invalid parameters", "page"),  # Arabic-Indic 1
+        ("/v1/search", "per_page=%EF%BC%95", 400, "Invalid parameters", "per_page"),  # fullwidth 5
+        ("/v1/search", "page=1_0", 400, "Invalid parameters", "page"),
+        ("/v1/search", "q=published:%5B9999-12+TO+9999-12%5D", 400, "Invalid parameters", "q"),
+        ("/v1/search", "q=police+published:%5B2020-13+TO+*%5D", 400, "Invalid parameters", "q"),
+        ("/v1/facets/person", "limit=%D9%A3", 400, "Invalid parameters", "limit"),
         ("/v1/search", "from=yesterday", 400, "Invalid parameters", "from"),
         ("/v1/search", "from=2020-13-01", 400, "Invalid parameters", "from"),
         ("/v1/search", "to=2020-02-30", 400, "Invalid parameters", "to"),
@@ -120,6 +126,30 @@ def test_oversized_body_is_413(index_copy, auth):
     body = json.dumps({"id": "a", "title": "t", "body": "x" * 2000})
     response = client.simulate_post("/v1/articles", body=body, headers=auth | {"Content-Type": "application/json"})
     assert response.status_code == 413 and response.json["title"] == "Request body too large"
+
+
+def test_an_unreadable_date_range_in_the_query_is_a_400_that_says_why(client):
+    response = client.simulate_get("/v1/search", params={"q": "police published:[9999-12 TO 9999-12]"})
+    assert response.status_code == 400 and response.headers["content-type"] == PROBLEM
+    [param] = response.json["invalid_params"]
+    assert param["name"] == "q" and "9999-12" in param["reason"] and "YYYY-MM-DD" in param["reason"]
+    # Readable ranges, open ends included, still search.
+    for q in ("published:[2020-07 TO 2020-07]", "published:[* TO 2020-07-31]", "published:[2021 TO *]"):
+        assert client.simulate_get("/v1/search", params={"q": q}).status_code == 200, q
+
+
+def test_non_ascii_digits_are_refused_by_name(client):
+    response = client.simulate_get("/v1/search", query_string="page=%D9%A2")  # Arabic-Indic 2
+    [param] = response.json["invalid_params"]
+    assert response.status_code == 400 and param["name"] == "page" and "ASCII digits" in param["reason"]
+
+
+def test_an_unknown_facet_lists_the_names_without_an_empty_one(client):
+    response = client.simulate_get("/v1/search", params={"facets": "colour"})
+    [param] = response.json["invalid_params"]
+    assert response.status_code == 400 and param["name"] == "facets[0]"
+    assert "source, person, org, place, author, date" in param["reason"]
+    assert ", ." not in param["reason"] and ", ," not in param["reason"]
 
 
 def test_405_says_what_is_allowed(client):

@@ -80,6 +80,32 @@ def test_a_relaxed_query_says_which_words_it_dropped_and_suggests_a_correction(c
     assert results["relaxed"]["type"] == "boolean" and results["dropped"]["items"]["type"] == "string"
 
 
+def test_date_facet_values_honour_the_prefix(client):
+    every = client.simulate_get("/v1/facets/date").json["values"]
+    assert {b["value"][:4] for b in every} == {"2020", "2021"}
+    only_2020 = client.simulate_get("/v1/facets/date", params={"q": "2020"}).json["values"]
+    assert only_2020 and all(b["value"].startswith("2020") for b in only_2020)
+    assert client.simulate_get("/v1/facets/date", params={"q": "1999"}).json["values"] == []
+
+
+def test_stats_lists_carry_values_and_counts_only(client):
+    stats = client.simulate_get("/v1/stats").json
+    buckets = [b for values in stats["facets"].values() for b in values]
+    assert buckets and all(set(b) == {"value", "count"} for b in buckets)
+    schemas = client.simulate_get("/openapi.json").json["components"]["schemas"]
+    item = schemas["Stats"]["properties"]["facets"]["additionalProperties"]["items"]["$ref"].split("/")[-1]
+    assert set(schemas[item]["properties"]) == {"value", "count"}
+
+
+def test_similar_hits_carry_the_title_and_a_leading_snippet(client):
+    hits = client.simulate_get("/v1/articles/000_cd26570f11a59a8a/similar", params={"limit": 3}).json["hits"]
+    assert hits
+    for hit in hits:
+        assert hit["title_highlight"] and "<mark>" not in hit["title_highlight"]
+        assert hit["snippet"] and hit["snippet"] == hit["snippets"][0] and "<mark>" not in hit["snippet"]
+        assert hit["snippet"].rstrip(" …")[:40] in hit["summary"] or hit["summary"][:40] in hit["snippet"]
+
+
 def test_date_histogram(client):
     buckets = {b["value"]: b["count"] for b in search(client, facets="date")["facets"]["date"]}
     assert buckets.get("2020-07") == 2 and buckets.get("2021-09") == 1

@@ -161,6 +161,38 @@ def test_one_url_gives_one_id_whether_sent_raw_ready_or_indexed_from_a_file(writ
     assert build_article(line).id == article_id  # `newsearch index` on a JSONL line with this URL
 
 
+def test_raw_html_summary_is_the_first_paragraph_not_the_headline(writer, auth, fixtures):
+    html = (fixtures / "html" / "short-headline.html").read_text(encoding="utf-8")
+    response = writer.simulate_post("/v1/articles", json={"html": html, "url": "https://example.org/budget"}, headers=auth)
+    assert response.status_code == 201, response.text
+    article = writer.simulate_get(f"/v1/articles/{response.json['added'][0]}").json
+    assert article["title"] == "Budget approved"
+    assert article["summary"].startswith("The city council voted on Tuesday")
+    assert not article["body"].startswith("Budget approved")
+
+
+def test_a_source_with_a_comma_is_kept_as_given(writer, auth):
+    response = writer.simulate_post("/v1/articles", json={
+        "id": "comma-source", "title": "Otter census", "body": "Otters counted along the river.",
+        "source": "Smith, Jones & Co", "people": ["Martin Luther King, Jr."]}, headers=auth)
+    assert response.status_code == 201, response.text
+    article = writer.simulate_get("/v1/articles/comma-source").json
+    assert article["source"] == "Smith, Jones & Co" and article["people"] == ["Martin Luther King, Jr."]
+    found = writer.simulate_get("/v1/search", params={"source": "Smith, Jones & Co", "facets": "source,person"}).json
+    assert [h["id"] for h in found["hits"]] == ["comma-source"]
+    assert {"value": "Smith, Jones & Co", "count": 1, "selected": True} in found["facets"]["source"]
+    assert "Martin Luther King, Jr." in [b["value"] for b in found["facets"]["person"]]
+
+
+def test_with_no_write_key_configured_a_write_says_writes_are_disabled(index_copy):
+    client = testing.TestClient(create_app(Config(index=index_copy, api_keys=())))
+    for headers, status in (({}, 401), ({"Authorization": "Bearer some-key-0123456789"}, 403)):
+        response = client.simulate_post("/v1/articles", json=ARTICLE, headers=headers)
+        assert response.status_code == status, response.text
+        assert "Writes are disabled" in response.json["detail"] and "no write key is configured" in response.json["detail"]
+        assert "configured on this server" not in response.json["detail"].replace("no write key is configured", "")
+
+
 def test_raw_html_without_article_text_is_rejected(writer, auth):
     response = writer.simulate_post("/v1/articles", json={"html": "<html><body></body></html>"}, headers=auth)
     assert response.status_code == 400 and response.json["title"] == "Invalid article"

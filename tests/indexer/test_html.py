@@ -148,3 +148,10 @@ def test_empty_and_odd_documents_do_not_raise(name):
 )
 def test_degenerate_input_gives_empty_text_without_warnings(html):
     assert extract_main_text(html) == ""
+
+
+def test_a_short_headline_is_not_repeated_as_the_first_paragraph():
+    # "Budget approved" is two words: too short for the <title> pieces' rule, but it is the page's <h1>.
+    text = extract_main_text(page("short-headline.html"))
+    assert text.startswith("The city council voted on Tuesday")
+    assert "Budget approved" not in text

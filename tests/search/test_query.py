@@ -89,3 +89,13 @@ def test_a_long_query_with_deliberate_syntax_stays_syntax():
     assert not parse_query("title:budget " + many).natural
     phrase = parse_query('"' + many + '"')
     assert isinstance(phrase.query, Phrase)
+
+
+def test_an_unreadable_date_range_is_named_with_its_reason():
+    from search.query import date_range_error
+
+    assert date_range_error("police published:[2020-07-01 TO 2020-07-31]") is None
+    assert date_range_error("published:[* TO 2020]") is None and date_range_error("police") is None
+    reason = date_range_error("published:[9999-12 TO 9999-12]")
+    assert reason and "'9999-12'" in reason and "YYYY-MM-DD" in reason
+    assert "'2020-13'" in date_range_error("date:[2020-01 TO 2020-13]")
