@@ -15,7 +15,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from search.fields import FIELDS, Fields
 from search.query import date_range_error
-from search.request import DEFAULT_FACETS, SORTS, SearchRequest
+from search.request import DATE_INTERVALS, DEFAULT_FACETS, SORTS, SearchRequest
 
 from .config import Config
 
@@ -209,6 +209,11 @@ class _SearchQuery(Schema):
         metadata={"description": "Comma-separated facet names; empty for none."},
     )
     facet_size = Count(load_default=10, validate=validate.Range(min=1, max=100))
+    date_interval = fields.String(
+        load_default="auto", validate=validate.OneOf(DATE_INTERVALS),
+        metadata={"description": "The date histogram's bucket width. `auto` (the default) picks the finest of day, "
+                                 "week, month and year that covers the matching articles' dates in at most 60 "
+                                 "buckets; the response's `date_interval` says which was used."})
     recency_days = fields.Float(
         load_default=None,
         validate=validate.Range(min=0, min_inclusive=False, max=36500),
@@ -254,6 +259,7 @@ class _SearchQuery(Schema):
             date_to=data["date_to"],
             facets=tuple(data["facets"]),
             facet_size=data["facet_size"],
+            date_interval=data["date_interval"],
             recency_days=data["recency_days"],
             highlight=data["highlight"],
         )
@@ -390,6 +396,9 @@ class _SearchResultsSchema(Schema):
     took_ms = fields.Float()
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(BucketSchema)))
     suggestion = fields.String(allow_none=True, metadata={"description": "A corrected query, or null."})
+    date_interval = fields.String(allow_none=True, metadata={
+        "description": "The interval of the `date` facet's buckets: day (YYYY-MM-DD), week (ISO 8601, YYYY-Www), "
+                       "month (YYYY-MM) or year (YYYY). Null when the date facet was not asked for, or no match is dated."})
     relaxed = fields.Boolean(metadata={
         "description": "True when no article matched every word of the query, so the hits are the articles "
                        "matching any of them (more words matched ranks higher) rather than none."})

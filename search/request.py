@@ -6,6 +6,8 @@ from datetime import date
 
 SORTS = ("relevance", "newest", "oldest")
 DEFAULT_FACETS = ("source", "person", "org", "place", "date")
+# The date histogram's bucket width; auto: picked from the span of the matching dates.
+DATE_INTERVALS = ("auto", "day", "week", "month", "year")
 
 
 @dataclass
@@ -21,6 +23,7 @@ class SearchRequest:
     date_to: date | None = None
     facets: tuple[str, ...] = DEFAULT_FACETS
     facet_size: int = 10
+    date_interval: str = "auto"  # one of DATE_INTERVALS
     # Recency boost: a Gaussian decay on age (Elasticsearch function_score gauss). None = off.
     recency_days: float | None = None
     highlight: bool = True

@@ -68,6 +68,9 @@ class SearchResults:
     # No article matched every word, so the hits match any of them (the words OR-ed) rather than
     # none: `relaxed` says so, and `dropped` lists the words no article within the filters matches
     # (empty when each word matches somewhere, only never all together).
+    # The date histogram's interval (day, week, month or year): as asked, or the one `auto` picked;
+    # None when no date facet was asked for, or auto found no dated match.
+    date_interval: str | None = None
     relaxed: bool = False
     dropped: list[str] = field(default_factory=list)
 

@@ -34,7 +34,7 @@ from ..fields import DATE_FACET, FIELDS, Fields
 from ..request import SearchRequest
 from ..results import Bucket, Completion, Hit, SearchResults, Stats, WriteReport
 from .budget import LONG_AFTER, SEARCH_TIMEOUT, Deadline, LongSearches
-from .columns import Caches, IndexView
+from .columns import Caches, IndexView, date_histogram
 from .schema import from_stored, keyword_field, schema_for, stored_values
 from .searching import WEIGHTING, run_search, similar_articles
 from .store import LOCK_TIMEOUT, IndexStore
@@ -251,7 +251,8 @@ class WhooshBackend:
         _, view = self.current()
         if name == DATE_FACET:  # the histogram's buckets (YYYY, YYYY-MM...) that start with the prefix
             wanted = prefix.strip()
-            return [b for b in view.date_buckets(view.live_docs, []) if b.value.startswith(wanted)][:limit]
+            _, buckets = date_histogram(view, view.live_docs, [])
+            return [b for b in buckets if b.value.startswith(wanted)][:limit]
         return view.values(name, prefix, limit)
 
     def stats(self) -> Stats:

@@ -387,6 +387,61 @@ class IndexView:
         return _from_long(int(stamps.min())), _from_long(int(stamps.max()))
 
 
+DAY_LONG = 86_400_000_000  # a day in Whoosh's long datetimes (microseconds)
+AUTO_MAX_BUCKETS = 60  # auto: the finest interval whose span of the matches is at most this many buckets
+
+
+def date_histogram(view: IndexView, docnums: np.ndarray, selected: list[str], interval: str = "auto") -> tuple[str | None, list[Bucket]]:
+    """The date histogram of `docnums` by `interval` (day, week, month, year; "auto": the finest whose
+    span of the matching dates is at most AUTO_MAX_BUCKETS buckets, as Elasticsearch's
+    auto_date_histogram), newest first, and the interval used (None for auto with no dated match).
+    Bucket values: YYYY-MM-DD, YYYY-Www (ISO 8601 week), YYYY-MM, YYYY. Counted with a bincount over
+    the span, as `IndexView.date_buckets` (the month/year histogram it generalises)."""
+    dated = docnums[view.has_date[docnums]]
+    if len(dated) == 0:
+        return (None if interval == "auto" else interval), []
+    if interval in ("auto", "day", "week"):
+        days = (view.published[dated] - _EPOCH_LONG) // DAY_LONG  # days since 1970-01-01
+    if interval == "auto":
+        low, high = int(days.min()), int(days.max())
+        if high - low < AUTO_MAX_BUCKETS:
+            interval = "day"
+        elif (high + 3) // 7 - (low + 3) // 7 < AUTO_MAX_BUCKETS:
+            interval = "week"
+        else:
+            months = view.months[dated]
+            interval = "month" if int(months.max()) - int(months.min()) < AUTO_MAX_BUCKETS else "year"
+    if interval == "day":
+        units = days
+    elif interval == "week":
+        units = (days + 3) // 7  # Monday-based weeks: 1970-01-01 was a Thursday
+    else:
+        months = view.months[dated]
+        units = months if interval == "month" else months // 12
+    low, high = int(units.min()), int(units.max())
+    if high - low <= 4 * len(units) + 1024:
+        counts = np.bincount(units - low, minlength=high - low + 1)
+        present = np.flatnonzero(counts)
+        values, counts = present + low, counts[present]
+    else:  # a few dates far apart (year 1 and 9999 by day): count the distinct units only
+        values, counts = np.unique(units, return_counts=True)
+    chosen = set(selected)
+    buckets = []
+    for unit, count in zip(values[::-1].tolist(), counts[::-1].tolist()):  # newest first
+        value = _unit_label(unit, interval)
+        buckets.append(Bucket(value, int(count), value in chosen))
+    return interval, buckets
+
+
+def _unit_label(unit: int, interval: str) -> str:
+    if interval == "day":
+        return str(np.datetime64(unit, "D"))
+    if interval == "week":
+        year, week, _ = np.datetime64(unit * 7 - 3, "D").astype(object).isocalendar()
+        return f"{year:04d}-W{week:02d}"
+    return str(np.datetime64(unit, "M" if interval == "month" else "Y"))
+
+
 def _to_long(value: datetime) -> int:
     if value.tzinfo is not None:
         value = value.astimezone(timezone.utc).replace(tzinfo=None)

@@ -20,6 +20,7 @@ from whoosh.lang.porter import stem
 from whoosh.matching import ListMatcher, NullMatcher, ReadTooFar
 
 from ..errors import SearchTimeout
+from ..fields import DATE_FACET
 from ..highlight import Highlighter
 from ..query import ParsedQuery, Term, parse_query
 from ..request import SearchRequest
@@ -27,7 +28,7 @@ from ..results import Bucket, Hit, SearchResults
 from ..stopwords import STOP_WORDS
 from . import evaluate
 from .budget import HIGHLIGHT_CHARS, NO_DEADLINE, SIMILAR_CHARS, Deadline, timed
-from .columns import IndexView
+from .columns import IndexView, date_histogram
 from .compile import compile_node, compile_query, matched_keys
 from .matching import partial_query_mask, query_mask
 from .ranking import BM25
@@ -114,11 +115,15 @@ def _run(searcher, view: IndexView, request: SearchRequest, now: float, deadline
     hits = [_hit(searcher, view, docnum, score, highlighter) for docnum, score in page]
 
     facets = {}
+    date_interval = None
     for name in request.facets:
         # Disjunctive: a facet's counts ignore that facet's own selections.
         others = {k: v for k, v in filter_masks.items() if k != name}
         docs = matches if name not in filter_masks else np.flatnonzero(_combine(qmask, date_mask, others))
-        buckets = view.buckets(name, docs, request.filters.get(name, []), request.facet_size)
+        if name == DATE_FACET:
+            date_interval, buckets = date_histogram(view, docs, request.filters.get(name, []), request.date_interval)
+        else:
+            buckets = view.buckets(name, docs, request.filters.get(name, []), request.facet_size)
         allowed = request.base_filters.get(name)
         facets[name] = buckets if allowed is None else [b for b in buckets if b.value in allowed]
 
@@ -143,6 +148,7 @@ def _run(searcher, view: IndexView, request: SearchRequest, now: float, deadline
         timed_out=timed_out,
         relaxed=relaxed,
         dropped=dropped,
+        date_interval=date_interval,
     )
 
 

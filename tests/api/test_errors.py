@@ -26,6 +26,8 @@ PROBLEM = "application/problem+json"
         ("/v1/search", "page=1&page=2", 400, "Invalid parameters", "page"),
         ("/v1/search", "q=a&q=b", 400, "Invalid parameters", "q"),
         ("/v1/search", "sort=random", 400, "Invalid parameters", "sort"),
+        ("/v1/search", "date_interval=fortnight", 400, "Invalid parameters", "date_interval"),
+        ("/v1/search", "date_interval=", 400, "Invalid parameters", "date_interval"),
         ("/v1/search", "page=%D9%A1", 400, "Invalid parameters", "page"),  # Arabic-Indic 1
         ("/v1/search", "per_page=%EF%BC%95", 400, "Invalid parameters", "per_page"),  # fullwidth 5
         ("/v1/search", "page=1_0", 400, "Invalid parameters", "page"),

@@ -111,6 +111,20 @@ def test_date_histogram(client):
     assert buckets.get("2020-07") == 2 and buckets.get("2021-09") == 1
 
 
+def test_date_histogram_interval_is_picked_or_asked_for_and_said(client):
+    auto = search(client, facets="date")
+    assert auto["date_interval"] == "month"  # July 2020 to September 2021: 15 months
+    by_year = search(client, facets="date", date_interval="year")
+    assert by_year["date_interval"] == "year"
+    assert {b["value"]: b["count"] for b in by_year["facets"]["date"]} == {"2020": 2, "2021": 1}
+    by_day = search(client, facets="date", date_interval="day", **{"from": "2020-07-01", "to": "2020-07-31"})
+    assert [b["value"] for b in by_day["facets"]["date"]] == ["2020-07-03", "2020-07-02"]
+    assert search(client, facets="source")["date_interval"] is None
+    parameter = [p for p in client.simulate_get("/openapi.json").json["paths"]["/v1/search"]["get"]["parameters"]
+                 if p["name"] == "date_interval"]
+    assert parameter and parameter[0]["schema"]["enum"] == ["auto", "day", "week", "month", "year"]
+
+
 def test_date_range_filter(client):
     body = search(client, **{"from": "2020-07-01", "to": "2020-07-31"})
     assert body["total"] == 2

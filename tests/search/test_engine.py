@@ -1,4 +1,5 @@
 """The engine from a Python shell: queries, filters, facets, sorting, highlights, suggestions."""
+import re
 from datetime import date, datetime, timezone
 
 import pytest
@@ -264,3 +265,54 @@ def test_snippet_joins_fragments_with_one_ellipsis_between_them(seed_engine):
     for hit in several:
         assert "… …" not in hit.snippet
         assert hit.snippet.count("…") == sum(s.count("…") for s in hit.snippets) - (len(hit.snippets) - 1)
+
+
+@pytest.fixture
+def dated_engine(fresh_engine):
+    """The seeds plus an article every third day from 2020-01-01 to 2021-08 and one from 2001 (all about wombats)."""
+    from datetime import timedelta
+
+    from search.article import Article
+
+    start = datetime(2020, 1, 1, 12, tzinfo=timezone.utc)
+    fresh_engine.add([Article(id=f"w{i}", title=f"Wombat census {i}", body="Wombats dig burrows.",
+                              published=start + timedelta(days=3 * i)) for i in range(200)]
+                     + [Article(id="w-2001", title="Wombat census", body="Wombats dig burrows.",
+                                published=datetime(2001, 5, 5, tzinfo=timezone.utc))])
+    return fresh_engine
+
+
+@pytest.mark.parametrize("window, interval, used, buckets", [
+    # auto: the finest interval that covers the matches in at most 60 buckets
+    (("2020-01-01", "2020-01-10"), "auto", "day", {"2020-01-10": 1, "2020-01-07": 1, "2020-01-04": 1, "2020-01-01": 1}),
+    (("2020-01-01", "2020-03-31"), "auto", "week", None),  # 91 days, 14 weeks
+    (("2020-01-01", "2021-06-30"), "auto", "month", None),  # 78 weeks, 18 months
+    ((None, None), "auto", "year", {"2001": 1, "2020": 122, "2021": 78}),  # 21 years
+    # as asked
+    (("2020-01-01", "2020-01-10"), "week", "week", {"2020-W02": 2, "2020-W01": 2}),
+    (("2020-01-01", "2020-01-10"), "month", "month", {"2020-01": 4}),
+    (("2020-01-01", "2020-01-10"), "year", "year", {"2020": 4}),
+    (("2020-01-01", "2020-01-10"), "day", "day", {"2020-01-10": 1, "2020-01-07": 1, "2020-01-04": 1, "2020-01-01": 1}),
+])
+def test_date_histogram_interval(dated_engine, window, interval, used, buckets):
+    lo, hi = (date.fromisoformat(d) if d else None for d in window)
+    r = dated_engine.search(SearchRequest(q="wombats", facets=("date",), date_interval=interval, date_from=lo, date_to=hi))
+    assert r.date_interval == used
+    values = [b.value for b in r.facets["date"]]
+    assert values == sorted(values, reverse=True)  # newest first
+    assert sum(b.count for b in r.facets["date"]) == r.total
+    if buckets is not None:
+        assert {b.value: b.count for b in r.facets["date"]} == buckets
+    if interval == "auto":
+        assert 1 <= len(values) <= 60
+    if used == "week":
+        assert all(re.fullmatch(r"\d{4}-W\d{2}", v) for v in values)
+    if (interval, used) == ("auto", "week"):
+        assert len(values) == 14
+    if (interval, used) == ("auto", "month"):
+        assert values[0] == "2021-06" and values[-1] == "2020-01" and len(values) == 18
+
+
+def test_date_interval_is_none_without_a_date_facet_or_a_dated_match(dated_engine):
+    assert dated_engine.search(SearchRequest(q="wombats", facets=("source",))).date_interval is None
+    assert dated_engine.search(SearchRequest(q="nosuchwordanywhere", facets=("date",))).date_interval is None
