@@ -536,15 +536,15 @@ def _join(a: Node, b: Node, natural: bool) -> Node:
 # -- dates --------------------------------------------------------------------------------------
 def date_range_error(text: str) -> str | None:
     """Why the query's date range (published:[a TO b]) cannot be read, or None when it can (or
-    there is none). A bound is YYYY, YYYY-MM or YYYY-MM-DD, or * (or nothing) for an open end; a
+    there is none). A bound is YYYY, YYYY-MM, YYYY-MM-DD or a date-time, or * (or nothing) for an open end; a
     range with any other bound would otherwise be dropped and the search run over every date."""
     m = _RANGE.search(normalize_query(text))
     if not m:
         return None
     for bound in (m.group(2), m.group(3)):
         if bound not in ("", "*") and _date_bounds(bound) is None:
-            return (f"Cannot read the date range {m.group(0)!r}: {bound!r} is not a date this index can search; "
-                    "give each end as YYYY, YYYY-MM or YYYY-MM-DD, or * for an open end.")
+            return (f"Cannot read the date range {m.group(0)!r}: {bound!r} is not a date; give each end as YYYY, "
+                    "YYYY-MM, YYYY-MM-DD or an ISO 8601 date-time (0001 to 9999), or * for an open end.")
     return None
 
 
@@ -566,23 +566,51 @@ def _take_dates(text: str) -> tuple[str, datetime | None, datetime | None]:
     return text, start, end
 
 
+_FIRST = datetime.min.replace(tzinfo=timezone.utc)
+_LAST = datetime.max.replace(tzinfo=timezone.utc)  # the end of 9999-12-31 (10000-01-01 has no datetime)
+
+
 def _date_bounds(value: str) -> tuple[datetime, datetime] | None:
-    """[start, end) of a YYYY, YYYY-MM or YYYY-MM-DD value, in UTC; None for '*' or junk."""
-    parts = value.strip().split("-")
+    """[start, end) of a YYYY, YYYY-MM or YYYY-MM-DD value in UTC, or the instant of an ISO 8601
+    date-time; None for '*' or what is no date (2020-13, year 0 or 10000). A period ending past
+    9999-12-31 ends at the last instant there is."""
+    text = value.strip()
+    parts = text.split("-")
     try:
         if len(parts) == 1 and len(parts[0]) == 4:
-            y = int(parts[0])
-            return _utc(date(y, 1, 1)), _utc(date(y + 1, 1, 1))
-        if len(parts) == 2:
-            y, mth = int(parts[0]), int(parts[1])
-            nxt = date(y + (mth == 12), mth % 12 + 1, 1)
-            return _utc(date(y, mth, 1)), _utc(nxt)
-        if len(parts) == 3:
-            d = date(int(parts[0]), int(parts[1]), int(parts[2]))
-            return _utc(d), _utc(d + timedelta(days=1))
+            first, unit = date(int(parts[0]), 1, 1), "year"
+        elif len(parts) == 2:
+            first, unit = date(int(parts[0]), int(parts[1]), 1), "month"
+        elif len(parts) == 3 and "T" not in parts[2] and ":" not in parts[2]:
+            first, unit = date(int(parts[0]), int(parts[1]), int(parts[2])), "day"
+        else:
+            return _instant(text)
     except (ValueError, OverflowError):
         return None
-    return None
+    try:
+        if unit == "year":
+            following = date(first.year + 1, 1, 1)
+        elif unit == "month":
+            following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+        else:
+            following = first + timedelta(days=1)
+    except (ValueError, OverflowError):  # the period ends with the calendar
+        return _utc(first), _LAST
+    return _utc(first), _utc(following)
+
+
+def _instant(text: str) -> tuple[datetime, datetime] | None:
+    """[t, t + 1 µs) for an ISO 8601 date-time t (no offset: UTC), clamped to the calendar's ends."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    try:
+        utc = moment.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before the first UTC instant; 9999-12-31T23:59-01:00 after the last
+        utc = _FIRST if moment.year == 1 else _LAST
+    return utc, (utc + timedelta(microseconds=1) if utc < _LAST else _LAST)
 
 
 def _utc(d: date) -> datetime:

@@ -96,7 +96,7 @@ EDGE_SEARCHES = [
     {"q": "published:[0001-01-01 TO 9999-12-31]"}, {"q": "published:[* TO 0001-01-01]"}, {"q": "published:[9999-12-31 TO *]"},
     {"q": "published:[0001-01-01T00:00:00+01:00 TO 9999-12-31T23:59:59-01:00]"}, {"q": "published:0001"},
     {"q": "published:9999-12-31"}, {"q": "published:>=9999-12-31T23:59:59.999999"}, {"q": "published:<0001-01-01"},
-    {"q": "published:[0000-01-01 TO 10000-01-01]"}, {"q": "published:[9999-12 TO 0001-01]"},
+    {"q": "published:[9999-12 TO 0001-01]"},
     {"q": "police", "recency_days": "1e-300"}, {"q": "police", "recency_days": "5e-324"},
     {"q": "police", "recency_days": "36500"}, {"q": "police", "recency_days": "1e-300", "from": "0001-01-01"},
     {"q": "police", "recency_days": "0.000001", "sort": "relevance"},
@@ -108,6 +108,13 @@ EDGE_SEARCHES = [
 def test_dates_and_scales_at_the_edges_answer(read_client, path, params):
     response = read_client.simulate_get(path, params=params)
     assert response.status_code == 200, response.text[:500]
+
+
+@pytest.mark.parametrize("path", ["/v1/search", "/v1/search.atom"])
+def test_a_date_range_past_the_calendar_is_a_400_naming_q(read_client, path):
+    # Year 0 and year 10000 are no dates: the range is refused, not dropped (which searched every date).
+    response = read_client.simulate_get(path, params={"q": "published:[0000-01-01 TO 10000-01-01]"})
+    assert response.status_code == 400 and [p["name"] for p in response.json["invalid_params"]] == ["q"]
 
 
 def test_a_vanishing_recency_scale_keeps_every_match(read_client):

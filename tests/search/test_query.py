@@ -96,6 +96,11 @@ def test_an_unreadable_date_range_is_named_with_its_reason():
 
     assert date_range_error("police published:[2020-07-01 TO 2020-07-31]") is None
     assert date_range_error("published:[* TO 2020]") is None and date_range_error("police") is None
-    reason = date_range_error("published:[9999-12 TO 9999-12]")
-    assert reason and "'9999-12'" in reason and "YYYY-MM-DD" in reason
+    assert date_range_error("published:[9999-12 TO 9999-12]") is None  # the calendar's last month
+    reason = date_range_error("published:[0000-01-01 TO 10000-01-01]")
+    assert reason and "'0000-01-01' is not a date" in reason and "YYYY-MM-DD" in reason
     assert "'2020-13'" in date_range_error("date:[2020-01 TO 2020-13]")
+    parsed = parse_query("published:[9999-12 TO 9999-12]")
+    assert parsed.date_start == datetime(9999, 12, 1, tzinfo=timezone.utc) and parsed.date_end.year == 9999
+    parsed = parse_query("published:[2020-07-01T12:00:00+02:00 TO *]")
+    assert parsed.date_start == datetime(2020, 7, 1, 10, tzinfo=timezone.utc) and parsed.date_end is None
