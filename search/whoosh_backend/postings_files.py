@@ -22,8 +22,9 @@ memory does not grow with the archive. Terms whose postings Whoosh inlines in th
 from __future__ import annotations
 
 import logging
+import mmap
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,7 @@ from whoosh.reading import SegmentReader, TermNotFound
 SUFFIXES = ("ids", "weights", "positions", "terms")
 log = logging.getLogger(__name__)
 ABSENT = -1  # SegmentPostings.row: the segment does not hold the term
+MAX_REMEMBERED_ROWS = 1_000_000  # term lookups a segment remembers (about 100 MB at most)
 
 
 def _path(folder: Path, segid: str, suffix: str) -> Path:
@@ -161,7 +163,7 @@ class SegmentPostings:
     def open(cls, folder: Path, segid: str) -> "SegmentPostings | None":
         """The segment's files, or None when they are not (yet) written."""
         try:
-            table = np.load(_path(folder, segid, "terms"), mmap_mode="r")
+            table = np.asarray(np.load(_path(folder, segid, "terms")))
             total, total_pos = int(table[-1, 1]), int(table[-1, 2])
             ids = _map(_path(folder, segid, "ids"), np.int32, total)
             weights = _map(_path(folder, segid, "weights"), np.float32, total)
@@ -170,9 +172,21 @@ class SegmentPostings:
             return None
         return cls(np.ascontiguousarray(table[:-1, 0]), table[:, 1], table[:, 2], ids, weights, positions)
 
-    def row(self, segreader, field: str, btext: bytes) -> int | None:
+    rows: dict = field(default_factory=dict)  # (field, term) -> row: Whoosh's lookup reads its hash file
+
+    def row(self, segreader, fieldname: str, btext: bytes) -> int | None:
         """The term's row; ABSENT when the segment does not hold the term; None when its postings
         are not in the files (inlined in the term dictionary, or a field left out: ask Whoosh)."""
+        key = (fieldname, btext)
+        found = self.rows.get(key, self)
+        if found is not self:
+            return found
+        if len(self.rows) >= MAX_REMEMBERED_ROWS:
+            self.rows.clear()
+        found = self.rows[key] = self._row(segreader, fieldname, btext)
+        return found
+
+    def _row(self, segreader, field: str, btext: bytes) -> int | None:
         try:
             info = segreader._terms.term_info(field, btext)
         except (TermNotFound, KeyError):
@@ -205,8 +219,10 @@ class SegmentPostings:
 
 
 def _map(path: Path, dtype, count: int) -> np.ndarray:
-    if count == 0:
-        if not path.exists():
-            raise FileNotFoundError(path)
-        return np.zeros(0, dtype=dtype)
-    return np.memmap(path, dtype=dtype, mode="r", shape=(count,))
+    """The file as a read-only array over a shared memory map: a plain ndarray, not np.memmap, whose
+    subclass hooks cost on every slice and operation."""
+    with open(path, "rb") as f:
+        if count == 0:
+            return np.zeros(0, dtype=dtype)
+        mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    return np.frombuffer(mapped, dtype=dtype, count=count)
