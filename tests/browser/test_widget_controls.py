@@ -3,6 +3,9 @@ layout, in headless Chromium at a desktop (1280 px) and a phone (390 px) width; 
 go to test-artifacts/."""
 from __future__ import annotations
 
+import calendar
+import re
+from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -26,6 +29,25 @@ def box(locator) -> dict:
     found = locator.bounding_box()
     assert found is not None
     return found
+
+
+def bucket_days(value: str) -> tuple[date, date]:
+    """The first and last day of a date facet bucket: YYYY-MM-DD, YYYY-Www (ISO 8601 week), YYYY-MM or YYYY."""
+    if m := re.fullmatch(r"(\d{4})-W(\d{2})", value):
+        monday = date.fromisocalendar(int(m[1]), int(m[2]), 1)
+        return monday, monday + timedelta(days=6)
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", value):
+        year, month = int(m[1]), int(m[2])
+        return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    if re.fullmatch(r"\d{4}", value):
+        return date(int(value), 1, 1), date(int(value), 12, 31)
+    return date.fromisoformat(value), date.fromisoformat(value)
+
+
+def date_buckets(page) -> list[tuple[str, int, str]]:
+    """The date facet's buttons as (value, count, label)."""
+    return page.locator(f'{W} button[data-facet="date"]').evaluate_all(
+        "els => els.map(e => [e.dataset.value, +e.querySelector('.n').textContent, e.querySelector('.v').textContent])")
 
 
 def searches(page) -> list[dict[str, list[str]]]:
@@ -162,11 +184,80 @@ def test_sort_by_newest_and_a_date_range_are_sent_and_kept_in_the_url(page, host
     page.get_by_role("button", name="Apply").click()
     expect(page.locator(CHIPS)).to_have_text(["Date: Feb 1, 2023 – Mar 1, 2023×"])
     page.goto(f"{host}/host.html?q=council&from=2023-03-01")
-    page.locator(f'{W} button[data-facet="date"][data-value="2023-05"]').click()
-    expect(page.locator(STATUS)).to_contain_text("6 results")
-    assert "from" not in params(page) and params(page)["date"] == ["2023-05"]
-    expect(page.get_by_label("From")).to_have_value("2023-05-01")
-    expect(page.get_by_label("To")).to_have_value("2023-05-31")
+    expect(page.locator(STATUS)).to_contain_text("14 results")
+    value, count, _ = date_buckets(page)[0]  # whichever bucket the API gives first, at its interval
+    first, last = bucket_days(value)
+    page.locator(f'{W} button[data-facet="date"][data-value="{value}"]').click()
+    expect(page.locator(f'{W} button[data-facet="date"][data-value="{value}"]')).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(STATUS)).to_have_text(re.compile(rf"^{count} results? for"))
+    assert "from" not in params(page) and params(page)["date"] == [value]
+    expect(page.get_by_label("From")).to_have_value(first.isoformat())
+    expect(page.get_by_label("To")).to_have_value(last.isoformat())
+    assert sent[-1]["from"] == [first.isoformat()] and sent[-1]["to"] == [last.isoformat()]
+    assert not page.errors
+
+
+def test_week_day_and_year_buckets_are_labelled_and_filter_by_their_days(page, host, artifacts):
+    page.set_viewport_size(DESKTOP)
+    sent = searches(page)
+    # Three months of council news: the API answers in ISO weeks.
+    page.goto(f"{host}/host.html?q=council")
+    expect(page.locator(STATUS)).to_contain_text("14 results")
+    buckets = date_buckets(page)
+    assert buckets and all(re.fullmatch(r"\d{4}-W\d{2}", value) for value, _, _ in buckets), buckets
+    assert sum(count for _, count, _ in buckets) == 14 and "date_interval" not in sent[-1]
+    for value, _, label in buckets:
+        monday = bucket_days(value)[0]
+        assert label == f"Week of {monday:%B} {monday.day}, {monday.year}", (value, label)
+    value, count, label = max(buckets, key=lambda b: b[1])
+    first, last = bucket_days(value)
+    button = page.locator(f'{W} button[data-facet="date"][data-value="{value}"]')
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "true")  # still listed at its interval, to be lifted
+    expect(page.locator(STATUS)).to_have_text(re.compile(rf"^{count} results? for “council”$"))
+    assert sent[-1]["from"] == [first.isoformat()] and sent[-1]["to"] == [last.isoformat()]
+    assert sent[-1]["date_interval"] == ["week"] and params(page)["date"] == [value]
+    published = page.locator(f"{W} ol.hits time").evaluate_all("els => els.map(e => e.getAttribute('datetime'))")
+    assert len(published) == count and all(first <= date.fromisoformat(p[:10]) <= last for p in published), published
+    expect(page.locator(CHIPS)).to_have_text([f"Date: {label}×"])
+    page.screenshot(path=str(artifacts / "widget-week-1280.png"), full_page=True)
+    button.click()
+    expect(page.locator(STATUS)).to_contain_text("14 results")
+    assert "date" not in params(page) and "from" not in sent[-1]
+
+    # Two days of shootings: by day.
+    page.goto(f"{host}/host.html?q=shot")
+    expect(page.locator(STATUS)).to_contain_text("2 results")
+    buckets = date_buckets(page)
+    assert [value for value, _, _ in buckets] == ["2020-07-03", "2020-07-02"]
+    assert [label for _, _, label in buckets] == ["July 3, 2020", "July 2, 2020"]
+    page.locator(f'{W} button[data-facet="date"][data-value="2020-07-02"]').click()
+    expect(page.locator(STATUS)).to_have_text("1 result for “shot”")
+    assert sent[-1]["from"] == ["2020-07-02"] and sent[-1]["to"] == ["2020-07-02"]
+    expect(page.locator(f"{W} ol.hits time")).to_have_attribute("datetime", re.compile(r"^2020-07-02"))
+
+    # A site that asks for years (data-date-interval="year"); police news from 2020 to 2023.
+    page.goto(f"{host}/years.html?q=police")
+    expect(page.locator(STATUS)).to_contain_text("results for “police”")
+    assert sent[-1]["date_interval"] == ["year"]
+    buckets = date_buckets(page)
+    assert len(buckets) >= 2 and all(re.fullmatch(r"\d{4}", value) and label == value for value, _, label in buckets), buckets
+    value, count, _ = buckets[-1]  # the oldest year
+    page.locator(f'{W} button[data-facet="date"][data-value="{value}"]').click()
+    expect(page.locator(CHIPS)).to_have_text([f"Date: {value}×"])
+    expect(page.locator(STATUS)).to_have_text(re.compile(rf"^{count} results? for “police”$"))
+    assert sent[-1]["from"] == [f"{value}-01-01"] and sent[-1]["to"] == [f"{value}-12-31"]
+    published = page.locator(f"{W} ol.hits time").evaluate_all("els => els.map(e => e.getAttribute('datetime'))")
+    assert len(published) == count and all(p.startswith(value) for p in published), published
+    expect(page.get_by_label("From")).to_have_value(f"{value}-01-01")
+
+    # In the widget's language, as Intl writes it: a German page's weeks.
+    page.goto(f"{host}/fixed.html?suche=council")
+    expect(page.locator(STATUS)).to_have_text("6 Treffer für „council“")
+    value, _, label = date_buckets(page)[0]
+    monday = bucket_days(value)[0]
+    months = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"]
+    assert label == f"Woche ab {monday.day}. {months[monday.month - 1]} {monday.year}", label
     assert not page.errors
 
 
