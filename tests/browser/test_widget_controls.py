@@ -3,13 +3,14 @@ layout, in headless Chromium at a desktop (1280 px) and a phone (390 px) width; 
 go to test-artifacts/."""
 from __future__ import annotations
 
-import calendar
 import re
-from datetime import date, timedelta
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
+
+from tests.date_buckets import bucket_days
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.timeout(60)]
 
@@ -29,19 +30,6 @@ def box(locator) -> dict:
     found = locator.bounding_box()
     assert found is not None
     return found
-
-
-def bucket_days(value: str) -> tuple[date, date]:
-    """The first and last day of a date facet bucket: YYYY-MM-DD, YYYY-Www (ISO 8601 week), YYYY-MM or YYYY."""
-    if m := re.fullmatch(r"(\d{4})-W(\d{2})", value):
-        monday = date.fromisocalendar(int(m[1]), int(m[2]), 1)
-        return monday, monday + timedelta(days=6)
-    if m := re.fullmatch(r"(\d{4})-(\d{2})", value):
-        year, month = int(m[1]), int(m[2])
-        return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
-    if re.fullmatch(r"\d{4}", value):
-        return date(int(value), 1, 1), date(int(value), 12, 31)
-    return date.fromisoformat(value), date.fromisoformat(value)
 
 
 def date_buckets(page) -> list[tuple[str, int, str]]:
