@@ -490,7 +490,7 @@
     });
   };
 
-  // A date bucket in the widget's language: "4 May 2023", "Week of 1 May 2023", "May 2023", "2023" (in English, as Intl writes them).
+  // A date bucket in the widget's language, as Intl writes its dates: "May 4, 2023", "Week of May 1, 2023", "May 2023", "2023".
   Widget.prototype.dateLabel = function (value) {
     var r = dateRange(value);
     if (!r) return value;

@@ -255,6 +255,15 @@ def test_an_unreadable_date_or_sort_in_the_url_is_ignored(page, host):
     expect(page.locator(STATUS)).to_contain_text("14 results")
     assert "from" not in sent[-1] and "to" not in sent[-1] and "sort" not in sent[-1]
     expect(page.locator(CHIPS)).to_have_count(0)
+    for bucket in ("2021-W53", "2023-W00", "2023-13", "2023-02-29", "2023-W18-01", "0000"):  # no such week, month, day
+        page.goto(f"{host}/host.html?q=council&date={bucket}")
+        expect(page.locator(STATUS)).to_contain_text("14 results")
+        assert "from" not in sent[-1] and "date_interval" not in sent[-1], bucket
+        expect(page.locator(CHIPS)).to_have_count(0)
+    page.goto(f"{host}/host.html?q=council&date=2020-W53")  # 2020 has a week 53, ending on 3 January 2021
+    expect(page.locator(CHIPS)).to_have_text(["Date: Week of December 28, 2020×"])
+    expect(page.locator(STATUS)).to_have_text("0 results for “council”")
+    assert sent[-1]["from"] == ["2020-12-28"] and sent[-1]["to"] == ["2021-01-03"] and sent[-1]["date_interval"] == ["week"]
     assert not page.errors
 
 
