@@ -44,6 +44,7 @@ from lxml import etree
 
 from search.backend import SearchBackend as Engine
 from search.fields import FIELDS, Fields
+from search.request import DATE_INTERVALS
 from search.results import Hit, SearchResults
 
 from . import schemas
@@ -201,6 +202,9 @@ class EmbedPage:
         # ASCII digits only: str.isdigit() also accepts "³", which int() refuses.
         if per_page and per_page.isascii() and per_page.isdigit() and 1 <= int(per_page) <= 100:
             attrs["data-per-page"] = per_page
+        date_interval = req.get_param("date_interval")
+        if date_interval in DATE_INTERVALS and date_interval != "auto":
+            attrs["data-date-interval"] = date_interval
         for name in ("facets", "placeholder", "key"):
             value = req.get_param(name)
             if value and len(value) <= 4096:
@@ -229,10 +233,14 @@ class EmbedPage:
                     _text_param("per_page", "Results per page, 1 to 100; 10 otherwise."),
                     _text_param("facets", "Facets to show, comma-separated."),
                     _text_param("placeholder", "The search box's placeholder text."),
+                    _text_param("date_interval", "The date facet's buckets: day, week, month or year; otherwise "
+                                                 "picked from the matches' span (as /v1/search's `auto`)."),
                     _text_param(QUERY_KEY, "A scoped search key for the widget to send (as `Authorization: Bearer`)."),
                     _text_param("q", "The query the page opens with (read by the widget, as are the ones below)."),
                     _text_param("page", "The results page the widget opens at."),
-                    _text_param("date", "A date histogram bucket (YYYY-MM or YYYY) to filter by."),
+                    _text_param("date", "A bucket of the date facet to filter by: a day (YYYY-MM-DD), an ISO 8601 week "
+                                        "(YYYY-Www), a month (YYYY-MM) or a year (YYYY); the widget searches from its "
+                                        "first to its last day (`from`, `to`)."),
                     _text_param("from", "Published on or after (YYYY-MM-DD): the widget's date range."),
                     _text_param("to", "Published on or before (YYYY-MM-DD)."),
                     _text_param("sort", "`newest` sorts the widget's results newest first; by relevance otherwise."),

@@ -22,7 +22,7 @@
       none: "No results for “{q}”.", empty: "Type a query and press Enter.", error: "Search is unavailable right now.",
       retry: "Try again", dym: "Did you mean", prev: "Previous", next: "Next", page: "Page {p} of {n}", pages: "Pages",
       filters: "Filters", loading: "Searching…", sort: "Sort by", relevance: "Relevance", newest: "Newest first",
-      range: "Date range", from: "From", to: "To", apply: "Apply", active: "Active filters", clear: "Clear all", remove: "Remove {f}"
+      range: "Date range", from: "From", to: "To", apply: "Apply", active: "Active filters", clear: "Clear all", remove: "Remove {f}", week: "Week of {d}"
     },
     es: {
       label: "Buscar noticias", placeholder: "Buscar noticias…", search: "Buscar", suggestions: "Sugerencias",
@@ -30,7 +30,7 @@
       none: "No hay resultados para «{q}».", empty: "Escriba una búsqueda y pulse Intro.", error: "La búsqueda no está disponible ahora.",
       retry: "Reintentar", dym: "Quizás quiso decir", prev: "Anterior", next: "Siguiente", page: "Página {p} de {n}", pages: "Páginas",
       filters: "Filtros", loading: "Buscando…", sort: "Ordenar por", relevance: "Relevancia", newest: "Más recientes",
-      range: "Fechas", from: "Desde", to: "Hasta", apply: "Aplicar", active: "Filtros activos", clear: "Quitar todos", remove: "Quitar {f}"
+      range: "Fechas", from: "Desde", to: "Hasta", apply: "Aplicar", active: "Filtros activos", clear: "Quitar todos", remove: "Quitar {f}", week: "Semana del {d}"
     },
     fr: {
       label: "Rechercher des articles", placeholder: "Rechercher…", search: "Rechercher", suggestions: "Suggestions",
@@ -38,7 +38,7 @@
       none: "Aucun résultat pour « {q} ».", empty: "Saisissez une recherche puis Entrée.", error: "La recherche est indisponible pour le moment.",
       retry: "Réessayer", dym: "Essayez avec", prev: "Précédent", next: "Suivant", page: "Page {p} sur {n}", pages: "Pages",
       filters: "Filtres", loading: "Recherche…", sort: "Trier par", relevance: "Pertinence", newest: "Plus récents",
-      range: "Période", from: "Du", to: "Au", apply: "Appliquer", active: "Filtres actifs", clear: "Tout effacer", remove: "Retirer {f}"
+      range: "Période", from: "Du", to: "Au", apply: "Appliquer", active: "Filtres actifs", clear: "Tout effacer", remove: "Retirer {f}", week: "Semaine du {d}"
     },
     de: {
       label: "Nachrichten durchsuchen", placeholder: "Nachrichten durchsuchen…", search: "Suchen", suggestions: "Vorschläge",
@@ -46,7 +46,7 @@
       none: "Keine Treffer für „{q}“.", empty: "Suchbegriff eingeben und Enter drücken.", error: "Die Suche ist gerade nicht verfügbar.",
       retry: "Erneut versuchen", dym: "Meinten Sie", prev: "Zurück", next: "Weiter", page: "Seite {p} von {n}", pages: "Seiten",
       filters: "Filter", loading: "Suche läuft…", sort: "Sortieren nach", relevance: "Relevanz", newest: "Neueste zuerst",
-      range: "Zeitraum", from: "Von", to: "Bis", apply: "Anwenden", active: "Aktive Filter", clear: "Alle entfernen", remove: "{f} entfernen"
+      range: "Zeitraum", from: "Von", to: "Bis", apply: "Anwenden", active: "Aktive Filter", clear: "Alle entfernen", remove: "{f} entfernen", week: "Woche ab {d}"
     }
   };
 
@@ -177,14 +177,32 @@
     return !!d && !isNaN(d) && d.toISOString().slice(0, 10) === s;
   }
 
-  function dateRange(bucket) {
-    // Bucket values are YYYY-MM (months) or YYYY (years).
-    var m = /^(\d{4})(?:-(\d{2}))?$/.exec(bucket);
-    if (!m) return null;
-    var y = +m[1];
-    if (!m[2]) return [y + "-01-01", y + "-12-31"];
-    var last = new Date(Date.UTC(y, +m[2], 0)).getUTCDate();
-    return [m[1] + "-" + m[2] + "-01", m[1] + "-" + m[2] + "-" + String(last).padStart(2, "0")];
+  var DAY = 864e5;
+  function utc(y, m, d) {
+    var t = new Date(0);
+    t.setUTCFullYear(y, m, d);  // not Date.UTC, which reads years 0-99 as 1900-1999
+    return t;
+  }
+
+  function iso(t) { return t.toISOString().slice(0, 10); }
+
+  // A bucket of the date facet (YYYY-MM-DD, YYYY-Www: an ISO 8601 week, YYYY-MM or YYYY) as its kind and
+  // its first and last days, which are the API's `from` and `to` (both inclusive):
+  // "2023-W18" -> ["week", "2023-05-01", "2023-05-07"]. Null for anything else.
+  function dateRange(value) {
+    var m = /^(\d{4})(?:-(W?)(\d{2})(-\d{2})?)?$/.exec(value || ""), y = m ? +m[1] : 0, n = m && +m[3], a;
+    if (!y || m[2] && m[4]) return null;
+    if (m[4]) return isDay(value) ? ["day", value, value] : null;
+    if (m[2]) {  // weeks start on Monday, and week 1 is the one with 4 January in it
+      a = utc(y, 0, 4);
+      a = utc(y, 0, 4 - (a.getUTCDay() + 6) % 7 + 7 * (n - 1));
+      // week 53 only in the years that have one: its Thursday must be in year y. 9999-W52 ends in year
+      // 10000, past the last day the API reads.
+      return n && new Date(+a + 3 * DAY).getUTCFullYear() === y
+        ? ["week", iso(a), iso(new Date(Math.min(+a + 6 * DAY, +utc(9999, 11, 31))))] : null;
+    }
+    if (m[3]) return n >= 1 && n <= 12 ? ["month", iso(utc(y, n - 1, 1)), iso(utc(y, n, 0))] : null;
+    return ["year", iso(utc(y, 0, 1)), iso(utc(y, 11, 31))];
   }
 
   // -- one widget per script tag ------------------------------------------------------------------
@@ -208,6 +226,7 @@
       key: ds.key || "",
       linkTarget: ds.linkTarget || "",
       history: ds.history !== "off",
+      interval: /^(day|week|month|year)$/.test(ds.dateInterval) ? ds.dateInterval : "auto",
       fixed: {}
     };
     var cfg = this.cfg;
@@ -304,7 +323,7 @@
     if (!dateRange(st.date)) st.date = "";
     if (!isDay(st.from)) st.from = "";
     if (!isDay(st.to)) st.to = "";
-    if (st.date) st.from = st.to = "";  // a month of the date facet, or a range: one date filter at a time
+    if (st.date) st.from = st.to = "";  // a bucket of the date facet, or a range: one date filter at a time
     if (st.from && st.to && st.from > st.to) { var x = st.from; st.from = st.to; st.to = x; }
     return st;
   };
@@ -374,6 +393,9 @@
     var range = this.range();
     if (range[0]) params.push(["from", range[0]]);
     if (range[1]) params.push(["to", range[1]]);
+    // A chosen bucket keeps the histogram at its interval, so it stays listed (pressed) to be lifted.
+    var interval = st.date ? dateRange(st.date)[0] : cfg.interval;
+    if (interval !== "auto") params.push(["date_interval", interval]);
     var seq = ++this.seq;
     this.wrap.setAttribute("aria-busy", "true");
     this.fetch("v1/search", params).then(function (data) {
@@ -386,10 +408,10 @@
     });
   };
 
-  // The dates searched: a month of the date facet or the visitor's own range, as [from, to] (either may be "").
+  // The dates searched: a bucket of the date facet or the visitor's own range, as [from, to] (either may be "").
   Widget.prototype.range = function () {
-    var st = this.state;
-    return dateRange(st.date) || [st.from, st.to];
+    var st = this.state, r = dateRange(st.date);
+    return r ? r.slice(1) : [st.from, st.to];
   };
 
   Widget.prototype.message = function (text, isError) {
@@ -468,10 +490,15 @@
     });
   };
 
+  // A date bucket in the widget's language, as Intl writes its dates: "May 4, 2023", "Week of May 1, 2023", "May 2023", "2023".
   Widget.prototype.dateLabel = function (value) {
-    var m = /^(\d{4})-(\d{2})$/.exec(value);
-    if (!m) return value;
-    return new Date(Date.UTC(+m[1], +m[2] - 1, 15)).toLocaleDateString(this.cfg.lang, { year: "numeric", month: "long", timeZone: "UTC" });
+    var r = dateRange(value);
+    if (!r) return value;
+    var kind = r[0], o = { year: "numeric", timeZone: "UTC" };
+    if (kind !== "year") o.month = "long";
+    if (kind === "day" || kind === "week") o.day = "numeric";
+    var text = new Date(r[1] + "T12:00:00Z").toLocaleDateString(this.cfg.lang, o);
+    return kind === "week" ? fill(this.cfg.t.week, { d: text }) : text;
   };
 
   Widget.prototype.toggle = function (name, value) {

@@ -3,6 +3,8 @@ import re
 
 import pytest
 
+from tests.date_buckets import bucket_days
+
 
 def search(client, **params):
     response = client.simulate_get("/v1/search", params=params)
@@ -123,6 +125,25 @@ def test_date_histogram_interval_is_picked_or_asked_for_and_said(client):
     parameter = [p for p in client.simulate_get("/openapi.json").json["paths"]["/v1/search"]["get"]["parameters"]
                  if p["name"] == "date_interval"]
     assert parameter and parameter[0]["schema"]["enum"] == ["auto", "day", "week", "month", "year"]
+
+
+NEW_YEAR = ["2020-12-31T21:00:00-05:00", "2021-01-03T12:00:00Z", "2021-01-04T00:30:00+01:00", "2021-01-04T12:00:00Z"]
+
+
+@pytest.mark.parametrize("interval", ["day", "week", "month", "year"])
+def test_every_date_bucket_is_selected_by_from_and_to_its_first_and_last_day(writer, auth, interval):
+    # What the widget sends for a bucket. Around a new year and in zones off UTC (the first is
+    # 1 January in UTC, the third 3 January), which the histogram and the filter both count in UTC.
+    articles = [{"id": f"new-year-{i}", "title": "Fireworks over the river", "body": "Fireworks lit the river.",
+                 "published": published, "source": "Example News"} for i, published in enumerate(NEW_YEAR)]
+    assert writer.simulate_post("/v1/articles", json={"articles": articles}, headers=auth, params={"wait": "true"}).status_code == 201
+    body = search(writer, facets="date", date_interval=interval)
+    buckets = {b["value"]: b["count"] for b in body["facets"]["date"]}
+    assert body["date_interval"] == interval and sum(buckets.values()) == 7  # 3 seeds are dated
+    assert {"day": "2021-01-01", "week": "2020-W53", "month": "2021-01", "year": "2021"}[interval] in buckets
+    for value, count in buckets.items():
+        first, last = bucket_days(value)
+        assert search(writer, **{"from": first.isoformat(), "to": last.isoformat()})["total"] == count, value
 
 
 def test_date_range_filter(client):

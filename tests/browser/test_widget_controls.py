@@ -3,10 +3,14 @@ layout, in headless Chromium at a desktop (1280 px) and a phone (390 px) width; 
 go to test-artifacts/."""
 from __future__ import annotations
 
+import re
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
+
+from tests.date_buckets import bucket_days
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.timeout(60)]
 
@@ -26,6 +30,12 @@ def box(locator) -> dict:
     found = locator.bounding_box()
     assert found is not None
     return found
+
+
+def date_buckets(page) -> list[tuple[str, int, str]]:
+    """The date facet's buttons as (value, count, label)."""
+    return page.locator(f'{W} button[data-facet="date"]').evaluate_all(
+        "els => els.map(e => [e.dataset.value, +e.querySelector('.n').textContent, e.querySelector('.v').textContent])")
 
 
 def searches(page) -> list[dict[str, list[str]]]:
@@ -162,11 +172,80 @@ def test_sort_by_newest_and_a_date_range_are_sent_and_kept_in_the_url(page, host
     page.get_by_role("button", name="Apply").click()
     expect(page.locator(CHIPS)).to_have_text(["Date: Feb 1, 2023 – Mar 1, 2023×"])
     page.goto(f"{host}/host.html?q=council&from=2023-03-01")
-    page.locator(f'{W} button[data-facet="date"][data-value="2023-05"]').click()
-    expect(page.locator(STATUS)).to_contain_text("6 results")
-    assert "from" not in params(page) and params(page)["date"] == ["2023-05"]
-    expect(page.get_by_label("From")).to_have_value("2023-05-01")
-    expect(page.get_by_label("To")).to_have_value("2023-05-31")
+    expect(page.locator(STATUS)).to_contain_text("14 results")
+    value, count, _ = date_buckets(page)[0]  # whichever bucket the API gives first, at its interval
+    first, last = bucket_days(value)
+    page.locator(f'{W} button[data-facet="date"][data-value="{value}"]').click()
+    expect(page.locator(f'{W} button[data-facet="date"][data-value="{value}"]')).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(STATUS)).to_have_text(re.compile(rf"^{count} results? for"))
+    assert "from" not in params(page) and params(page)["date"] == [value]
+    expect(page.get_by_label("From")).to_have_value(first.isoformat())
+    expect(page.get_by_label("To")).to_have_value(last.isoformat())
+    assert sent[-1]["from"] == [first.isoformat()] and sent[-1]["to"] == [last.isoformat()]
+    assert not page.errors
+
+
+def test_week_day_and_year_buckets_are_labelled_and_filter_by_their_days(page, host, artifacts):
+    page.set_viewport_size(DESKTOP)
+    sent = searches(page)
+    # Three months of council news: the API answers in ISO weeks.
+    page.goto(f"{host}/host.html?q=council")
+    expect(page.locator(STATUS)).to_contain_text("14 results")
+    buckets = date_buckets(page)
+    assert buckets and all(re.fullmatch(r"\d{4}-W\d{2}", value) for value, _, _ in buckets), buckets
+    assert sum(count for _, count, _ in buckets) == 14 and "date_interval" not in sent[-1]
+    for value, _, label in buckets:
+        monday = bucket_days(value)[0]
+        assert label == f"Week of {monday:%B} {monday.day}, {monday.year}", (value, label)
+    value, count, label = max(buckets, key=lambda b: b[1])
+    first, last = bucket_days(value)
+    button = page.locator(f'{W} button[data-facet="date"][data-value="{value}"]')
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "true")  # still listed at its interval, to be lifted
+    expect(page.locator(STATUS)).to_have_text(re.compile(rf"^{count} results? for “council”$"))
+    assert sent[-1]["from"] == [first.isoformat()] and sent[-1]["to"] == [last.isoformat()]
+    assert sent[-1]["date_interval"] == ["week"] and params(page)["date"] == [value]
+    published = page.locator(f"{W} ol.hits time").evaluate_all("els => els.map(e => e.getAttribute('datetime'))")
+    assert len(published) == count and all(first <= date.fromisoformat(p[:10]) <= last for p in published), published
+    expect(page.locator(CHIPS)).to_have_text([f"Date: {label}×"])
+    page.screenshot(path=str(artifacts / "widget-week-1280.png"), full_page=True)
+    button.click()
+    expect(page.locator(STATUS)).to_contain_text("14 results")
+    assert "date" not in params(page) and "from" not in sent[-1]
+
+    # Two days of shootings: by day.
+    page.goto(f"{host}/host.html?q=shot")
+    expect(page.locator(STATUS)).to_contain_text("2 results")
+    buckets = date_buckets(page)
+    assert [value for value, _, _ in buckets] == ["2020-07-03", "2020-07-02"]
+    assert [label for _, _, label in buckets] == ["July 3, 2020", "July 2, 2020"]
+    page.locator(f'{W} button[data-facet="date"][data-value="2020-07-02"]').click()
+    expect(page.locator(STATUS)).to_have_text("1 result for “shot”")
+    assert sent[-1]["from"] == ["2020-07-02"] and sent[-1]["to"] == ["2020-07-02"]
+    expect(page.locator(f"{W} ol.hits time")).to_have_attribute("datetime", re.compile(r"^2020-07-02"))
+
+    # A site that asks for years (data-date-interval="year"); police news from 2020 to 2023.
+    page.goto(f"{host}/years.html?q=police")
+    expect(page.locator(STATUS)).to_contain_text("results for “police”")
+    assert sent[-1]["date_interval"] == ["year"]
+    buckets = date_buckets(page)
+    assert len(buckets) >= 2 and all(re.fullmatch(r"\d{4}", value) and label == value for value, _, label in buckets), buckets
+    value, count, _ = buckets[-1]  # the oldest year
+    page.locator(f'{W} button[data-facet="date"][data-value="{value}"]').click()
+    expect(page.locator(CHIPS)).to_have_text([f"Date: {value}×"])
+    expect(page.locator(STATUS)).to_have_text(re.compile(rf"^{count} results? for “police”$"))
+    assert sent[-1]["from"] == [f"{value}-01-01"] and sent[-1]["to"] == [f"{value}-12-31"]
+    published = page.locator(f"{W} ol.hits time").evaluate_all("els => els.map(e => e.getAttribute('datetime'))")
+    assert len(published) == count and all(p.startswith(value) for p in published), published
+    expect(page.get_by_label("From")).to_have_value(f"{value}-01-01")
+
+    # In the widget's language, as Intl writes it: a German page's weeks.
+    page.goto(f"{host}/fixed.html?suche=council")
+    expect(page.locator(STATUS)).to_have_text("6 Treffer für „council“")
+    value, _, label = date_buckets(page)[0]
+    monday = bucket_days(value)[0]
+    months = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"]
+    assert label == f"Woche ab {monday.day}. {months[monday.month - 1]} {monday.year}", label
     assert not page.errors
 
 
@@ -176,6 +255,15 @@ def test_an_unreadable_date_or_sort_in_the_url_is_ignored(page, host):
     expect(page.locator(STATUS)).to_contain_text("14 results")
     assert "from" not in sent[-1] and "to" not in sent[-1] and "sort" not in sent[-1]
     expect(page.locator(CHIPS)).to_have_count(0)
+    for bucket in ("2021-W53", "2023-W00", "2023-13", "2023-02-29", "2023-W18-01", "0000"):  # no such week, month, day
+        page.goto(f"{host}/host.html?q=council&date={bucket}")
+        expect(page.locator(STATUS)).to_contain_text("14 results")
+        assert "from" not in sent[-1] and "date_interval" not in sent[-1], bucket
+        expect(page.locator(CHIPS)).to_have_count(0)
+    page.goto(f"{host}/host.html?q=council&date=2020-W53")  # 2020 has a week 53, ending on 3 January 2021
+    expect(page.locator(CHIPS)).to_have_text(["Date: Week of December 28, 2020×"])
+    expect(page.locator(STATUS)).to_have_text("0 results for “council”")
+    assert sent[-1]["from"] == ["2020-12-28"] and sent[-1]["to"] == ["2021-01-03"] and sent[-1]["date_interval"] == ["week"]
     assert not page.errors
 
 

@@ -63,6 +63,13 @@ def test_unknown_display_options_are_ignored(client):
     assert script.get("data-lang") is None and script.get("data-per-page") is None
 
 
+@pytest.mark.parametrize("interval, attribute", [("week", "week"), ("year", "year"), ("auto", None), ("fortnight", None), ("", None)])
+def test_the_date_interval_becomes_the_widgets_when_it_is_one_the_api_knows(client, interval, attribute):
+    response = client.simulate_get("/embed", params={"date_interval": interval})
+    assert response.status_code == 200
+    assert lxml_html.fromstring(response.text).xpath("//script")[0].get("data-date-interval") == attribute
+
+
 @pytest.mark.parametrize("per_page", ["³", "٣", "１０", "-5", "5.0", "0"])
 def test_a_per_page_that_is_not_ascii_digits_in_range_is_ignored(client, per_page):
     # "³" passes str.isdigit() but int() refuses it (a 500, found by schemathesis once /embed was
