@@ -145,10 +145,10 @@ def _cores() -> int:
 
 
 def switch(raw: str) -> bool:
-    """`on` or `off`."""
-    if raw.lower() not in ("on", "off"):
+    """`on` or `off` (`true` and `false` too)."""
+    if raw.lower() not in ("on", "off", "true", "false"):
         raise ValueError("must be on or off")
-    return raw.lower() == "on"
+    return raw.lower() in ("on", "true")
 
 
 switch.__name__ = "on | off"
