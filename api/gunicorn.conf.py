@@ -26,8 +26,10 @@ bind = _env["NEWSEARCH_BIND"]
 # server starts (files left by another run would be counted again) and named before the app is
 # imported (preload_app, below, imports it in this process, and prometheus_client picks its mode
 # when imported): a fresh temporary directory made here, whatever the environment named, kept when a
-# HUP reads this file again in the same master, removed when the server exits (on_exit).
+# HUP reads this file again in the same master, removed when the master exits (also when the app
+# fails to load, which skips on_exit; the workers, forked with the same exit handlers, leave it).
 def _metrics_directory() -> str:
+    import atexit
     import os
     import tempfile
 
@@ -38,7 +40,15 @@ def _metrics_directory() -> str:
     with open(os.path.join(path, _OWNER), "w") as owner:  # not a .db file: never read as metrics
         owner.write(str(os.getpid()))
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    atexit.register(_remove_metrics_directory, path)
     return path
+
+
+def _remove_metrics_directory(path: str) -> None:
+    import shutil
+
+    if _made_by_this_master(path):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _made_by_this_master(path: str) -> bool:
@@ -163,10 +173,6 @@ def on_exit(server):
     applier = getattr(server, "applier", None)
     if applier is not None:
         applier.stop()
-    if _metrics_dir and _made_by_this_master(_metrics_dir):
-        import shutil
-
-        shutil.rmtree(_metrics_dir, ignore_errors=True)
 
 
 def post_fork(server, worker):

@@ -10,7 +10,6 @@ import shutil
 import signal
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import requests
@@ -174,7 +173,8 @@ def test_the_server_config_makes_a_fresh_directory_per_start_and_keeps_it_on_rel
         assert [p.name for p in made.glob("*.db")] == []
         assert runpy.run_path(str(CONFIG))["_metrics_dir"] == str(made)  # a HUP reads the file again: same directory
         assert callable(conf["child_exit"])
-        conf["on_exit"](SimpleNamespace())
+        conf["_remove_metrics_directory"](str(stale))  # at the master's exit (atexit)
+        conf["_remove_metrics_directory"](str(made))
         assert not made.exists() and stale.is_dir()  # only its own directory is removed
     finally:
         shutil.rmtree(made, ignore_errors=True)
@@ -242,3 +242,15 @@ def test_metrics_off_under_gunicorn(index_copy, tmp_path):
         assert requests.get(f"{server.base}/metrics", timeout=10).status_code == 404
         assert requests.get(f"{server.base}/health", timeout=10).status_code == 200
         assert not SUMMED_FROM.search(server.log())
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(60)
+def test_a_server_that_fails_to_start_leaves_no_metrics_directory(index_copy, tmp_path):
+    temporary = tmp_path / "tmp"  # the server's temporary directory (tempfile follows TMPDIR)
+    temporary.mkdir()
+    with pytest.raises(RuntimeError, match="gunicorn exited"):  # the app cannot be imported: no on_exit
+        GunicornProcess(index_copy, tmp_path / "gunicorn.log", app="api.no_such_module:app", workers=1,
+                        ready_timeout=30, stop_timeout=15, TMPDIR=str(temporary))
+    assert "No module named 'api.no_such_module'" in (tmp_path / "gunicorn.log").read_text(errors="replace")
+    assert list(temporary.iterdir()) == []
