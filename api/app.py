@@ -23,7 +23,8 @@ from .auth import KeyAuth, KeyRing
 from .config import Config
 from .embed import add_embed_routes
 from .keys import verify_scoped_key
-from .middleware import CORS, AccessLog, ConditionalGet, SecurityHeaders
+from .metrics import UNANSWERED, Metrics, MetricsResource
+from .middleware import CORS, AccessLog, ConditionalGet, RequestMetrics, SecurityHeaders
 from .openapi import OpenAPIResource
 from .problems import Problem, handle_unexpected, serialize_problem
 from .reads_first import ReadsFirst
@@ -57,9 +58,12 @@ def create_app(
     engine = engine or open_engine(config.location, lock_timeout=config.write_lock_timeout,
                                    search_timeout=config.search_timeout, long_searches=config.long_searches or None)
     prepare = prepare or pipeline_prepare(engine=engine)
+    metrics = Metrics(engine) if config.metrics else None
 
     app = falcon.App(
         middleware=[
+            # First, so that it sees every request and the final status (its response step runs last).
+            *([RequestMetrics(metrics)] if metrics else []),
             SecurityHeaders(),
             AccessLog(),
             CORS(config.cors_origins),
@@ -93,6 +97,8 @@ def create_app(
         ("/v1/stats", StatsResource(engine)),
         ("/health", HealthResource(engine)),
     ]
+    if metrics:
+        routes.append(("/metrics", MetricsResource(metrics)))  # open like /health: read keys do not apply
     routes.append(("/openapi.json", OpenAPIResource(routes)))  # reads `routes` on first use, when complete
     for path, resource in routes:
         app.add_route(path, resource)
@@ -123,6 +129,7 @@ def _backend_unavailable(req, resp, error, params) -> None:
 
 
 def _search_timeout(req, resp, error, params) -> None:
+    req.context.search_cut = UNANSWERED  # counted by RequestMetrics
     raise Problem(503, "Search took too long",
                   "The search did not finish within its time budget; retry shortly, or narrow the query "
                   "(fewer wildcards, shorter phrases).", slug="search-timeout", headers={"Retry-After": "2"})

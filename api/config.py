@@ -39,6 +39,7 @@ class Config:
     long_searches: int = default("NEWSEARCH_LONG_SEARCHES")  # 0: no limit
     key_secret: str | None = field(default=None, repr=False)  # signs scoped search keys
     backend: str | None = None  # an OpenSearch URL or another index path; None: `index`
+    metrics: bool = default("NEWSEARCH_METRICS")  # GET /metrics (api/metrics.py)
     public_url: str | None = None  # base of every absolute URL the API writes; None: the request's Host
 
     def __post_init__(self) -> None:
@@ -86,4 +87,5 @@ class Config:
             key_secret=env["NEWSEARCH_KEY_SECRET"],
             backend=env["NEWSEARCH_BACKEND"],
             public_url=env["NEWSEARCH_PUBLIC_URL"],
+            metrics=env["NEWSEARCH_METRICS"],
         )

@@ -374,6 +374,8 @@ class AtomSearch:
         request.facets = ()  # a feed shows no facets: skip counting them
         request = apply_scope(req.context.get("scope"), request)  # the scope: set by KeyAuth
         results = self.engine.search(request)
+        if results.timed_out:
+            req.context.search_cut = "partial"  # counted by RequestMetrics (api/metrics.py)
         base, from_host = public_base(self.config, req)
         if from_host:  # links from the Host header: for this client only (ConditionalGet set `public`)
             resp.cache_control = ["private", "no-cache"]

@@ -1,7 +1,7 @@
 """gunicorn settings: `gunicorn -c api/gunicorn.conf.py api.wsgi:app` (what `newsearch serve` runs).
 
 Environment: NEWSEARCH_BIND, NEWSEARCH_WORKERS, NEWSEARCH_THREADS, NEWSEARCH_CLIENT_TIMEOUT,
-NEWSEARCH_TIMEOUT and NEWSEARCH_LOG_LEVEL, read
+NEWSEARCH_TIMEOUT, NEWSEARCH_LOG_LEVEL and NEWSEARCH_METRICS, read
 (and checked) through the settings table in search/settings.py, which has their defaults; the app's
 own settings are in api/config.py, from the same table.
 """
@@ -19,6 +19,50 @@ except SettingError as _error:
     raise SystemExit(2) from None
 
 bind = _env["NEWSEARCH_BIND"]
+
+
+# GET /metrics (api/metrics.py) sums the workers' counts with prometheus_client's multiprocess mode:
+# each worker writes its own files in PROMETHEUS_MULTIPROC_DIR. The directory must be empty when the
+# server starts (files left by another run would be counted again) and named before the app is
+# imported (preload_app, below, imports it in this process, and prometheus_client picks its mode
+# when imported): a fresh temporary directory made here, whatever the environment named, kept when a
+# HUP reads this file again in the same master, removed when the master exits (also when the app
+# fails to load, which skips on_exit; the workers, forked with the same exit handlers, leave it).
+def _metrics_directory() -> str:
+    import atexit
+    import os
+    import tempfile
+
+    previous = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if previous and _made_by_this_master(previous):
+        return previous
+    path = tempfile.mkdtemp(prefix="newsearch-metrics-")
+    with open(os.path.join(path, _OWNER), "w") as owner:  # not a .db file: never read as metrics
+        owner.write(str(os.getpid()))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    atexit.register(_remove_metrics_directory, path)
+    return path
+
+
+def _remove_metrics_directory(path: str) -> None:
+    import shutil
+
+    if _made_by_this_master(path):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _made_by_this_master(path: str) -> bool:
+    import os
+
+    try:
+        with open(os.path.join(path, _OWNER)) as owner:
+            return owner.read() == str(os.getpid())
+    except OSError:
+        return False
+
+
+_OWNER = "newsearch-master.pid"
+_metrics_dir = _metrics_directory() if _env["NEWSEARCH_METRICS"] else None
 
 # Threaded workers (gthread), so that a slow client never holds a whole worker. With sync workers
 # each connection owns its worker until the request is read and the answer written: 3 idle
@@ -109,6 +153,20 @@ def when_ready(server):
     server.applier = ApplierProcess.for_location(Config.from_env().location)
     if server.applier is not None:
         server.applier.start()
+
+
+def on_starting(server):
+    if _metrics_dir:
+        server.log.info("metrics: the workers' counts are summed from %s", _metrics_dir)
+
+
+def child_exit(server, worker):
+    # A worker exited (recycled after max_requests, killed, stopped): its counts stay in the
+    # directory and keep counting; its share of the live gauges (requests in progress) goes.
+    if _metrics_dir:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid, _metrics_dir)
 
 
 def on_exit(server):

@@ -1,5 +1,5 @@
 """Cross-cutting HTTP behaviour: CORS, conditional GETs tied to the index generation, security
-headers and the access log. Each class is one Falcon middleware component."""
+headers, the access log and request metrics. Each class is one Falcon middleware component."""
 from __future__ import annotations
 
 import hashlib
@@ -33,6 +33,28 @@ class AccessLog:
         started = getattr(req.context, "started", None)
         elapsed = (time.perf_counter() - started) * 1000 if started is not None else 0.0
         access_log.info("%s %s %d %.1fms", req.method, req.path, resp.status_code, elapsed)
+
+
+class RequestMetrics:
+    """Counts and times every request by its route template (api/metrics.py), whatever answered it:
+    a responder, an error handler, another middleware (a 304, a preflight, a 401)."""
+
+    def __init__(self, metrics) -> None:
+        self.metrics = metrics
+
+    def process_request(self, req, resp) -> None:
+        req.context.metrics_started = time.perf_counter()
+        self.metrics.in_progress.inc()
+
+    def process_response(self, req, resp, resource, req_succeeded) -> None:
+        started = req.context.get("metrics_started")
+        if started is None:
+            return
+        self.metrics.in_progress.dec()
+        # uri_template: `/v1/articles/{article_id}`, not the id a client sent; None when unrouted.
+        # search_cut: set where a search is answered partial or refused for running out of time.
+        self.metrics.observe(req.method, req.uri_template, resp.status_code, time.perf_counter() - started,
+                             req.context.get("search_cut"))
 
 
 class CORS:

@@ -107,6 +107,7 @@ class SearchResource:
         scope = req.context.get("scope")  # set by KeyAuth
         results = self.engine.search(apply_scope(scope, load_query(self.query, req)))
         if results.timed_out:  # partial hits: not an answer to cache or revalidate against
+            req.context.search_cut = "partial"  # counted by RequestMetrics (api/metrics.py)
             resp.delete_header("ETag")
             resp.set_header("Cache-Control", "no-store")
         dump(resp, self.results, results)

@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence, ru
 from .article import Article
 from .fields import Fields
 from .request import SearchRequest
-from .results import Bucket, Completion, Hit, SearchResults, Stats, WriteReport
+from .results import Bucket, Completion, Hit, IndexStatus, SearchResults, Stats, WriteReport
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,10 @@ class SearchBackend(Protocol):
 
     def stats(self) -> Stats:
         """Document count, generation, date range and the top values of each facet."""
+
+    def status(self) -> IndexStatus:
+        """Documents, generation, commits, last commit time and writes pending: cheap, for monitoring.
+        While a search holds the index it may answer with what it saw last (the writes pending are current)."""
 
     def generation(self) -> str:
         """Changes whenever the index changes (a commit, a rebuild's switch): for ETags and caches."""

@@ -84,6 +84,17 @@ class Stats:
     facets: dict[str, list[Bucket]] = field(default_factory=dict)  # top values, by facet name
 
 
+@dataclass(frozen=True)
+class IndexStatus:
+    """What an operator watches (GET /metrics): cheap to read, unlike Stats' facet values."""
+
+    documents: int
+    generation: str  # as SearchBackend.generation()
+    commits: int  # commits to the live index; starts again after a rebuild's switch
+    last_commit: datetime | None  # when the live index's last commit was made
+    pending_writes: int  # API writes accepted (durable) but not yet applied to the index
+
+
 @dataclass
 class WriteReport:
     added: list[str] = field(default_factory=list)

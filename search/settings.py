@@ -144,6 +144,16 @@ def _cores() -> int:
     return usable_cores()
 
 
+def switch(raw: str) -> bool:
+    """`on` or `off` (`true` and `false` too)."""
+    if raw.lower() not in ("on", "off", "true", "false"):
+        raise ValueError("must be on or off")
+    return raw.lower() in ("on", "true")
+
+
+switch.__name__ = "on | off"
+
+
 def _cores_plus_one() -> int:
     return _cores() + 1
 
@@ -253,6 +263,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSEARCH_CACHE_MAX_AGE", 0, whole(0),
             "`Cache-Control: max-age` of read responses, in seconds; 0: clients revalidate with the ETag every time.",
             ("app",)),
+    Setting("NEWSEARCH_METRICS", True, switch,
+            "`GET /metrics`: request, latency, search-budget and index metrics in Prometheus's text format, "
+            "summed over gunicorn's workers, open without a key (like `/health`); `off`: no such route (404).",
+            ("app", "server"), shown="`on`"),
     Setting("NEWSEARCH_BUFFER_MB", 1024, whole(1),
             "`newsearch index`'s posting buffer in MB, shared by its writer processes (`--buffer-mb`); "
             "a ceiling, not an allocation: less spills to disk and indexes slower.",

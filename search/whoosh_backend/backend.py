@@ -11,6 +11,7 @@ other writers in, how often a reader looks for a new generation.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import json
 import logging
@@ -19,6 +20,7 @@ import re
 import threading
 import time
 from contextlib import contextmanager, nullcontext
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -32,7 +34,7 @@ from ..backend import WriteOptions
 from ..errors import ArticleNotFound, IndexMissing, UnknownFacet, WriteLockTimeout
 from ..fields import DATE_FACET, FIELDS, Fields
 from ..request import SearchRequest
-from ..results import Bucket, Completion, Hit, SearchResults, Stats, WriteReport
+from ..results import Bucket, Completion, Hit, IndexStatus, SearchResults, Stats, WriteReport
 from .budget import LONG_AFTER, SEARCH_TIMEOUT, Deadline, LongSearches
 from .columns import Caches, IndexView, date_histogram
 from .schema import from_stored, keyword_field, schema_for, stored_values
@@ -98,6 +100,7 @@ class WhooshBackend:
         self._last_generation: str | None = None
         self._waiters: list[object] = []  # requests of this process waiting for the searcher
         self._last_stats: Stats | None = None
+        self._last_status: IndexStatus | None = None
         self.journal = Journal(self.store.root, fields)
         self.drain_interval = drain_interval
         self._drainer: threading.Thread | None = None
@@ -269,6 +272,28 @@ class WhooshBackend:
                 facets={f.name: view.values(f.name, "", f.top) for f in self.fields.facets if f.top},
             )
             return self._last_stats
+        finally:
+            self._lock.release()
+
+    def status(self) -> IndexStatus:
+        pending = len(self.journal.names())  # one directory listing
+        if not self._lock_or_last(self._last_status):
+            return dataclasses.replace(self._last_status, pending_writes=pending)
+        try:
+            searcher, _ = self.current()
+            commits = searcher.ixreader.generation()
+            try:  # the table of contents the searcher read is written by the commit, and never again
+                committed = self._ix.storage.file_modified(f"_{self._ix.indexname}_{commits}.toc")
+            except OSError:  # a rebuild's switch removed it meanwhile: the next scrape sees the new one
+                committed = None
+            self._last_status = IndexStatus(
+                documents=searcher.doc_count(),
+                generation=self.generation(),
+                commits=max(commits, 0),
+                last_commit=None if committed is None else datetime.fromtimestamp(committed, timezone.utc),
+                pending_writes=pending,
+            )
+            return self._last_status
         finally:
             self._lock.release()
 

@@ -52,6 +52,7 @@ def test_unset_and_blank_mean_the_default():
     ("NEWSEARCH_BIND", "0.0.0.0:http", "NEWSEARCH_BIND must be HOST:PORT (or unix:PATH), not '0.0.0.0:http'"),
     ("NEWSEARCH_BACKEND", "https://search.example:9200/news", "NEWSEARCH_BACKEND must be an index directory"),
     ("NEWSEARCH_LOG_LEVEL", "loud", "NEWSEARCH_LOG_LEVEL must be one of debug, info, warning, error, critical"),
+    ("NEWSEARCH_METRICS", "yes", "NEWSEARCH_METRICS must be on or off, not 'yes'"),
 ])
 def test_a_bad_value_is_refused_naming_the_variable(name, raw, message):
     with pytest.raises(SettingError) as refused:
@@ -66,6 +67,7 @@ def test_values_are_parsed():
     assert value("NEWSEARCH_API_KEYS", env) == ("a", "b")
     assert value("NEWSEARCH_CORS_ORIGINS", env) == ("https://a.example",)
     assert value("NEWSEARCH_LOG_LEVEL", env) == "warning"
+    assert (value("NEWSEARCH_METRICS", {}), value("NEWSEARCH_METRICS", {"NEWSEARCH_METRICS": "OFF"})) == (True, False)
     assert value("NEWSEARCH_BIND", env) == "[::1]:8080"
     assert settings.location(env) == "opensearch+https://user:pw@os.example:9200/news"
     assert settings.location({"NEWSEARCH_INDEX": "/srv/index"}) == "/srv/index"
@@ -73,7 +75,7 @@ def test_values_are_parsed():
 
 
 def test_values_by_reader():
-    assert set(settings.values("server", {})) == {"NEWSEARCH_BIND", "NEWSEARCH_WORKERS", "NEWSEARCH_THREADS", "NEWSEARCH_CLIENT_TIMEOUT", "NEWSEARCH_TIMEOUT", "NEWSEARCH_LOG_LEVEL"}
+    assert set(settings.values("server", {})) == {"NEWSEARCH_BIND", "NEWSEARCH_WORKERS", "NEWSEARCH_THREADS", "NEWSEARCH_CLIENT_TIMEOUT", "NEWSEARCH_TIMEOUT", "NEWSEARCH_LOG_LEVEL", "NEWSEARCH_METRICS"}
     assert "NEWSEARCH_BIND" not in settings.values("app", {})
 
 
@@ -97,6 +99,7 @@ def test_config_reads_through_the_table_and_keeps_its_errors():
 
 
 def test_gunicorn_reads_through_the_table(monkeypatch, capsys):
+    monkeypatch.setenv("NEWSEARCH_METRICS", "off")  # on: a metrics directory (tests/api/test_metrics.py)
     for name, raw in {"NEWSEARCH_BIND": "0.0.0.0:9001", "NEWSEARCH_WORKERS": "3", "NEWSEARCH_TIMEOUT": "45",
                       "NEWSEARCH_LOG_LEVEL": "warning"}.items():
         monkeypatch.setenv(name, raw)

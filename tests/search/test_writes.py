@@ -159,3 +159,22 @@ def test_a_write_acknowledged_during_a_rebuild_is_searchable_before_the_switch_a
         assert engine.journal.names() != []  # still journaled: the new generation has yet to take it
     assert engine.journal.names() == []
     assert {h.id for h in engine.search(SearchRequest()).hits} == {files[1].id, files[2].id, "during"}
+
+
+def test_status_counts_documents_commits_and_the_writes_waiting_for_the_lock(tmp_path):
+    engine = open_engine(tmp_path / "ix", refresh_interval=0, lock_timeout=0.2)
+    engine.add(load_articles())
+    before = engine.status()
+    assert (before.documents, before.pending_writes, before.generation) == (5, 0, engine.generation())
+    assert before.last_commit is not None and abs(time.time() - before.last_commit.timestamp()) < 60
+    with engine.writer():  # another writer holds the index: the API's write waits in the journal
+        engine.add(Article(id="x", title="Journaled", body="b"))
+        waiting = engine.status()
+        assert (waiting.documents, waiting.pending_writes, waiting.commits) == (5, 1, before.commits)
+    deadline = time.monotonic() + 30
+    while engine.status().pending_writes and time.monotonic() < deadline:
+        time.sleep(0.05)
+    after = engine.status()
+    assert (after.documents, after.pending_writes) == (6, 0)
+    assert after.commits > before.commits and after.generation != before.generation
+    assert after.last_commit >= before.last_commit
