@@ -1,0 +1,55 @@
+import json, time
+from opensearchpy import OpenSearch, helpers
+from opensearchpy.exceptions import TransportError
+import opensearchpy.exceptions as X
+c = OpenSearch(hosts=["http://127.0.0.1:9299"], timeout=10)
+def run(name, fn):
+    try:
+        r = fn(); print(f"### {name}\nOK {json.dumps(r, default=str)[:1200]}\n"); return r
+    except TransportError as e:
+        print(f"### {name}\nERR {type(e).__name__} status={e.status_code} error={e.error!r} info={json.dumps(e.info, default=str)[:900]}\n")
+    except Exception as e:
+        print(f"### {name}\nEXC {type(e).__name__}: {str(e)[:600]}\n")
+body={"settings":{"number_of_shards":1,"number_of_replicas":0},"mappings":{"properties":{"t":{"type":"text","analyzer":"english"},"checksum":{"type":"keyword"}}}}
+for i in ("news_a","news_b"): c.indices.delete(index=i, ignore=[404]); c.indices.create(index=i, body=body)
+c.index(index="news_a", id="1", body={"t":"old generation","checksum":"x1"}, refresh=True)
+c.index(index="news_b", id="1", body={"t":"new generation","checksum":"y1"}, refresh=True)
+run("put alias", lambda: c.indices.put_alias(index="news_a", name="news"))
+run("search via alias", lambda: [h["_index"] for h in c.search(index="news", body={"query":{"match_all":{}}})["hits"]["hits"]])
+run("index via alias (single write index)", lambda: c.index(index="news", id="2", body={"t":"written through alias"}, refresh=True))
+run("atomic swap _aliases", lambda: c.indices.update_aliases(body={"actions":[{"remove":{"index":"news_a","alias":"news"}},{"add":{"index":"news_b","alias":"news","is_write_index":True}}]}))
+run("search after swap", lambda: [(h["_index"],h["_source"]["t"]) for h in c.search(index="news", body={"query":{"match_all":{}}})["hits"]["hits"]])
+run("get_alias", lambda: c.indices.get_alias(name="news"))
+run("cat aliases", lambda: c.cat.aliases(format="json"))
+run("swap with remove_index", lambda: c.indices.update_aliases(body={"actions":[{"add":{"index":"news_a","alias":"news"}},{"remove_index":{"index":"news_b"}}]}))
+run("indices after remove_index", lambda: sorted(c.indices.get(index="news_*").keys()))
+run("swap non-atomic failure (missing index) — alias unchanged?", lambda: c.indices.update_aliases(body={"actions":[{"remove":{"index":"news_a","alias":"news"}},{"add":{"index":"news_missing","alias":"news"}}]}))
+run("alias after failed swap", lambda: c.indices.get_alias(name="news"))
+run("two indices one alias, write w/o write index", lambda: (c.indices.create(index="news_c", body=body), c.indices.put_alias(index="news_c", name="news"), c.index(index="news", id="9", body={"t":"x"})))
+run("cluster health", lambda: c.cluster.health())
+run("cluster health wait_for_status yellow timeout", lambda: c.cluster.health(wait_for_status="yellow", timeout="1s"))
+run("cluster health index-level", lambda: c.cluster.health(index="news_a", level="indices"))
+run("cat health", lambda: c.cat.health(format="json"))
+run("cat indices", lambda: c.cat.indices(format="json"))
+run("cat count", lambda: c.cat.count(index="news_a", format="json"))
+run("ping", lambda: c.ping())
+run("info", lambda: c.info())
+run("update settings replicas", lambda: c.indices.put_settings(index="news_a", body={"index":{"number_of_replicas":1,"refresh_interval":"-1"}}))
+run("get settings after", lambda: c.indices.get_settings(index="news_a"))
+run("update shards (should be 400 in real OS)", lambda: c.indices.put_settings(index="news_a", body={"index":{"number_of_shards":3}}))
+run("refresh_interval -1 then index (visibility without refresh)", lambda: (c.index(index="news_a", id="77", body={"t":"unrefreshed"}), c.count(index="news_a")["count"]))
+run("index stats/docs", lambda: c.indices.stats(index="news_a", metric="docs"))
+run("mget checksums", lambda: c.mget(index="news_a", body={"ids":["1","2","404"]}, _source_includes=["checksum"]))
+run("scroll / point in time", lambda: c.search(index="news_a", scroll="1m", body={"size":1,"query":{"match_all":{}}}).get("_scroll_id"))
+run("PIT create", lambda: c.create_pit(index="news_a", keep_alive="1m"))
+run("composite agg on checksum (streaming ids)", lambda: c.search(index="news_a", body={"size":0,"aggs":{"c":{"composite":{"size":2,"sources":[{"id":{"terms":{"field":"_id"}}}]}}}}))
+run("search 404 index", lambda: c.search(index="nope", body={"query":{"match_all":{}}}))
+run("get 404 doc", lambda: c.get(index="news_a", id="nope"))
+run("bad query 400", lambda: c.search(index="news_a", body={"query":{"mtch":{"t":"x"}}}))
+run("bad query_string syntax", lambda: c.search(index="news_a", body={"query":{"query_string":{"query":"t:(a AND"}}}))
+run("create existing 400", lambda: c.indices.create(index="news_a", body=body))
+run("mapping conflict", lambda: c.indices.put_mapping(index="news_a", body={"properties":{"t":{"type":"keyword"}}}))
+run("from+size > max_result_window", lambda: c.search(index="news_a", body={"from":10000,"size":10}))
+run("agg on text field", lambda: c.search(index="news_a", body={"size":0,"aggs":{"x":{"terms":{"field":"t"}}}}))
+run("request timeout param (search timeout=1ms)", lambda: c.search(index="news_a", body={"query":{"match_all":{}}}, params={"timeout":"1ms"}).get("timed_out"))
+run("wrong method / unknown endpoint", lambda: c.transport.perform_request("GET","/_nonexistent_api"))
