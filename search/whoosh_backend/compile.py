@@ -27,7 +27,7 @@ from .. import query as q
 from ..fields import FIELDS
 from ..query import MIN_FUZZY, MIN_PREFIX, STOP, ParsedQuery, fuzzy_maxdist
 from .budget import MAX_CLAUSES, MAX_EXPANSIONS, MAX_PHRASE_WORDS, QUERY_EXPANSIONS, QUERY_SCAN, SCAN_LIMIT
-from .schema import schema_for, text_key
+from .schema import NAME_ANALYZER, schema_for, text_key
 
 
 # -- bounded expansions -------------------------------------------------------------------------
@@ -254,12 +254,20 @@ class Compiler:
         """Whoosh's QueryParser.term_query: the field's analyzer, several tokens joined."""
         field = self.schema[fieldname]
         texts = list(field.process_text(text, mode="query", tokenize=tokenize, removestops=tokenize))
-        if len(texts) > 1:
+        terms = [termclass(fieldname, t, boost=boost) for t in texts]
+        if tokenize and termclass is wq.Term:
+            # A stop word is a word as typed, not its stem: "used" and "useful" stem to "us", a stop
+            # word, and "was" to "wa", not one. The surface tokens are the same tokens unstemmed.
+            surface = [t.text for t in NAME_ANALYZER(text)]
+            if len(surface) == len(terms):
+                for term, word in zip(terms, surface):
+                    term.stop = word in STOP
+        if len(terms) > 1:
             qclass = wq.Or if natural else wq.And
-            return qclass([termclass(fieldname, t, boost=boost) for t in texts])
-        if not texts:
+            return qclass(terms)
+        if not terms:
             return None
-        return termclass(fieldname, texts[0], boost=boost)
+        return terms[0]
 
     # -- stop words
     def _strip_stop(self, query):
@@ -268,7 +276,7 @@ class Compiler:
 
         def is_stop(node) -> bool:
             if isinstance(node, wq.Term):
-                return node.fieldname in query_fields and str(node.text) in STOP
+                return node.fieldname in query_fields and getattr(node, "stop", str(node.text) in STOP)
             if isinstance(node, (wq.Or, wq.DisjunctionMax)):  # one word across fields
                 return bool(node.subqueries) and all(is_stop(s) for s in node.subqueries)
             return False
@@ -295,7 +303,10 @@ def _flat_or(subs: list) -> list:
     out = []
     for sub in subs:
         if type(sub) is wq.Or and all(type(t) is wq.Term for t in sub.subqueries):
-            out.extend(wq.Term(t.fieldname, t.text, boost=t.boost * sub.boost) for t in sub.subqueries)
+            for t in sub.subqueries:
+                flat = wq.Term(t.fieldname, t.text, boost=t.boost * sub.boost)
+                flat.__dict__.update((k, v) for k, v in t.__dict__.items() if k == "stop")
+                out.append(flat)
         else:
             out.append(sub)
     return out

@@ -316,3 +316,22 @@ def test_date_histogram_interval(dated_engine, window, interval, used, buckets):
 def test_date_interval_is_none_without_a_date_facet_or_a_dated_match(dated_engine):
     assert dated_engine.search(SearchRequest(q="wombats", facets=("source",))).date_interval is None
     assert dated_engine.search(SearchRequest(q="nosuchwordanywhere", facets=("date",))).date_interval is None
+
+
+def test_a_stop_word_is_the_word_as_typed_not_its_stem(tmp_path):
+    """"used" and "useful" stem to "us", a stop word; they are still searched in titles and bodies
+    (they were dropped there, so "used cars" found only names). "was" (stem "wa") stays a stop word."""
+    from search.article import Article
+    from search.engine import open_engine
+
+    engine = open_engine(tmp_path / "index", refresh_interval=0)
+    try:
+        engine.add([Article(id="cars", title="Prices of used cars rise", body="A useful guide to used cars."),
+                    Article(id="new", title="New cars", body="New cars were sold, and the market was calm.")])
+        assert [h.id for h in engine.search(SearchRequest(q="used cars")).hits] == ["cars"]
+        relaxed = engine.search(SearchRequest(q="useful in its own right"))  # no "right": relaxed to "useful"
+        assert [h.id for h in relaxed.hits] == ["cars"] and relaxed.relaxed and relaxed.dropped == ["right"]
+        assert [h.id for h in engine.search(SearchRequest(q="a useful guide")).hits] == ["cars"]
+        assert {h.id for h in engine.search(SearchRequest(q="cars was")).hits} == {"cars", "new"}
+    finally:
+        engine.close()

@@ -33,7 +33,7 @@ from whoosh.qparser.plugins import GtLtPlugin
 from search.fields import FIELDS
 from search.stopwords import STOP_WORDS
 from search.whoosh_backend.compile import MAX_EXPANSIONS, SCAN_LIMIT, BoundedFuzzy, BoundedPrefix, BoundedTermRange, BoundedWildcard
-from search.whoosh_backend.schema import TEXT_ANALYZER, schema_for
+from search.whoosh_backend.schema import NAME_ANALYZER, TEXT_ANALYZER, schema_for
 
 QUERY_FIELDS, FIELD_WEIGHTS, SCHEMA = FIELDS.query_fields, FIELDS.weights, schema_for(FIELDS)
 
@@ -74,7 +74,7 @@ class ParsedQuery:
         terms = [w for w in self.words if w.casefold() not in STOP] or self.words
         if len(terms) < 2:
             return None
-        return _bounded(_strip_stop(_parser(any_words=True).parse(" ".join(terms))))
+        return _bounded(_strip_stop(_parser(any_words=True).parse(" ".join(terms)), " ".join(terms)))
 
 
 @lru_cache(maxsize=2)
@@ -115,7 +115,7 @@ def parse_query(text: str) -> ParsedQuery:
     rest = _MINUS.sub(lambda m: m.group(1) + "NOT ", rest)
     try:
         q = _parser(any_words=natural).parse(rest)
-        q = _bounded(_strip_stop(_searchable_fields(q)))
+        q = _bounded(_strip_stop(_searchable_fields(q), rest))
         if q is wq.NullQuery or isinstance(q, wq.NullQuery.__class__) or _is_empty(q):
             raise ValueError("nothing searchable")
         if _only_negative(q):
@@ -124,7 +124,7 @@ def parse_query(text: str) -> ParsedQuery:
     except Exception:  # noqa: BLE001 - any parser failure falls back to the words, never an error
         if not words:
             return ParsedQuery(text, None, start, end, words, plain, fallback=True)
-        q = _bounded(_strip_stop(_parser(any_words=natural).parse(" ".join(words))))
+        q = _bounded(_strip_stop(_parser(any_words=natural).parse(" ".join(words)), " ".join(words)))
         return ParsedQuery(text, None if _is_empty(q) else q, start, end, words, plain, fallback=True,
                            natural=natural)
 
@@ -146,12 +146,23 @@ def _only_negative(q) -> bool:
     return False
 
 
-def _strip_stop(q):
-    """Drop stop words from free-text terms (phrases keep theirs; a query of only stop words keeps them)."""
+def _strip_stop(q, text: str = ""):
+    """Drop stop words from free-text terms (phrases keep theirs; a query of only stop words keeps them).
+    A stop word is a word as typed: a stemmed term is one when every word of `text` with that stem is
+    ("useful" stems to "us", which is no stop word then; "was" to "wa", a stop word)."""
+    stemmed_stop: dict[str, bool] = {}
+    for word in NAME_ANALYZER(text):
+        stem = TEXT_ANALYZER(word.text, mode="query")
+        for token in stem:
+            stemmed_stop[token.text] = stemmed_stop.get(token.text, True) and word.text in STOP
 
     def is_stop(node) -> bool:
         if isinstance(node, wq.Term):
-            return node.fieldname in QUERY_FIELDS and str(node.text) in STOP
+            if node.fieldname not in QUERY_FIELDS:
+                return False
+            if node.fieldname in ("title", "body"):
+                return stemmed_stop.get(str(node.text), str(node.text) in STOP)
+            return str(node.text) in STOP
         if isinstance(node, (wq.Or, wq.DisjunctionMax)):  # one word across fields
             return bool(node.subqueries) and all(is_stop(s) for s in node.subqueries)
         return False
