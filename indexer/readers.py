@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from search.settings import with_block
+
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
@@ -79,11 +81,7 @@ def jsonl_fields_markdown() -> str:
 
 def with_jsonl_fields(document: str) -> str:
     """`document` with the text between JSONL_DOC_START and JSONL_DOC_END replaced by the current table."""
-    head, start, rest = document.partition(JSONL_DOC_START)
-    _, end, tail = rest.partition(JSONL_DOC_END)
-    if not start or not end:
-        raise ValueError(f"no {JSONL_DOC_START!r} ... {JSONL_DOC_END!r} block to fill")
-    return f"{head}{JSONL_DOC_START}\n{jsonl_fields_markdown()}{JSONL_DOC_END}{tail}"
+    return with_block(document, JSONL_DOC_START, JSONL_DOC_END, jsonl_fields_markdown())
 
 
 _MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?\s*>")

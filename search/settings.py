@@ -338,11 +338,17 @@ def markdown(settings: Iterable[Setting] = SETTINGS) -> str:
 
 def with_table(document: str) -> str:
     """`document` with the text between DOC_START and DOC_END replaced by the current table."""
-    head, start, rest = document.partition(DOC_START)
-    _, end, tail = rest.partition(DOC_END)
+    return with_block(document, DOC_START, DOC_END, markdown())
+
+
+def with_block(document: str, start_marker: str, end_marker: str, body: str) -> str:
+    """`document` with the text between two marker lines replaced by `body` (a generated README
+    block: the settings table here, the JSONL fields in indexer/readers.py)."""
+    head, start, rest = document.partition(start_marker)
+    _, end, tail = rest.partition(end_marker)
     if not start or not end:
-        raise ValueError(f"no {DOC_START!r} ... {DOC_END!r} block to fill")
-    return f"{head}{DOC_START}\n{markdown()}{DOC_END}{tail}"
+        raise ValueError(f"no {start_marker!r} ... {end_marker!r} block to fill")
+    return f"{head}{start_marker}\n{body}{end_marker}{tail}"
 
 
 def main(argv: list[str] | None = None) -> int:

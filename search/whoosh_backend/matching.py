@@ -172,23 +172,17 @@ def _phrase(view: IndexView, q, deadline: Deadline, cut: list | None = None) -> 
                     raise
                 cut.append(q)  # what it found so far: a subset of its matches
                 return out
-            docs = _phrase_docs(files, rows, postings, candidates[start:start + PHRASE_CHUNK], q.slop)
-            if docs is None:
-                return None
-            out[docs + offset] = True
+            out[_phrase_docs(files, rows, postings, candidates[start:start + PHRASE_CHUNK], q.slop) + offset] = True
     return out
 
 
 def _phrase_docs(files, rows: list[int], postings: list[np.ndarray], candidates: np.ndarray,
-                 slop: int) -> np.ndarray | None:
+                 slop: int) -> np.ndarray:
     """Which of one segment's `candidates` (documents holding every word) match the phrase whose
-    words are the terms at `rows`, with those `postings`."""
+    words are the terms at `rows`, with those `postings` (every term has positions: _phrase checked)."""
     spans = None  # (candidate index, span start, span end), ascending
     for ids, row in zip(postings, rows):
-        found = files.positions_of(row, np.searchsorted(ids, candidates))
-        if found is None:
-            return None
-        owner, positions = found
+        owner, positions = files.positions_of(row, np.searchsorted(ids, candidates))
         if spans is None:
             spans = (owner, positions, positions)
             continue

@@ -43,8 +43,8 @@ def _path(folder: Path, segid: str, suffix: str) -> Path:
 
 def fields_of(schema) -> list[str]:
     """The fields whose postings go in the files: those that score (text, with frequencies)."""
-    return sorted(name for name, field in schema.items() if field.scorable and field.format is not None
-                  and field.format.supports("frequency"))
+    return sorted(name for name, spec in schema.items() if spec.scorable and spec.format is not None
+                  and spec.format.supports("frequency"))
 
 
 def write(folder: Path, segreader, segid: str) -> None:
@@ -186,9 +186,9 @@ class SegmentPostings:
         found = self.rows[key] = self._row(segreader, fieldname, btext)
         return found
 
-    def _row(self, segreader, field: str, btext: bytes) -> int | None:
+    def _row(self, segreader, fieldname: str, btext: bytes) -> int | None:
         try:
-            info = segreader._terms.term_info(field, btext)
+            info = segreader._terms.term_info(fieldname, btext)
         except (TermNotFound, KeyError):
             return ABSENT
         if info.is_inlined():
