@@ -23,7 +23,6 @@ def did_you_mean(searcher, view, parsed: ParsedQuery, total: int, allowed) -> st
     reader = searcher.reader()
     if SPELL_FIELD not in reader.indexed_field_names():
         return None
-    corrector = searcher.corrector(SPELL_FIELD)
     text = parsed.text
     changed = False
     for word in dict.fromkeys(w for w in parsed.words if len(w) > 2 and not w.isdigit()):
@@ -31,7 +30,10 @@ def did_you_mean(searcher, view, parsed: ParsedQuery, total: int, allowed) -> st
         if low in STOP_WORDS:
             continue
         df = reader.doc_frequency(SPELL_FIELD, low)
-        candidates = [c for c in corrector.suggest(low, limit=8, maxdist=2, prefix=1) if c != low]
+        # Every term within two edits, not Whoosh's Corrector.suggest: it keeps the `limit` most
+        # frequent of them whatever their distance (its score uses maxdist, not the distance), so
+        # "brwn" lost "brown" (one edit) to "ban", "bin", "born"... (two) on a real archive.
+        candidates = [c for c in reader.terms_within(SPELL_FIELD, low, 2, prefix=1) if c != low]
         if not candidates:
             continue
         best = max(candidates, key=lambda c: (-_distance(low, c), reader.doc_frequency(SPELL_FIELD, c)))

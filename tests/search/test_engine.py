@@ -335,3 +335,22 @@ def test_a_stop_word_is_the_word_as_typed_not_its_stem(tmp_path):
         assert {h.id for h in engine.search(SearchRequest(q="cars was")).hits} == {"cars", "new"}
     finally:
         engine.close()
+
+
+def test_the_correction_is_the_nearest_word_not_the_most_frequent_one(tmp_path):
+    """Whoosh's Corrector.suggest keeps its most frequent candidates whatever their distance: on the
+    RSS archive "gordon brwn" suggested "gordon ban". The nearest word wins, then the most frequent."""
+    from search.article import Article
+    from search.engine import open_engine
+
+    neighbours = "ban bin bun bon been born barn burn bean".split()  # each two edits from "brwn"
+    articles = [Article(id=f"n{i}", title=" ".join(neighbours), body="Farm news.") for i in range(4)]
+    articles.append(Article(id="gb", title="Gordon Brown visits Kirkcaldy", body="Gordon Brown spoke."))
+    engine = open_engine(tmp_path / "index", refresh_interval=0)
+    try:
+        engine.add(articles)
+        result = engine.search(SearchRequest(q="gordon brwn"))
+        assert result.relaxed and result.dropped == ["brwn"]
+        assert result.suggestion == "gordon brown"
+    finally:
+        engine.close()
