@@ -101,8 +101,6 @@ def draw(items: list[dict], rng: random.Random) -> list[dict]:
             if n >= PER_STRATUM[stratum]:
                 break
 
-    by_id = {d["id"]: d for d in items}
-    del by_id
     near = lambda x, y, days=3: abs(x["when"] - y["when"]) <= timedelta(days=days)  # noqa: E731
 
     # (a) identical titles across different outlets; one pair per title group
@@ -141,9 +139,8 @@ def draw(items: list[dict], rng: random.Random) -> list[dict]:
                 if (x["source_domain"] != y["source_domain"] and near(x, y)
                         and x["title"].strip().lower() != y["title"].strip().lower()):
                     cands.append((x, y))
-    cands = sorted(set((min(p, key=lambda d: d["id"])["id"], max(p, key=lambda d: d["id"])["id"]) for p in cands))
     index = {d["id"]: d for d in items}
-    cands = [(index[a], index[b]) for a, b in cands]
+    cands = [(index[a], index[b]) for a, b in sorted({pair_key(x, y) for x, y in cands})]
     take("b_rare_sequence", cands)
 
     # (c) same outlet, same day, sharing a capitalised rare title word (a name), different titles
