@@ -1,10 +1,12 @@
-"""Draw candidate "same story?" pairs from the RSS archive, by simple documented strata.
+"""Draw candidate "same story?" pairs from the RSS archive and the BBC set, by documented strata.
 
 No similarity detector is used (no MinHash, SimHash, shingle Jaccard): pairs are drawn
-from exact keys (equal titles, equal link slugs, equal descriptions), rare title word
-sequences, shared capitalised words, recurring-title patterns and random draws.
-The labels are NOT computed here: they are judgements made by reading each pair
-(labels.jsonl). Re-running with the same data and seed gives the same pairs.
+from exact keys (equal titles, link slugs, article ids, descriptions or their openings, file
+hashes, first paragraphs), rare title word sequences, shared capitalised words, recurring-title
+patterns and random draws. PER_STRATUM is a cap: a stratum with fewer candidates takes them all.
+The labels are NOT computed here (except byte-identical BBC files): they are judgements made by
+reading each pair, kept in labels.jsonl and bbc_labels.jsonl, and only joined in here
+(pairs.jsonl, bbc_pairs.jsonl). Re-running with the same data and seed gives the same pairs.
 
     python -m bench.stories.make_pairs [--data ../shared/data] [--out bench/stories]
 """
