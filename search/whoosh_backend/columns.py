@@ -24,7 +24,9 @@ from ..results import Bucket
 from .postings import EMPTY_IDS as _EMPTY_IDS
 from .postings import EMPTY_WEIGHTS as _EMPTY_WEIGHTS
 from .postings import length_bytes, term_postings
+from . import story_files
 from .postings_files import ABSENT, COLUMNS, SegmentPostings
+from .story_files import SegmentStories, Stories
 from .schema import keyword_field
 
 _MISSING_DATE = np.iinfo(np.int64).max
@@ -180,6 +182,24 @@ class Caches:
         self.postings_held = 0
         self.postings_budget = postings_budget
         self.files: "OrderedDict[str, SegmentPostings]" = OrderedDict()
+        self.stories: "OrderedDict[str, SegmentStories]" = OrderedDict()
+
+    def segment_stories(self, folder: Path | None, segid: str) -> "SegmentStories | None":
+        """The segment's story prints (story_files.py), or None when not written (yet)."""
+        if folder is None:
+            return None
+        with self.lock:
+            found = self.stories.get(segid)
+            if found is not None:
+                self.stories.move_to_end(segid)
+                return found
+        found = story_files.read(folder, segid)
+        if found is not None:
+            with self.lock:
+                self.stories[segid] = found
+                while len(self.stories) > self.segments_size:
+                    self.stories.popitem(last=False)
+        return found
 
     def segment_files(self, folder: Path | None, segid: str) -> SegmentPostings | None:
         """The segment's memory-mapped postings files (postings_files.py), or None when they are not
@@ -269,6 +289,25 @@ class IndexView:
         self._value_cache: dict[str, list[Bucket]] = {}
         self._completer = None
         self._months: np.ndarray | None = None
+        self._folder = folder
+        self._stories: Stories | None = None
+
+    def stories(self) -> Stories:
+        """The stories of this view's live documents (story_files.py), assigned on first use. Each
+        article is its own story where a segment has no story file (an index written before)."""
+        if self._stories is None:
+            parts = []
+            for _, offset, segid in self.leaves:
+                found = self.caches.segment_stories(self._folder, segid)
+                if found is None:
+                    parts = None
+                    break
+                parts.append((found, offset))
+            if parts is None:
+                self._stories = Stories.each_alone(self.live)
+            else:
+                self._stories = Stories.assign(parts, self.live)
+        return self._stories
 
     def completer(self):
         """Completion data, built on first use for this searcher."""

@@ -18,7 +18,7 @@ from ..article import Article, is_under, origin_path
 from ..errors import StorageFull, WriteLockTimeout
 from ..fields import FIELDS, Fields
 from ..results import WriteReport
-from . import postings_files
+from . import postings_files, story_files
 from .columns import write_columns
 from .journal import Journal
 from .schema import from_stored, to_document
@@ -375,7 +375,10 @@ class BulkWriter:
 
     def _write_segment_files(self) -> None:
         """The postings files and facet columns of segments that lack them (postings_files.py)."""
-        postings_files.write_missing(self.ix, columns=partial(write_columns, fields=self.fields))
+        postings_files.write_missing(self.ix, extra={
+            postings_files.COLUMNS: partial(write_columns, fields=self.fields),
+            story_files.SUFFIX: partial(story_files.write, fields=self.fields),
+        })
 
     def _forget_applied(self) -> None:
         """The applied journal entries are committed and live: remove them, keep their reports."""

@@ -1,0 +1,199 @@
+"""A segment's story prints (search/stories.py) in a file beside it, and the stories of a searcher's
+view assigned from them with numpy.
+
+At commit, each segment gets `<segment>.stories` (written with its postings files and facet
+columns, removed with them): per document the prints the decision needs (the body's and the
+title's MinHash, the title, page and source hashes, word counts, the date) and the document's keys,
+sorted. Deleted documents are included; a view leaves them out.
+
+A view's stories (`Stories.assign`): the live documents' keys sorted together; documents sharing a
+key are candidates, each compared with the LAG candidates before it (by date) under that key, with
+`stories.decide` on the pair arrays; the accepted pairs' connected components are the stories; a
+story's representative is its earliest published live version (the lowest document number among
+undated ones), so deleting a representative promotes the next version with nothing rewritten.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..fields import Fields
+from ..stories import Prints, StoryPrint, decide
+from .schema import from_stored
+
+SUFFIX = "stories"
+FORMAT = 3
+LAG = 2  # a candidate is compared with this many candidates before it (in time) under each key
+TIME_BITS = 25  # minutes since 2000, 63 years (keys take the 38 bits above)
+_EPOCH_2000 = 946_684_800.0
+CHUNK = 65_536  # candidate pairs decided at a time
+_FIELDS = tuple(Prints.__dataclass_fields__)
+
+
+def _path(folder: Path, segid: str) -> Path:
+    return folder / f"{segid}.{SUFFIX}"
+
+
+def prints_of(segreader, fields: Fields) -> Prints:
+    """The prints of every document of a segment, deleted ones included, from their stored fields."""
+    out = []
+    for docnum in range(segreader.doc_count_all()):
+        article = from_stored(segreader.stored_fields(docnum), fields)
+        out.append(StoryPrint.of(article.title, article.body, article.url, article.source, article.published))
+    return Prints.of(out)
+
+
+def write(folder: Path, segreader, segid: str, fields: Fields) -> None:
+    """Write the segment's `<segment>.stories` (atomically)."""
+    prints = prints_of(segreader, fields)
+    keys = prints.keys()
+    doc = np.repeat(np.arange(len(prints), dtype=np.int32), keys.shape[1])
+    flat = keys.ravel()
+    valid = flat >= 0
+    # Sorted by key, then date: the key in the high bits, the minute of publication below them.
+    minute = np.repeat(_minutes(prints.published), keys.shape[1])
+    combined = (flat[valid] << TIME_BITS) | minute[valid]
+    order = np.argsort(combined, kind="stable")
+    path = _path(folder, segid)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        np.save(f, np.array([FORMAT, len(prints)], dtype=np.int64))
+        for name in _FIELDS:
+            np.save(f, getattr(prints, name))
+        np.save(f, combined[order])
+        np.save(f, doc[valid][order])
+    os.replace(tmp, path)
+
+
+@dataclass
+class SegmentStories:
+    prints: Prints
+    keys: np.ndarray  # sorted key values (int64)
+    key_docs: np.ndarray  # the segment-local document of each key
+
+
+def read(folder: Path | None, segid: str) -> SegmentStories | None:
+    """The segment's file, or None when it is not (yet) written."""
+    if folder is None:
+        return None
+    try:
+        with open(_path(folder, segid), "rb") as f:
+            head = np.load(f, allow_pickle=False)
+            if int(head[0]) != FORMAT:
+                return None
+            prints = Prints(**{name: np.load(f, allow_pickle=False) for name in _FIELDS})
+            keys = np.load(f, allow_pickle=False)
+            key_docs = np.load(f, allow_pickle=False)
+    except (FileNotFoundError, ValueError, EOFError):
+        return None
+    return SegmentStories(prints, keys, key_docs)
+
+
+class Stories:
+    """The stories of one view: each live document's story, named by its representative."""
+
+    def __init__(self, labels: np.ndarray, published: np.ndarray) -> None:
+        self.labels = labels  # global docnum -> its story's representative (-1: deleted or unknown)
+        known = np.flatnonzero(labels >= 0)
+        order = np.lexsort((-np.nan_to_num(published[known], nan=-np.inf), labels[known]))
+        self._members = known[order]  # by story, newest first within each
+        self._story_of_member = labels[self._members]
+
+    @classmethod
+    def each_alone(cls, live: np.ndarray) -> "Stories":
+        n = len(live)
+        return cls(np.where(live, np.arange(n), -1), np.full(n, np.nan))
+
+    @classmethod
+    def assign(cls, parts: list[tuple[SegmentStories, int]], live: np.ndarray) -> "Stories":
+        """`parts`: each segment's stories with its first global document number."""
+        n = len(live)
+        prints = Prints.concat([p.prints for p, _ in parts])
+        if len(prints) != n:
+            return cls.each_alone(live)
+        keys = np.concatenate([p.keys for p, _ in parts]) if parts else np.zeros(0, np.int64)
+        docs = np.concatenate([p.key_docs.astype(np.int64) + offset for p, offset in parts]) if parts else np.zeros(0, np.int64)
+        alive = live[docs]
+        keys, docs = keys[alive], docs[alive]
+        published = prints.published
+        # Each segment's keys are sorted (by key, then date): merging the runs is a stable sort.
+        order = np.argsort(keys, kind="stable")
+        keys, docs = keys[order] >> TIME_BITS, docs[order]
+        codes = []
+        for lag in range(1, LAG + 1):
+            same = np.flatnonzero(keys[lag:] == keys[:-lag]) if len(keys) > lag else np.zeros(0, np.int64)
+            a, b = docs[same], docs[same + lag]
+            codes.append(np.minimum(a, b) * n + np.maximum(a, b))
+        code = np.unique(np.concatenate(codes))
+        a, b = code // n, code % n
+        days = _title_days(prints, live)
+        accepted = np.zeros(len(a), dtype=bool)
+        for lo in range(0, len(a), CHUNK):  # the pairs' prints, a chunk at a time
+            ca, cb = a[lo:lo + CHUNK], b[lo:lo + CHUNK]
+            accepted[lo:lo + CHUNK] = decide(prints.take(ca), prints.take(cb), days(prints.title[ca]))
+        a, b = a[accepted], b[accepted]
+        # Connected components: every document takes the smallest number in its component.
+        comp = np.arange(n)
+        while len(a):
+            low = np.minimum(comp[a], comp[b])
+            before = comp.copy()
+            np.minimum.at(comp, a, low)
+            np.minimum.at(comp, b, low)
+            while True:  # pointer jumping
+                jumped = comp[comp]
+                if np.array_equal(jumped, comp):
+                    break
+                comp = jumped
+            if np.array_equal(comp, before):
+                break
+        # The representative: the earliest published live version (undated last), then the lowest number.
+        live_docs = np.flatnonzero(live)
+        order = np.lexsort((live_docs, np.nan_to_num(published[live_docs], nan=np.inf), comp[live_docs]))
+        ranked = live_docs[order]
+        first = np.ones(len(ranked), dtype=bool)
+        first[1:] = comp[ranked[1:]] != comp[ranked[:-1]]
+        representative = np.full(n, -1, dtype=np.int64)
+        representative[comp[ranked[first]]] = ranked[first]
+        labels = np.where(live, representative[comp], -1)
+        return cls(labels, published)
+
+    def versions(self, docnum: int) -> np.ndarray:
+        """Every live version of `docnum`'s story, newest first (undated last)."""
+        label = self.labels[docnum]
+        if label < 0:
+            return np.zeros(0, dtype=np.int64)
+        lo = np.searchsorted(self._story_of_member, label, side="left")
+        hi = np.searchsorted(self._story_of_member, label, side="right")
+        return self._members[lo:hi]
+
+    def count(self, docnum: int) -> int:
+        label = self.labels[docnum]
+        if label < 0:
+            return 0
+        return int(np.searchsorted(self._story_of_member, label, side="right")
+                   - np.searchsorted(self._story_of_member, label, side="left"))
+
+
+def _minutes(published: np.ndarray) -> np.ndarray:
+    """Minutes since 2000 in TIME_BITS bits (undated: the last value, so undated come last)."""
+    top = (1 << TIME_BITS) - 1
+    minutes = np.nan_to_num((published - _EPOCH_2000) / 60.0, nan=top, posinf=top, neginf=0)
+    return np.clip(minutes, 0, top).astype(np.int64)
+
+
+def _title_days(prints: Prints, live: np.ndarray):
+    """title hash -> on how many different days the live archive carries it, as a lookup."""
+    dated = live & (prints.title >= 0) & ~np.isnan(prints.published)
+    day = np.clip(np.floor(prints.published[dated] / 86_400.0), 0, 2**20 - 1).astype(np.int64)
+    titles, counts = np.unique(np.unique((prints.title[dated] << 20) | day) >> 20, return_counts=True)
+
+    def lookup(title: np.ndarray) -> np.ndarray:
+        if len(titles) == 0:
+            return np.ones(len(title), dtype=np.int64)
+        i = np.clip(np.searchsorted(titles, title), 0, len(titles) - 1)
+        return np.where(titles[i] == title, counts[i], 1)
+
+    return lookup
