@@ -296,6 +296,9 @@ class IndexView:
         """The stories of this view's live documents (story_files.py), assigned on first use. Each
         article is its own story where a segment has no story file (an index written before)."""
         if self._stories is None:
+            reader = self.searcher.reader()
+            self._stories = story_files.read_labels(self._folder, reader.generation(), self.doc_count_all)
+        if self._stories is None:
             parts = []
             for _, offset, segid in self.leaves:
                 found = self.caches.segment_stories(self._folder, segid)

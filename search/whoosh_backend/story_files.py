@@ -97,6 +97,7 @@ class Stories:
 
     def __init__(self, labels: np.ndarray, published: np.ndarray) -> None:
         self.labels = labels  # global docnum -> its story's representative (-1: deleted or unknown)
+        self.published = published  # seconds since the epoch, NaN when undated
         known = np.flatnonzero(labels >= 0)
         order = np.lexsort((-np.nan_to_num(published[known], nan=-np.inf), labels[known]))
         self._members = known[order]  # by story, newest first within each
@@ -160,6 +161,18 @@ class Stories:
         labels = np.where(live, representative[comp], -1)
         return cls(labels, published)
 
+    def fold(self, matches: np.ndarray) -> np.ndarray:
+        """One of `matches` (ascending doc numbers) per story: its earliest published match (the
+        lowest number among undated ones), so the representative when it matches; ascending."""
+        if len(matches) == 0:
+            return matches
+        labels = self.labels[matches]
+        order = np.lexsort((matches, np.nan_to_num(self.published[matches], nan=np.inf), labels))
+        ranked = labels[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = ranked[1:] != ranked[:-1]
+        return np.sort(matches[order[first]])
+
     def versions(self, docnum: int) -> np.ndarray:
         """Every live version of `docnum`'s story, newest first (undated last)."""
         label = self.labels[docnum]
@@ -175,6 +188,72 @@ class Stories:
             return 0
         return int(np.searchsorted(self._story_of_member, label, side="right")
                    - np.searchsorted(self._story_of_member, label, side="left"))
+
+
+LABELS_PREFIX = "_stories_"
+
+
+def _labels_path(folder: Path, generation: int) -> Path:
+    return folder / f"{LABELS_PREFIX}{generation}.npy"
+
+
+def parts_of(reader, folder: Path, read_segment) -> list[tuple[SegmentStories, int]] | None:
+    """Each segment's stories with its first global document number, in the reader's order; None
+    when a segment has no story file."""
+    parts = []
+    for segreader, offset in reader.leaf_readers():
+        if segreader.doc_count_all() == 0 or not hasattr(segreader, "segment"):
+            continue
+        found = read_segment(folder, segreader.segment().segment_id())
+        if found is None:
+            return None
+        parts.append((found, offset))
+    return parts
+
+
+def live_mask(reader) -> np.ndarray:
+    live = np.ones(reader.doc_count_all(), dtype=bool)
+    for segreader, offset in reader.leaf_readers():
+        if segreader.doc_count_all() and hasattr(segreader, "segment") and segreader.has_deletions():
+            live[np.fromiter(segreader.segment().deleted_docs(), dtype=np.int64) + offset] = False
+    return live
+
+
+def write_labels(ix) -> None:
+    """After a commit (the write lock held): the stories of the index as committed, saved for its
+    generation, so that a searcher opening it reads them rather than assigning them inside a
+    search's time budget (0.3 s on the 135,608 RSS items); older generations' files go."""
+    folder = Path(ix.storage.folder)
+    generation = ix.latest_generation()
+    with ix.reader() as reader:
+        parts = parts_of(reader, folder, read)
+        if parts is None:
+            return
+        stories = Stories.assign(parts, live_mask(reader))
+    path = _labels_path(folder, generation)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        np.save(f, stories.labels)
+        np.save(f, stories.published)
+    os.replace(tmp, path)
+    for child in folder.glob(f"{LABELS_PREFIX}*.npy"):
+        if child != path:
+            child.unlink(missing_ok=True)
+
+
+def read_labels(folder: Path | None, generation: int, doc_count_all: int) -> "Stories | None":
+    """The stories `write_labels` saved for this generation, or None."""
+    if folder is None:
+        return None
+    try:
+        with open(_labels_path(folder, generation), "rb") as f:
+            labels = np.load(f, allow_pickle=False)
+            published = np.load(f, allow_pickle=False)
+    except (FileNotFoundError, ValueError, EOFError):
+        return None
+    if len(labels) != doc_count_all:
+        return None
+    return Stories(labels, published)
 
 
 def _minutes(published: np.ndarray) -> np.ndarray:

@@ -379,6 +379,7 @@ class BulkWriter:
             postings_files.COLUMNS: partial(write_columns, fields=self.fields),
             story_files.SUFFIX: partial(story_files.write, fields=self.fields),
         })
+        story_files.write_labels(self.ix)
 
     def _forget_applied(self) -> None:
         """The applied journal entries are committed and live: remove them, keep their reports."""
