@@ -17,6 +17,7 @@ class Version:
     source: str | None
     published: datetime | None
     url: str | None = None
+    title: str = ""
 
 
 @dataclass

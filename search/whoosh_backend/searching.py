@@ -126,7 +126,7 @@ def _run(searcher, view: IndexView, request: SearchRequest, now: float, deadline
         for hit, (docnum, _) in zip(hits, page):
             others = [d for d in stories.versions(docnum) if d != docnum and visible[d]]
             hit.versions = 1 + len(others)
-            hit.other_versions = [_version(searcher, view, d) for d in others[:MAX_OTHER_VERSIONS]]
+            hit.other_versions = [story_version(searcher, view, d) for d in others[:MAX_OTHER_VERSIONS]]
 
     facets = {}
     date_interval = None
@@ -339,9 +339,11 @@ def _by_date(view, matches, newest: bool, limit: int):
     return [(int(d), 0.0) for d in matches[order][:limit]]
 
 
-def _version(searcher, view: IndexView, docnum: int) -> Version:
+def story_version(searcher, view: IndexView, docnum: int) -> Version:
+    """One version of a story, in compact form."""
     article = from_stored(searcher.stored_fields(docnum), view.fields)
-    return Version(id=article.id, source=article.source, published=article.published, url=article.url)
+    return Version(id=article.id, source=article.source, published=article.published, url=article.url,
+                   title=article.title)
 
 
 def _hit(searcher, view: IndexView, docnum: int, score: float, highlighter: Highlighter | None) -> Hit:

@@ -147,3 +147,13 @@ def test_page_ids_and_the_decision():
     assert not same_story(p("Trudeau Says Ottawa Looking at Bail Reform", caption), p("Premiers to Meet on Health Care", caption))
     assert same_story(p("Markets Roundup: What Traders Watch", hours=0), p("Markets Roundup: What Traders Watch", hours=20))
     assert not same_story(p("Markets Roundup: What Traders Watch"), p("Markets Roundup: What Traders Watch", hours=20), title_days=4)
+
+
+def test_versions_lists_every_version_newest_first(engine):
+    assert [v.id for v in engine.versions("wire-2")] == ["wire-3", "wire-2", "wire-1"]
+    assert [v.id for v in engine.versions("football")] == ["football"]
+    assert engine.versions("wire-1")[0].title == "Hundreds dead as powerful quake hits region"
+    from search.errors import ArticleNotFound
+
+    with pytest.raises(ArticleNotFound):
+        engine.versions("nope")
