@@ -184,16 +184,17 @@ class Caches:
         self.files: "OrderedDict[str, SegmentPostings]" = OrderedDict()
         self.stories: "OrderedDict[str, SegmentStories]" = OrderedDict()
 
-    def segment_stories(self, folder: Path | None, segid: str) -> "SegmentStories | None":
-        """The segment's story prints (story_files.py), or None when not written (yet)."""
-        if folder is None:
-            return None
+    def segment_stories(self, folder: Path | None, segid: str, build=None) -> "SegmentStories | None":
+        """The segment's story prints (story_files.py), or None when not written (yet); `build`
+        computes them when the file is missing."""
         with self.lock:
             found = self.stories.get(segid)
             if found is not None:
                 self.stories.move_to_end(segid)
                 return found
-        found = story_files.read(folder, segid)
+        found = story_files.read(folder, segid) if folder is not None else None
+        if found is None and build is not None:
+            found = build()
         if found is not None:
             with self.lock:
                 self.stories[segid] = found
@@ -293,23 +294,23 @@ class IndexView:
         self._stories: Stories | None = None
 
     def stories(self) -> Stories:
-        """The stories of this view's live documents (story_files.py), assigned on first use. Each
-        article is its own story where a segment has no story file (an index written before)."""
+        """The stories of this view's live documents (story_files.py): those saved for its generation,
+        else assigned on first use. A small segment without its file yet (refreshed between a commit
+        and its files) has its prints computed here; while a large one has none (an index written
+        before, until its next `newsearch index`), each article is its own story."""
         if self._stories is None:
             reader = self.searcher.reader()
             self._stories = story_files.read_labels(self._folder, reader.generation(), self.doc_count_all)
         if self._stories is None:
             parts = []
-            for _, offset, segid in self.leaves:
+            for segreader, offset, segid in self.leaves:
                 found = self.caches.segment_stories(self._folder, segid)
-                if found is None:
-                    parts = None
-                    break
+                if found is None and segreader.doc_count_all() <= story_files.ON_THE_FLY:
+                    found = self.caches.segment_stories(None, segid, lambda: story_files.compute(segreader, self.fields))
+                if found is None:  # a large segment whose file is being written: no folding yet, look again next time
+                    return Stories.each_alone(self.live)
                 parts.append((found, offset))
-            if parts is None:
-                self._stories = Stories.each_alone(self.live)
-            else:
-                self._stories = Stories.assign(parts, self.live)
+            self._stories = Stories.assign(parts, self.live)
         return self._stories
 
     def completer(self):

@@ -26,6 +26,9 @@ from .schema import from_stored
 
 SUFFIX = "stories"
 FORMAT = 3
+# A segment whose file is not written yet (a searcher refreshed between a commit and its files) has
+# its prints computed by the reader when it is this small (a write's own segment: milliseconds).
+ON_THE_FLY = 5_000
 LAG = 2  # a candidate is compared with this many candidates before it (in time) under each key
 TIME_BITS = 25  # minutes since 2000, 63 years (keys take the 38 bits above)
 _EPOCH_2000 = 946_684_800.0
@@ -46,8 +49,8 @@ def prints_of(segreader, fields: Fields) -> Prints:
     return Prints.of(out)
 
 
-def write(folder: Path, segreader, segid: str, fields: Fields) -> None:
-    """Write the segment's `<segment>.stories` (atomically)."""
+def compute(segreader, fields: Fields) -> "SegmentStories":
+    """A segment's prints and its documents' keys, sorted by key then date."""
     prints = prints_of(segreader, fields)
     keys = prints.keys()
     doc = np.repeat(np.arange(len(prints), dtype=np.int32), keys.shape[1])
@@ -57,14 +60,20 @@ def write(folder: Path, segreader, segid: str, fields: Fields) -> None:
     minute = np.repeat(_minutes(prints.published), keys.shape[1])
     combined = (flat[valid] << TIME_BITS) | minute[valid]
     order = np.argsort(combined, kind="stable")
+    return SegmentStories(prints, combined[order], doc[valid][order])
+
+
+def write(folder: Path, segreader, segid: str, fields: Fields) -> None:
+    """Write the segment's `<segment>.stories` (atomically)."""
+    found = compute(segreader, fields)
     path = _path(folder, segid)
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as f:
-        np.save(f, np.array([FORMAT, len(prints)], dtype=np.int64))
+        np.save(f, np.array([FORMAT, len(found.prints)], dtype=np.int64))
         for name in _FIELDS:
-            np.save(f, getattr(prints, name))
-        np.save(f, combined[order])
-        np.save(f, doc[valid][order])
+            np.save(f, getattr(found.prints, name))
+        np.save(f, found.keys)
+        np.save(f, found.key_docs)
     os.replace(tmp, path)
 
 

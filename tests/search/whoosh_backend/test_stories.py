@@ -157,3 +157,19 @@ def test_versions_lists_every_version_newest_first(engine):
 
     with pytest.raises(ArticleNotFound):
         engine.versions("nope")
+
+
+def test_a_segment_without_its_file_yet_is_folded_from_its_documents(engine):
+    """A searcher refreshed between a commit and its files (a write's `wait` answers then) still
+    folds: a small segment's prints are computed from its stored documents."""
+    engine.add(_wire(4, "Morning Post", "Turkey and Syria count the dead after quake", 30))
+    searcher, view = engine.current()
+    folder = Path(searcher._ix.storage.folder)
+    newest = view.leaves[-1][2]
+    (folder / f"{newest}.stories").unlink()
+    for saved in folder.glob(f"{story_files.LABELS_PREFIX}*.npy"):
+        saved.unlink()
+    engine.caches.stories.clear()
+    view._stories = None
+    hits = [h for h in engine.search(SearchRequest(q="earthquake Turkey Syria", collapse="story")).hits if h.id.startswith("wire-")]
+    assert [(h.id, h.versions) for h in hits] == [("wire-1", 4)]
