@@ -30,6 +30,7 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlsplit
 
@@ -40,6 +41,7 @@ BANDS, ROWS = 16, 4  # bands of the body's MinHash used as keys (BANDS * ROWS ==
 TITLE_BANDS, TITLE_ROWS = 8, 4  # of the title's word set: titles at 0.8 share one with p = 0.986
 SHINGLE = 3
 MIN_TEXT_WORDS = 20  # fewer body words: the text signal says nothing
+MAX_BODY_CHARS = 3_000  # the text compared: a story's first 500 words or so (its lede and more)
 # Body words from which a text is a story's own, not a description an outlet may reuse (a photo
 # caption, a list of links): then the same source under another title is still the same story.
 FULL_TEXT_WORDS = 80
@@ -71,16 +73,28 @@ _EMPTY_HASH = np.zeros(PERMUTATIONS, dtype=np.uint32)
 
 
 def words(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKC", _TAG.sub(" ", text or ""))
-    return [w.casefold() for w in _WORD.findall(text)]
+    text = unicodedata.normalize("NFKC", _TAG.sub(" ", text or "")).casefold()
+    return _WORD.findall(text)
+
+
+@lru_cache(maxsize=200_000)
+def _word_hash(word: str) -> int:
+    return zlib.crc32(word.encode("utf-8"))
 
 
 def minhash(tokens: list[str], k: int = SHINGLE) -> np.ndarray:
-    """The MinHash (PERMUTATIONS uint32 values) of the word k-shingles; zeros for no tokens."""
+    """The MinHash (PERMUTATIONS uint32 values) of the word k-shingles; zeros for no tokens. A
+    shingle's hash combines its words' (each word hashed once), so no Python step per shingle."""
     if not tokens:
         return _EMPTY_HASH
-    grams = {" ".join(tokens[i:i + k]) for i in range(max(1, len(tokens) - k + 1))}
-    x = np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint64, count=len(grams))
+    h = np.array(list(map(_word_hash, tokens)), dtype=np.uint64)
+    if len(h) >= k > 1:
+        x = h[: len(h) - k + 1].copy()
+        for j in range(1, k):  # FNV-style mixing of the k words, mod 2**32
+            x = ((x * np.uint64(16777619)) ^ h[j: len(h) - k + 1 + j]) & np.uint64(0xFFFFFFFF)
+    else:
+        x = h
+    # (Repeated shingles need no removal: a minimum is the same over a multiset.)
     hashed = (_A[:, None] * x[None, :] + _B[:, None]) >> np.uint64(32)  # multiply-shift, mod 2**64
     return hashed.min(axis=1).astype(np.uint32)
 
@@ -139,7 +153,7 @@ class StoryPrint:
     @classmethod
     def of(cls, title: str, body: str, url: str | None, source: str | None,
            published: datetime | None) -> "StoryPrint":
-        body_words = words(body)
+        body_words = words(body[:MAX_BODY_CHARS])
         title_words = sorted(set(words(title)))
         numbers = [w for w in title_words if any(c.isdigit() for c in w)]
         when = float("nan")

@@ -25,6 +25,7 @@ from ..stories import Prints, StoryPrint, decide
 from .schema import from_stored
 
 SUFFIX = "stories"
+ENABLED = True  # False: writers write no story files (bench/stories/cost.py's reference run)
 FORMAT = 3
 # A segment whose file is not written yet (a searcher refreshed between a commit and its files) has
 # its prints computed by the reader when it is this small (a write's own segment: milliseconds).
@@ -111,6 +112,15 @@ class Stories:
         order = np.lexsort((-np.nan_to_num(published[known], nan=-np.inf), labels[known]))
         self._members = known[order]  # by story, newest first within each
         self._story_of_member = labels[self._members]
+        # Documents of stories with more than one version, and each one's place in its story by
+        # date (earliest first, then the lower number): what `fold` sorts, only for those.
+        sizes = np.bincount(labels[known], minlength=len(labels)) if len(known) else np.zeros(len(labels), np.int64)
+        self.multi = np.zeros(len(labels), dtype=bool)
+        self.multi[known] = sizes[labels[known]] > 1
+        folded = np.flatnonzero(self.multi)
+        by_date = np.lexsort((folded, np.nan_to_num(published[folded], nan=np.inf), labels[folded]))
+        self.rank = np.zeros(len(labels), dtype=np.int64)
+        self.rank[folded[by_date]] = np.arange(len(folded))
 
     @classmethod
     def each_alone(cls, live: np.ndarray) -> "Stories":
@@ -172,15 +182,21 @@ class Stories:
 
     def fold(self, matches: np.ndarray) -> np.ndarray:
         """One of `matches` (ascending doc numbers) per story: its earliest published match (the
-        lowest number among undated ones), so the representative when it matches; ascending."""
+        lowest number among undated ones), so the representative when it matches; ascending.
+        Articles alone in their story (most) pass as they are; only the others are sorted."""
         if len(matches) == 0:
             return matches
-        labels = self.labels[matches]
-        order = np.lexsort((matches, np.nan_to_num(self.published[matches], nan=np.inf), labels))
-        ranked = labels[order]
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = ranked[1:] != ranked[:-1]
-        return np.sort(matches[order[first]])
+        inside = np.flatnonzero(self.multi[matches])
+        if len(inside) == 0:
+            return matches
+        ranked = inside[np.argsort(self.rank[matches[inside]])]
+        labels = self.labels[matches[ranked]]
+        later = np.ones(len(ranked), dtype=bool)
+        later[0] = False
+        later[1:] = labels[1:] == labels[:-1]
+        keep = np.ones(len(matches), dtype=bool)
+        keep[ranked[later]] = False
+        return matches[keep]
 
     def versions(self, docnum: int) -> np.ndarray:
         """Every live version of `docnum`'s story, newest first (undated last)."""
