@@ -396,7 +396,16 @@ def similar_articles(searcher, view, docnum: int, limit: int, deadline: Deadline
                 clauses.append(wq.Phrase(field, words) if len(words) > 1 else wq.Term(field, words[0]))
     if not clauses:
         return []
-    results, _ = _ranked(searcher, wq.Or(clauses), limit, deadline, mask={docnum})
+    # Not the article's own story (its copies are the most similar of all), and one hit per story.
+    stories = view.stories()
+    own = {int(d) for d in stories.versions(docnum)} | {docnum}
+    results, _ = _ranked(searcher, wq.Or(clauses), limit * 3, deadline, mask=own)
+    chosen, seen = [], set()
+    for hit in results:
+        label = int(stories.labels[hit.docnum])
+        if label not in seen:
+            seen.add(label)
+            chosen.append(hit)
     # No query terms to mark: the escaped title, and the body's lead as the snippet.
     lead = Highlighter(frozenset(), term_key=text_key)
-    return [_hit(searcher, view, hit.docnum, float(hit.score), lead) for hit in results]
+    return [_hit(searcher, view, hit.docnum, float(hit.score), lead) for hit in chosen[:limit]]

@@ -173,3 +173,9 @@ def test_a_segment_without_its_file_yet_is_folded_from_its_documents(engine):
     view._stories = None
     hits = [h for h in engine.search(SearchRequest(q="earthquake Turkey Syria", collapse="story")).hits if h.id.startswith("wire-")]
     assert [(h.id, h.versions) for h in hits] == [("wire-1", 4)]
+
+
+def test_similar_leaves_out_the_articles_own_copies_and_shows_one_hit_per_story(engine):
+    similar = [h.id for h in engine.similar("football", limit=5)]
+    assert "wire-1" in similar and not {"wire-2", "wire-3"} & set(similar)  # the wire story once
+    assert not {h.id for h in engine.similar("wire-2", limit=5)} & {"wire-1", "wire-3"}  # never its own copies
