@@ -64,9 +64,6 @@ _A = _rng.integers(1, 2**63, PERMUTATIONS, dtype=np.uint64) | np.uint64(1)  # od
 _B = _rng.integers(0, 2**63, PERMUTATIONS, dtype=np.uint64)
 _WORD = re.compile(r"\w+", re.UNICODE)
 _TAG = re.compile(r"<[^>]+>")
-# An article id in a URL path segment: letters and a dash before an id with digits (ar-AA19cgyw,
-# article-11606831), or a run of six or more letters and digits, a digit among them, ending it.
-_PATH_ID = re.compile(r"(?:^|[-_/])((?:[a-z]{1,10}-)?(?=[a-z0-9]*\d)[a-z0-9]{6,})$", re.IGNORECASE)
 _FRAGMENT_ID = re.compile(r"[a-z_]{0,6}(?=[a-z0-9_]*\d)[a-z0-9_]{6,}", re.IGNORECASE)
 _QUERY_ID = {"id", "p", "story", "articleid", "story_id", "storyid"}
 _EMPTY_HASH = np.zeros(PERMUTATIONS, dtype=np.uint32)
@@ -119,12 +116,27 @@ def page_id(url: str | None) -> str | None:
         if name.lower() in _QUERY_ID and value.isalnum() and any(c.isdigit() for c in value) and len(value) >= 5:
             return f"{host}/{value.lower()}{fragment}"
     for segment in reversed([s for s in parts.path.split("/") if s][-2:]):
-        m = _PATH_ID.search(segment.rsplit(".", 1)[0] if "." in segment else segment)
-        if m:
-            return f"{host}/{m.group(1).lower()}{fragment}"
+        found = _segment_id(segment.rsplit(".", 1)[0] if "." in segment else segment)
+        if found:
+            return f"{host}/{found.lower()}{fragment}"
     if fragment:  # a live page's post: the page's path and the post's id
         return f"{host}{parts.path.removesuffix('/index.html').rstrip('/')}{fragment}"
     return None
+
+
+def _segment_id(segment: str) -> str | None:
+    """The article id a path segment ends with: its last dash- or underscore-separated part, six
+    characters or more with a digit, or mixed case (slugs are lower case: `ar-AAZThVb`); with its
+    prefix when the segment is only a short prefix and the id (`article-11606831`, `ar-AA19cgyw`)."""
+    parts = re.split(r"[-_]", segment)
+    last = parts[-1]
+    if len(last) < 6 or not last.isalnum() or not last.isascii():
+        return None
+    if not (any(c.isdigit() for c in last) or (any(c.isupper() for c in last) and any(c.islower() for c in last))):
+        return None
+    if len(parts) == 2 and parts[0].isalpha() and len(parts[0]) <= 10:
+        return f"{parts[0]}-{last}"
+    return last
 
 
 def title_key(title: str) -> str | None:
