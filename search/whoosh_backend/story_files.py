@@ -15,6 +15,7 @@ undated ones), so deleting a representative promotes the next version with nothi
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import numpy as np
 
 from ..fields import Fields
 from ..stories import Prints, StoryPrint, decide
-from .schema import from_stored
+from .schema import keyword_field, stored_values
 
 SUFFIX = "stories"
 ENABLED = True  # False: writers write no story files (bench/stories/cost.py's reference run)
@@ -43,10 +44,18 @@ def _path(folder: Path, segid: str) -> Path:
 
 def prints_of(segreader, fields: Fields) -> Prints:
     """The prints of every document of a segment, deleted ones included, from their stored fields."""
+    source_field = keyword_field(fields.facet("source")) if fields.has_facet("source") else None
     out = []
     for docnum in range(segreader.doc_count_all()):
-        article = from_stored(segreader.stored_fields(docnum), fields)
-        out.append(StoryPrint.of(article.title, article.body, article.url, article.source, article.published))
+        stored = segreader.stored_fields(docnum)  # read directly: from_stored would build the whole record
+        sources = stored_values(stored.get(source_field)) if source_field else []
+        published = stored.get("published")
+        if isinstance(published, datetime):
+            published = published.replace(tzinfo=timezone.utc)
+        else:
+            published = None
+        out.append(StoryPrint.of(stored.get("title") or "", stored.get("body") or "", stored.get("url"),
+                                 sources[0] if sources else None, published))
     return Prints.of(out)
 
 
