@@ -1,0 +1,109 @@
+"""The backends the contract suite runs on, each test on an index of its own.
+
+`whoosh`: an index directory under the test's temporary directory. `opensearch`: an alias of its own
+(a fresh name per index) on the test server, osmem-server started on 127.0.0.1 or the real cluster
+named by NEWSEARCH_TEST_OPENSEARCH_URL (tests/opensearch_server.py); its indexes are deleted at the
+end. A test that uses the `backend` fixture (or a fixture built on it: seed_engine, fresh_engine,
+engines, the API's client and writer) runs once per backend, unless it is marked `whoosh_only`
+(tests/conftest.py).
+"""
+from __future__ import annotations
+
+import contextlib
+import uuid
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import unquote, urlsplit
+
+from search.backend import SearchBackend, WriteOptions
+from search.engine import is_cluster, open_engine
+
+BACKENDS = ("whoosh", "opensearch")
+
+
+def cluster_location(server_url: str, alias: str) -> str:
+    """The backend location of `alias` on the test server (its URL given with or without `opensearch+`)."""
+    base = server_url if is_cluster(server_url) else f"opensearch+{server_url}"
+    return f"{base.rstrip('/')}/{alias}"
+
+
+class Engines:
+    """Opens engines of one backend on fresh indexes; `close()` closes them and removes their indexes."""
+
+    def __init__(self, kind: str, folder: Path, server_url: str | None = None) -> None:
+        assert kind in BACKENDS, kind
+        self.kind, self.folder, self.server_url = kind, Path(folder), server_url
+        self._opened: list[SearchBackend] = []
+        self._aliases: list[str] = []
+
+    def location(self) -> str | Path:
+        """A location no index is at yet."""
+        if self.kind == "whoosh":
+            return self.folder / f"index-{uuid.uuid4().hex[:8]}"
+        alias = f"newsearch-test-{uuid.uuid4().hex[:12]}"
+        self._aliases.append(alias)
+        return cluster_location(self.server_url, alias)
+
+    def open(self, location: str | Path | None = None, **options) -> SearchBackend:
+        """An engine on `location` (a fresh one by default). Whoosh's readers see every commit at once
+        (refresh_interval=0); other options are the backend's own."""
+        location = self.location() if location is None else location
+        if self.kind == "whoosh":
+            options.setdefault("refresh_interval", 0)
+        engine = open_engine(location, **options)
+        self._opened.append(engine)
+        return engine
+
+    def copy(self, source: SearchBackend, **options) -> SearchBackend:
+        """A new index holding every article of `source` as stored (checksums, origins, entity
+        mentions) and its archive knowledge (write_meta): what tests.indexes.copy_index does for a
+        Whoosh directory, through the protocol, for any backend."""
+        engine = self.open(**options)
+        with engine.writer(WriteOptions()) as writer:
+            for row in source.scan(["id"]):
+                writer.add(source.get(row["id"]))
+        from indexer.archive import META_NAME
+
+        meta = source.read_meta(META_NAME)
+        if meta is not None:
+            engine.write_meta(META_NAME, meta)
+        return engine
+
+    def close(self) -> None:
+        for engine in self._opened:
+            engine.close()
+        if self._aliases:
+            drop_indexes(self.server_url, self._aliases)
+
+
+@contextlib.contextmanager
+def engines_for(kind: str, request, folder: Path) -> Iterator[Engines]:
+    """Engines of `kind`, starting the test server (the `opensearch_url` fixture) only for OpenSearch."""
+    server = request.getfixturevalue("opensearch_url") if kind == "opensearch" else None
+    engines = Engines(kind, folder, server)
+    try:
+        yield engines
+    finally:
+        engines.close()
+
+
+def drop_indexes(server_url: str, aliases: list[str]) -> None:
+    """Delete every index whose name starts with one of `aliases` (an alias's generations, its meta
+    index): named one by one, since a cluster may refuse a wildcard delete."""
+    from opensearchpy import OpenSearch
+    from opensearchpy.exceptions import NotFoundError
+
+    parts = urlsplit(server_url.removeprefix("opensearch+"))
+    auth = (unquote(parts.username), unquote(parts.password or "")) if parts.username else None
+    client = OpenSearch(hosts=[{"host": parts.hostname, "port": parts.port or 9200, "scheme": parts.scheme}],
+                        http_auth=auth, timeout=30, max_retries=0)
+    try:
+        for alias in aliases:
+            try:
+                names = list(client.indices.get(index=f"{alias}*"))
+            except NotFoundError:
+                continue
+            for name in names:
+                client.indices.delete(index=name, ignore_unavailable=True)
+    finally:
+        client.close()
