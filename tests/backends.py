@@ -54,11 +54,11 @@ class Engines:
         self._opened.append(engine)
         return engine
 
-    def copy(self, source: SearchBackend, **options) -> SearchBackend:
-        """A new index holding every article of `source` as stored (checksums, origins, entity
-        mentions) and its archive knowledge (write_meta): what tests.indexes.copy_index does for a
-        Whoosh directory, through the protocol, for any backend."""
-        engine = self.open(**options)
+    def copy(self, source: SearchBackend, location: str | Path | None = None, **options) -> SearchBackend:
+        """A new index (at `location`, else a fresh one) holding every article of `source` as stored
+        (checksums, origins, entity mentions) and its archive knowledge (write_meta): what
+        tests.indexes.copy_index does for a Whoosh directory, through the protocol, for any backend."""
+        engine = self.open(location, **options)
         with engine.writer(WriteOptions()) as writer:
             for row in source.scan(["id"]):
                 writer.add(source.get(row["id"]))
