@@ -1,0 +1,325 @@
+"""One bulk write into an OpenSearch index: search.backend.Writer over `_bulk`.
+
+Each `add` looks up the stored checksum of its id (a realtime GET: it sees writes not yet
+refreshed), so it can answer added/updated/unchanged/stale at once; the index operations are sent
+CHUNK at a time through `helpers.streaming_bulk(raise_on_error=False)`, whose per-item results
+become the report (an item the cluster refuses is listed in `errors`, not raised; a cluster that
+cannot take the chunk at all, 429 or 5xx, is BackendUnavailable). Nothing ever loads every id of the
+index: `prune` walks the articles under the given roots page by page, `raw_checksums` answers one
+digest at a time.
+
+A rebuild writes into a new concrete index (`<alias>_v<N+1>`), refreshes it, carries over what
+the live index holds that the rebuild did not write (articles written through the API, and any
+article written while the rebuild ran), swaps the alias in one `_aliases` call (remove + add: a
+search sees the old index or the new one, never neither), carries the writes that landed during
+the swap, and deletes the old index. An aborted rebuild deletes its new index; the live one is untouched.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Iterable, Iterator
+
+from ..article import Article, is_under, origin_path
+from ..backend import WriteOptions
+from ..errors import BackendUnavailable, IndexMissing
+from ..results import WriteReport
+from .mapping import index_body, to_document
+
+log = logging.getLogger(__name__)
+
+CHUNK = 500  # index operations per _bulk request
+
+
+class BulkWriter:
+    def __init__(self, backend, options: WriteOptions = WriteOptions(), refresh="true") -> None:
+        self.backend = backend
+        self.options = options
+        self.fields = backend.fields
+        self.refresh = refresh  # how a commit makes its writes visible (API writes: wait_for or not at all)
+        self.report = WriteReport()
+        self.errors: list[tuple[str, str]] = []  # (id, reason) of items the cluster refused
+        self._pending: list[tuple[str, dict | None]] = []  # (id, source; None: delete)
+        self._uncommitted: list[str] = []
+        self._seen: set[str] = set()  # ids this writer was given (added or kept): what prune keeps
+        self._changes = 0
+        self._closed = False
+        self._started_ms = int(time.time() * 1000)
+        if options.rebuild:
+            self.live = self._live_or_none()
+            self.index = self._new_index()
+        else:
+            self.live = None
+            self.index = backend.ensure_index()
+
+    # -- where to write ----------------------------------------------------------------------------
+    def _live_or_none(self) -> str | None:
+        try:
+            return self.backend.concrete()
+        except IndexMissing:
+            return None
+
+    def _new_index(self) -> str:
+        client, alias = self.backend.client, self.backend.alias
+        with self.backend.errors():
+            existing = client.indices.get(index=f"{alias}_v*", allow_no_indices=True, expand_wildcards="open")
+            numbers = [int(name.rsplit("_v", 1)[1]) for name in existing if name.rsplit("_v", 1)[-1].isdigit()]
+            name = f"{alias}_v{max(numbers, default=0) + 1}"
+            client.indices.create(index=name, body=index_body(self.fields, self.backend.shards, self.backend.replicas))
+        return name
+
+    # -- the protocol ------------------------------------------------------------------------------
+    def _stored(self, article_id: str, index: str | None = None) -> dict | None:
+        """The stored document's checksums, or None when there is none."""
+        from opensearchpy.exceptions import NotFoundError
+
+        with self.backend.errors():
+            try:
+                doc = self.backend.client.get(index=index or self.index, id=article_id,
+                                              _source_includes=["checksum", "raw_checksum", "origin_file"])
+            except NotFoundError:
+                return None
+        return doc.get("_source") or {}
+
+    def add(self, article: Article, *, expect: str | None = None) -> str:
+        self._seen.add(article.id)
+        if any(op_id == article.id for op_id, _ in self._pending):
+            self.flush()  # the same id twice in a chunk: the first must be stored to compare with
+        stored = self._stored(article.id)
+        if expect is not None and (stored or {}).get("checksum") != expect:
+            return "stale"
+        if stored is not None and stored.get("checksum") == article.checksum and \
+                stored.get("raw_checksum", "") == (article.raw_checksum or ""):
+            self.report.unchanged.append(article.id)
+            self._durable([article.id])
+            return "unchanged"
+        status = "added" if stored is None else "updated"
+        (self.report.added if stored is None else self.report.updated).append(article.id)
+        self._pending.append((article.id, to_document(article, self.fields)))
+        self._count()
+        return status
+
+    def delete(self, article_id: str) -> bool:
+        if self._stored(article_id) is None and not any(i == article_id for i, _ in self._pending):
+            return False
+        self._pending.append((article_id, None))
+        self.report.deleted.append(article_id)
+        self._count()
+        return True
+
+    def keep(self, article_id: str) -> bool:
+        if self._stored(article_id) is None:
+            return False
+        self._seen.add(article_id)
+        self.report.unchanged.append(article_id)
+        self._durable([article_id])
+        return True
+
+    def raw_checksums(self) -> Mapping[str, str]:
+        return RawChecksums(self.backend, self.index)
+
+    def prune(self, under: Iterable[str]) -> list[str]:
+        roots = [r.rstrip("/") or "/" for r in under]
+        if not roots:
+            return []
+        self.flush()
+        clauses = [{"term": {"origin_file": r}} for r in roots] + \
+                  [{"prefix": {"origin_file": r if r == "/" else r + "/"}} for r in roots]
+        query = {"bool": {"should": clauses, "minimum_should_match": 1}}
+        gone = []
+        for row in self.backend.scan(["origin"], index=self.index, query=query):
+            article_id = str(row["id"])
+            path = origin_path(row.get("origin"))
+            if article_id not in self._seen and path is not None and is_under(path, roots):
+                gone.append(article_id)
+        for article_id in gone:
+            self._pending.append((article_id, None))
+            self.report.deleted.append(article_id)
+            self._count()
+        self.flush()
+        return gone
+
+    def _count(self) -> None:
+        self._changes += 1
+        if len(self._pending) >= CHUNK:
+            self.flush()
+        if self.options.commit_every and self._changes >= self.options.commit_every:
+            self.commit()
+
+    def _durable(self, ids: list[str]) -> None:
+        if self.options.on_commit and not self.options.rebuild:
+            self.options.on_commit(ids)
+        elif self.options.rebuild:
+            self._uncommitted.extend(ids)
+
+    # -- sending -----------------------------------------------------------------------------------
+    def flush(self) -> None:
+        """Send what is pending through _bulk; refused items go to `errors` and out of the report."""
+        if not self._pending:
+            return
+        from opensearchpy import helpers
+
+        pending, self._pending = self._pending, []
+        actions = [{"_op_type": "delete", "_index": self.index, "_id": i} if src is None
+                   else {"_op_type": "index", "_index": self.index, "_id": i, "_source": src}
+                   for i, src in pending]
+        failed: dict[str, str] = {}
+        with self.backend.errors():
+            extra = {"refresh": "wait_for"} if self.refresh == "wait_for" else {}
+            for ok, item in helpers.streaming_bulk(self.backend.client, actions, chunk_size=CHUNK,
+                                                   raise_on_error=False, raise_on_exception=True,
+                                                   max_retries=2, initial_backoff=1, max_backoff=4, **extra):
+                op, result = next(iter(item.items()))
+                status = result.get("status", 0)
+                if ok or (op == "delete" and status == 404):
+                    continue
+                if status == 429 or status >= 500:
+                    raise BackendUnavailable(f"the OpenSearch cluster refused a bulk write ({status})")
+                error = result.get("error")
+                reason = error.get("reason") if isinstance(error, dict) else str(error)
+                failed[str(result.get("_id"))] = f"{status} {reason}"
+        for article_id, reason in failed.items():
+            log.warning("OpenSearch refused article %r: %s", article_id, reason)
+            self.errors.append((article_id, reason))
+        if failed:
+            for ids in (self.report.added, self.report.updated, self.report.deleted):
+                ids[:] = [i for i in ids if i not in failed]
+        self._uncommitted.extend(i for i, _ in pending if i not in failed)
+
+    def commit(self) -> None:
+        self.flush()
+        self._changes = 0
+        if self.options.rebuild:
+            return  # visible, and durable for on_commit, once the new index is live
+        with self.backend.errors():
+            if self.refresh == "true":
+                self.backend.client.indices.refresh(index=self.index)
+        if self._uncommitted or self.report.deleted:
+            self.backend.count_write(self.index)
+        done, self._uncommitted = self._uncommitted, []
+        if self.options.on_commit and done:
+            self.options.on_commit(done)
+
+    def close(self) -> WriteReport:
+        if self._closed:
+            return self.report
+        if self.options.rebuild:
+            self._switch()
+        else:
+            self.commit()
+        self.report.committed = True
+        self.report.visible = self.refresh in ("true", "wait_for")
+        self._closed = True
+        return self.report
+
+    def abort(self) -> None:
+        self._pending = []
+        self._closed = True
+        if self.options.rebuild:
+            with self.backend.errors():
+                self.backend.client.indices.delete(index=self.index, ignore_unavailable=True)
+
+    def __enter__(self) -> "BulkWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    # -- a rebuild's switch ----------------------------------------------------------------------------
+    def _switch(self) -> None:
+        self.flush()
+        client, alias = self.backend.client, self.backend.alias
+        with self.backend.errors():
+            client.indices.refresh(index=self.index)
+        carry_from = self._started_ms
+        if self.live is not None:
+            carry_from = self._carry(carry_from)
+        actions = [{"add": {"index": self.index, "alias": alias}}]
+        if self.live is not None:
+            actions.insert(0, {"remove": {"index": self.live, "alias": alias}})
+        with self.backend.errors():
+            client.indices.update_aliases(body={"actions": actions})
+        if self.live is not None:
+            self._carry(carry_from)  # what landed in the old index between the first pass and the swap
+            with self.backend.errors():
+                client.indices.refresh(index=self.index)
+                client.indices.delete(index=self.live, ignore_unavailable=True)
+        self.backend.count_write(self.index)
+        done, self._uncommitted = self._uncommitted, []
+        if self.options.on_commit and done:
+            self.options.on_commit(done)
+
+    def _carry(self, since_ms: int) -> int:
+        """Copy into the new index the live index's API-written articles it lacks, and every article
+        written to the live index since `since_ms` (the API's writes while the rebuild ran). Returns
+        when this pass started, for the next one."""
+        started = int(time.time() * 1000)
+        query = {"bool": {"should": [
+            {"bool": {"must_not": [{"exists": {"field": "origin_file"}}]}},
+            {"range": {"written": {"gte": since_ms, "format": "epoch_millis"}}},
+        ], "minimum_should_match": 1}}
+        after = None
+        client = self.backend.client
+        while True:
+            body = {"size": CHUNK, "sort": [{"id": "asc"}], "query": query}
+            if after is not None:
+                body["search_after"] = after
+            with self.backend.errors():
+                hits = client.search(index=self.live, body=body)["hits"]["hits"]
+            if not hits:
+                break
+            with self.backend.errors():
+                found = client.mget(index=self.index, body={"ids": [h["_id"] for h in hits]}, _source_includes=["written"])
+            present = {d["_id"]: (d.get("_source") or {}).get("written", 0) for d in found["docs"] if d.get("found")}
+            for doc in hits:
+                source = doc["_source"]
+                recent = (source.get("written") or 0) >= since_ms
+                if doc["_id"] in present and not (recent and source.get("written", 0) > present[doc["_id"]]):
+                    continue
+                self._pending.append((doc["_id"], source))
+                if source.get("origin_file") is None and doc["_id"] not in self.report.carried:
+                    self.report.carried.append(doc["_id"])
+            self.flush()
+            if len(hits) < CHUNK:
+                break
+            after = hits[-1]["sort"]
+        return started
+
+
+class RawChecksums(Mapping):
+    """raw checksum -> id, looked up in the index one digest at a time (never every id at once)."""
+
+    def __init__(self, backend, index: str) -> None:
+        self.backend = backend
+        self.index = index
+
+    def _find(self, digest: str) -> str | None:
+        if not digest:
+            return None
+        body = {"size": 1, "_source": ["id"], "query": {"term": {"raw_checksum": digest}}}
+        with self.backend.errors():
+            hits = self.backend.client.search(index=self.index, body=body)["hits"]["hits"]
+        return hits[0]["_source"].get("id", hits[0]["_id"]) if hits else None
+
+    def __getitem__(self, digest: str) -> str:
+        found = self._find(digest)
+        if found is None:
+            raise KeyError(digest)
+        return found
+
+    def __contains__(self, digest) -> bool:
+        return isinstance(digest, str) and self._find(digest) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        query = {"exists": {"field": "raw_checksum"}}
+        for row in self.backend.scan(["raw_checksum"], index=self.index, query=query):
+            if row.get("raw_checksum"):
+                yield row["raw_checksum"]
+
+    def __len__(self) -> int:
+        with self.backend.errors():
+            return self.backend.client.count(index=self.index, body={"query": {"exists": {"field": "raw_checksum"}}})["count"]
