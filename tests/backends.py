@@ -13,18 +13,12 @@ import contextlib
 import uuid
 from pathlib import Path
 from typing import Iterator
-from urllib.parse import unquote, urlsplit
 
 from search.backend import SearchBackend, WriteOptions
-from search.engine import is_cluster, open_engine
+from search.engine import open_engine
+from tests.opensearch_server import drop_alias, unique_location
 
 BACKENDS = ("whoosh", "opensearch")
-
-
-def cluster_location(server_url: str, alias: str) -> str:
-    """The backend location of `alias` on the test server (its URL given with or without `opensearch+`)."""
-    base = server_url if is_cluster(server_url) else f"opensearch+{server_url}"
-    return f"{base.rstrip('/')}/{alias}"
 
 
 class Engines:
@@ -34,15 +28,15 @@ class Engines:
         assert kind in BACKENDS, kind
         self.kind, self.folder, self.server_url = kind, Path(folder), server_url
         self._opened: list[SearchBackend] = []
-        self._aliases: list[str] = []
+        self._clusters: list[str] = []
 
     def location(self) -> str | Path:
         """A location no index is at yet."""
         if self.kind == "whoosh":
             return self.folder / f"index-{uuid.uuid4().hex[:8]}"
-        alias = f"newsearch-test-{uuid.uuid4().hex[:12]}"
-        self._aliases.append(alias)
-        return cluster_location(self.server_url, alias)
+        location = unique_location(self.server_url, "newsearch-test")
+        self._clusters.append(location)
+        return location
 
     def open(self, location: str | Path | None = None, **options) -> SearchBackend:
         """An engine on `location` (a fresh one by default). Whoosh's readers see every commit at once
@@ -72,8 +66,8 @@ class Engines:
     def close(self) -> None:
         for engine in self._opened:
             engine.close()
-        if self._aliases:
-            drop_indexes(self.server_url, self._aliases)
+        for location in self._clusters:  # each alias's indexes, through a backend of its own
+            drop_alias(open_engine(location))
 
 
 @contextlib.contextmanager
@@ -85,25 +79,3 @@ def engines_for(kind: str, request, folder: Path) -> Iterator[Engines]:
         yield engines
     finally:
         engines.close()
-
-
-def drop_indexes(server_url: str, aliases: list[str]) -> None:
-    """Delete every index whose name starts with one of `aliases` (an alias's generations, its meta
-    index): named one by one, since a cluster may refuse a wildcard delete."""
-    from opensearchpy import OpenSearch
-    from opensearchpy.exceptions import NotFoundError
-
-    parts = urlsplit(server_url.removeprefix("opensearch+"))
-    auth = (unquote(parts.username), unquote(parts.password or "")) if parts.username else None
-    client = OpenSearch(hosts=[{"host": parts.hostname, "port": parts.port or 9200, "scheme": parts.scheme}],
-                        http_auth=auth, timeout=30, max_retries=0)
-    try:
-        for alias in aliases:
-            try:
-                names = list(client.indices.get(index=f"{alias}*"))
-            except NotFoundError:
-                continue
-            for name in names:
-                client.indices.delete(index=name, ignore_unavailable=True)
-    finally:
-        client.close()

@@ -7,12 +7,7 @@ from hypothesis import settings
 
 from tests.backends import BACKENDS, engines_for
 
-try:  # the OpenSearch test server: osmem-server on 127.0.0.1, or NEWSEARCH_TEST_OPENSEARCH_URL
-    from tests.opensearch_server import opensearch_url  # noqa: F401  (a session fixture)
-except ImportError:
-    @pytest.fixture(scope="session")
-    def opensearch_url():
-        pytest.skip("no OpenSearch backend in this tree yet (tests/opensearch_server.py is missing)")
+from tests.opensearch_server import opensearch_url  # noqa: F401  (osmem on 127.0.0.1, or NEWSEARCH_TEST_OPENSEARCH_URL)
 
 # In CI (CI=true) the property and fuzz tests explore a fixed set of examples, so a run is
 # repeatable; on a developer's machine they explore new ones every time.
