@@ -72,15 +72,9 @@ class BulkWriter:
     # -- the protocol ------------------------------------------------------------------------------
     def _stored(self, article_id: str, index: str | None = None) -> dict | None:
         """The stored document's checksums, or None when there is none."""
-        from opensearchpy.exceptions import NotFoundError
-
-        with self.backend.errors():
-            try:
-                doc = self.backend.client.get(index=index or self.index, id=article_id,
-                                              _source_includes=["checksum", "raw_checksum", "origin_file"])
-            except NotFoundError:
-                return None
-        return doc.get("_source") or {}
+        doc = self.backend.get_doc(index or self.index, article_id,
+                                   _source_includes=["checksum", "raw_checksum", "origin_file"])
+        return None if doc is None else (doc.get("_source") or {})
 
     def add(self, article: Article, *, expect: str | None = None) -> str:
         self._seen.add(article.id)
