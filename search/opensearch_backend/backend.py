@@ -32,7 +32,7 @@ from ..results import Bucket, Completion, Hit, IndexStatus, SearchResults, Stats
 from ..stopwords import STOP_WORDS
 from . import dsl
 from .connection import ClientOptions, Target, make_client, mapped_errors, parse_url
-from .mapping import META_BODY, from_source, index_body, parse_date, to_document
+from .mapping import META_BODY, doc_id, from_source, index_body, parse_date
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ class OpenSearchBackend:
             return self.client.search(index=index or self.alias, body=body, **params)
 
     def get(self, article_id: str) -> Article:
-        doc = self.get_doc(self.alias, article_id)
+        doc = self.get_doc(self.alias, doc_id(article_id))
         if doc is None:
             raise ArticleNotFound(article_id)
         return from_source(doc["_source"], self.fields)
@@ -356,7 +356,7 @@ class OpenSearchBackend:
     def similar(self, article_id: str, limit: int = 5) -> list[Hit]:
         article = self.get(article_id)
         should: list[dict] = [{"more_like_this": {
-            "fields": ["title", "body"], "like": [{"_index": self.alias, "_id": article_id}],
+            "fields": ["title", "body"], "like": [{"_index": self.alias, "_id": doc_id(article_id)}],
             "min_term_freq": 1, "min_doc_freq": 2, "max_query_terms": SIMILAR_TERMS,
             "include": False, "minimum_should_match": "1"}}]
         for facet in self.fields.facets:
@@ -364,7 +364,7 @@ class OpenSearchBackend:
                 for name in self.fields.values(article, facet):
                     should.append({"match_phrase": {f"{facet.name}.text": name}})
         body = {"size": limit, "query": {"bool": {"should": should, "minimum_should_match": 1,
-                                                  "must_not": [{"ids": {"values": [article_id]}}]}}}
+                                                  "must_not": [{"ids": {"values": [doc_id(article_id)]}}]}}}
         response = self._search(body)
         return [self._hit(h, True) for h in response["hits"]["hits"]]
 
@@ -534,7 +534,7 @@ class OpenSearchBackend:
         concrete = self.concrete()
         with self.errors(article_id):
             try:
-                self.client.delete(index=self.alias, id=article_id, refresh="wait_for" if wait > 0 else "false")
+                self.client.delete(index=self.alias, id=doc_id(article_id), refresh="wait_for" if wait > 0 else "false")
             except NotFoundError as error:
                 if "index_not_found" in str(error):
                     raise IndexMissing(f"no index at {self.target.shown}") from None
