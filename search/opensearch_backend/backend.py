@@ -32,7 +32,7 @@ from ..results import Bucket, Completion, Hit, IndexStatus, SearchResults, Stats
 from ..stopwords import STOP_WORDS
 from . import dsl
 from .connection import ClientOptions, Target, make_client, mapped_errors, parse_url
-from .mapping import META_BODY, from_source, index_body, parse_date, to_document
+from .mapping import META_BODY, doc_id, from_source, index_body, parse_date
 
 log = logging.getLogger(__name__)
 
@@ -89,16 +89,24 @@ class OpenSearchBackend:
     def errors(self, article_id: str | None = None):
         return mapped_errors(self.target.shown, article_id)
 
+    def get_doc(self, index: str, doc_id: str, **params) -> dict | None:
+        """A document by id (a realtime GET), or None when there is none; IndexMissing when the index is."""
+        with self.errors():
+            doc = self.client.get(index=index, id=doc_id, ignore=404, **params)
+        if not isinstance(doc, dict) or doc.get("found") is False:
+            return None
+        error = doc.get("error")
+        if error is not None:
+            if isinstance(error, dict) and error.get("type") == "index_not_found_exception":
+                raise IndexMissing(f"no index {index!r} at {self.target.shown}")
+            return None
+        return doc
+
     def concrete(self) -> str:
         """The concrete index behind the alias; IndexMissing when there is none."""
-        from opensearchpy.exceptions import NotFoundError
-
         with self.errors():
-            try:
-                found = self.client.indices.get_alias(name=self.alias)
-            except NotFoundError:
-                raise IndexMissing(f"no index at {self.target.shown}") from None
-        if not found:
+            found = self.client.indices.get_alias(name=self.alias, ignore=404)
+        if not found or "error" in found or "status" in found:
             raise IndexMissing(f"no index at {self.target.shown}")
         return sorted(found)[-1]
 
@@ -152,13 +160,12 @@ class OpenSearchBackend:
 
     def _writes(self, concrete: str) -> tuple[int, datetime | None]:
         """Writes counted to this concrete index, and when the last was made."""
-        from opensearchpy.exceptions import NotFoundError
-
-        with self.errors():
-            try:
-                doc = self.client.get(index=self.meta_index, id=f"writes.{concrete}")
-            except NotFoundError:
-                return 0, None
+        try:
+            doc = self.get_doc(self.meta_index, f"writes.{concrete}")
+        except IndexMissing:
+            doc = None
+        if doc is None:
+            return 0, None
         stamp = (doc.get("_source") or {}).get("at")
         return int(doc.get("_version", 0)), (datetime.fromtimestamp(stamp / 1000, timezone.utc) if stamp else None)
 
@@ -177,15 +184,9 @@ class OpenSearchBackend:
             return self.client.search(index=index or self.alias, body=body, **params)
 
     def get(self, article_id: str) -> Article:
-        from opensearchpy.exceptions import NotFoundError
-
-        with self.errors(article_id):
-            try:
-                doc = self.client.get(index=self.alias, id=article_id)
-            except NotFoundError as error:
-                if "index_not_found" in str(error):
-                    raise IndexMissing(f"no index at {self.target.shown}") from None
-                raise ArticleNotFound(article_id) from None
+        doc = self.get_doc(self.alias, doc_id(article_id))
+        if doc is None:
+            raise ArticleNotFound(article_id)
         return from_source(doc["_source"], self.fields)
 
     def _check_facets(self, request: SearchRequest) -> None:
@@ -276,13 +277,15 @@ class OpenSearchBackend:
             marked = doc.get("highlight") or {}
             plain = Highlighter(frozenset())
             titles = marked.get("title")
+            titles = [_marked(t) for t in titles or []]
             hit.title_highlight = titles[0] if titles else plain.title(article.title)[0]
-            fragments = marked.get("body")
+            fragments = [_marked(f) for f in marked.get("body") or []]
             hit.snippets = ([_with_ellipses(f, article.body) for f in fragments] if fragments
                             else plain.fragments(article.body)[0])
             words = set()
-            for text in [*(titles or []), *(fragments or [])]:
-                words.update(html.unescape(m).lower() for m in re.findall(r"<mark>(.*?)</mark>", text))
+            for text in [*titles, *fragments]:
+                for run in re.findall(r"<mark>(.*?)</mark>", text):
+                    words.update(html.unescape(run).lower().split())
             hit.matched_terms = sorted(words)
         del sort
         return hit
@@ -353,7 +356,7 @@ class OpenSearchBackend:
     def similar(self, article_id: str, limit: int = 5) -> list[Hit]:
         article = self.get(article_id)
         should: list[dict] = [{"more_like_this": {
-            "fields": ["title", "body"], "like": [{"_index": self.alias, "_id": article_id}],
+            "fields": ["title", "body"], "like": [{"_index": self.alias, "_id": doc_id(article_id)}],
             "min_term_freq": 1, "min_doc_freq": 2, "max_query_terms": SIMILAR_TERMS,
             "include": False, "minimum_should_match": "1"}}]
         for facet in self.fields.facets:
@@ -361,7 +364,7 @@ class OpenSearchBackend:
                 for name in self.fields.values(article, facet):
                     should.append({"match_phrase": {f"{facet.name}.text": name}})
         body = {"size": limit, "query": {"bool": {"should": should, "minimum_should_match": 1,
-                                                  "must_not": [{"ids": {"values": [article_id]}}]}}}
+                                                  "must_not": [{"ids": {"values": [doc_id(article_id)]}}]}}}
         response = self._search(body)
         return [self._hit(h, True) for h in response["hits"]["hits"]]
 
@@ -483,14 +486,13 @@ class OpenSearchBackend:
         return f"meta.{name}"
 
     def read_meta(self, name: str) -> dict | None:
-        from opensearchpy.exceptions import NotFoundError
-
         doc_id = self._meta_id(name)
-        with self.errors():
-            try:
-                doc = self.client.get(index=self.meta_index, id=doc_id)
-            except NotFoundError:
-                return None
+        try:
+            doc = self.get_doc(self.meta_index, doc_id)
+        except IndexMissing:
+            return None
+        if doc is None:
+            return None
         try:
             return json.loads(doc["_source"]["value"])
         except (KeyError, TypeError, ValueError):
@@ -532,7 +534,7 @@ class OpenSearchBackend:
         concrete = self.concrete()
         with self.errors(article_id):
             try:
-                self.client.delete(index=self.alias, id=article_id, refresh="wait_for" if wait > 0 else "false")
+                self.client.delete(index=self.alias, id=doc_id(article_id), refresh="wait_for" if wait > 0 else "false")
             except NotFoundError as error:
                 if "index_not_found" in str(error):
                     raise IndexMissing(f"no index at {self.target.shown}") from None
@@ -549,13 +551,41 @@ class OpenSearchBackend:
                 pass
 
 
+def _marked(fragment: str) -> str:
+    """OpenSearch's highlighted fragment (html encoder: every character of the text escaped, our
+    <mark> tags not) in search/highlight.py's markup: escaped as html.escape(quote=False) escapes,
+    a run of marked words with only spaces between them in one <mark>, whitespace collapsed."""
+    parts = re.split(r"(<mark>.*?</mark>)", fragment, flags=re.DOTALL)
+    text, spans = "", []
+    for part in parts:
+        if part.startswith("<mark>") and part.endswith("</mark>"):
+            word = html.unescape(part[6:-7])
+            spans.append((len(text), len(text) + len(word)))
+            text += word
+        else:
+            text += html.unescape(part)
+    out, pos, i = [], 0, 0
+    while i < len(spans):
+        s, e = spans[i]
+        while i + 1 < len(spans) and text[e:spans[i + 1][0]].strip() == "" and spans[i + 1][0] - e <= 2:
+            i += 1
+            e = spans[i][1]
+        out.append(html.escape(text[pos:s], quote=False))
+        out.append("<mark>" + html.escape(text[s:e], quote=False) + "</mark>")
+        pos = e
+        i += 1
+    out.append(html.escape(text[pos:], quote=False))
+    return " ".join("".join(out).split())
+
+
 def _with_ellipses(fragment: str, body: str) -> str:
     """A fragment marked as cut where it does not start or end the body (as search/highlight.py does)."""
-    text = html.unescape(_MARK.sub("", fragment)).strip()
+    text = " ".join(html.unescape(_MARK.sub("", fragment)).split())
     out = fragment.strip()
-    if text and not body.lstrip().startswith(text):
+    flat = " ".join(body.split())
+    if text and not flat.startswith(text):
         out = f"{ELLIPSIS} {out}"
-    if text and not body.rstrip().endswith(text):
+    if text and not flat.endswith(text):
         out = f"{out} {ELLIPSIS}"
     return out
 

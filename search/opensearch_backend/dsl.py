@@ -66,7 +66,11 @@ def _is_stop(node, fields: Fields) -> bool:
         return False
     if node.field is not None and node.field not in fields.query_fields:
         return False
-    words = _WORD.findall(node.text)
+    return _only_stop_words(node.text)
+
+
+def _only_stop_words(text: str) -> bool:
+    words = _WORD.findall(text)
     return bool(words) and all(w.casefold() in STOP for w in words)
 
 
@@ -175,6 +179,8 @@ class _Compiler:
     def leaf(self, node, name: str, boost: float) -> dict | None:
         field = text_field_of(name)
         if isinstance(node, q.Term):
+            if name == "title" and _only_stop_words(node.text):
+                field = "title.plain"  # the english analyzer drops them; a query of only stop words keeps them
             return {"match": {field: {"query": node.text, "operator": "or" if self.natural else "and", "boost": boost}}}
         if isinstance(node, q.Phrase):
             words = " ".join(node.words[:MAX_PHRASE_WORDS])

@@ -15,6 +15,7 @@ and out of an OpenSearch document.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 import unicodedata
@@ -32,7 +33,7 @@ MAX_WORDS = 64  # title words kept for completion
 def index_body(fields: Fields, shards: int = 1, replicas: int = 1) -> dict:
     """Settings and mappings of a new concrete index."""
     properties: dict = {
-        "id": {"type": "keyword"},
+        "id": {"type": "keyword", "ignore_above": 8191},
         "title": {"type": "text", "analyzer": "english",
                   "fields": {"plain": {"type": "text", "analyzer": NAMES_ANALYZER}}},
         "body": {"type": "text", "analyzer": "english"},
@@ -44,7 +45,8 @@ def index_body(fields: Fields, shards: int = 1, replicas: int = 1) -> dict:
         "words": {"type": "keyword"},
     }
     for facet in fields.facets:
-        properties[facet.name] = {"type": "keyword",
+        # ignore_above: a value past Lucene's term limit is kept in _source, not refused with the article.
+        properties[facet.name] = {"type": "keyword", "ignore_above": 8191,
                                   "fields": {"text": {"type": "text", "analyzer": NAMES_ANALYZER}}}
     return {
         "settings": {
@@ -58,6 +60,18 @@ def index_body(fields: Fields, shards: int = 1, replicas: int = 1) -> dict:
 
 
 META_BODY = {"settings": {"number_of_shards": 1}, "mappings": {"dynamic": False, "properties": {}}}
+
+
+MAX_ID_BYTES = 512  # the longest _id a cluster takes
+
+
+def doc_id(article_id: str) -> str:
+    """The document _id of an article: its id, or a digest of an id longer than a cluster takes
+    (the id itself is always in the `id` field)."""
+    raw = article_id.encode("utf-8", "surrogatepass")
+    if len(raw) <= MAX_ID_BYTES and not article_id.startswith("_"):
+        return article_id
+    return "~sha256~" + hashlib.sha256(raw).hexdigest()
 
 
 def text_field_of(name: str) -> str:

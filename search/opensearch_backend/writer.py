@@ -25,7 +25,7 @@ from ..article import Article, is_under, origin_path
 from ..backend import WriteOptions
 from ..errors import BackendUnavailable, IndexMissing
 from ..results import WriteReport
-from .mapping import index_body, to_document
+from .mapping import doc_id, index_body, to_document
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class BulkWriter:
         self.refresh = refresh  # how a commit makes its writes visible (API writes: wait_for or not at all)
         self.report = WriteReport()
         self.errors: list[tuple[str, str]] = []  # (id, reason) of items the cluster refused
-        self._pending: list[tuple[str, dict | None]] = []  # (id, source; None: delete)
+        self._pending: list[tuple[str, dict | None]] = []  # (article id, source; None: delete)
         self._uncommitted: list[str] = []
         self._seen: set[str] = set()  # ids this writer was given (added or kept): what prune keeps
         self._changes = 0
@@ -72,15 +72,9 @@ class BulkWriter:
     # -- the protocol ------------------------------------------------------------------------------
     def _stored(self, article_id: str, index: str | None = None) -> dict | None:
         """The stored document's checksums, or None when there is none."""
-        from opensearchpy.exceptions import NotFoundError
-
-        with self.backend.errors():
-            try:
-                doc = self.backend.client.get(index=index or self.index, id=article_id,
-                                              _source_includes=["checksum", "raw_checksum", "origin_file"])
-            except NotFoundError:
-                return None
-        return doc.get("_source") or {}
+        doc = self.backend.get_doc(index or self.index, doc_id(article_id),
+                                   _source_includes=["checksum", "raw_checksum", "origin_file"])
+        return None if doc is None else (doc.get("_source") or {})
 
     def add(self, article: Article, *, expect: str | None = None) -> str:
         self._seen.add(article.id)
@@ -161,9 +155,10 @@ class BulkWriter:
         from opensearchpy import helpers
 
         pending, self._pending = self._pending, []
-        actions = [{"_op_type": "delete", "_index": self.index, "_id": i} if src is None
-                   else {"_op_type": "index", "_index": self.index, "_id": i, "_source": src}
+        actions = [{"_op_type": "delete", "_index": self.index, "_id": doc_id(i)} if src is None
+                   else {"_op_type": "index", "_index": self.index, "_id": doc_id(i), "_source": src}
                    for i, src in pending]
+        article_ids = {doc_id(i): i for i, _ in pending}
         failed: dict[str, str] = {}
         with self.backend.errors():
             extra = {"refresh": "wait_for"} if self.refresh == "wait_for" else {}
@@ -178,7 +173,7 @@ class BulkWriter:
                     raise BackendUnavailable(f"the OpenSearch cluster refused a bulk write ({status})")
                 error = result.get("error")
                 reason = error.get("reason") if isinstance(error, dict) else str(error)
-                failed[str(result.get("_id"))] = f"{status} {reason}"
+                failed[article_ids.get(str(result.get("_id")), str(result.get("_id")))] = f"{status} {reason}"
         for article_id, reason in failed.items():
             log.warning("OpenSearch refused article %r: %s", article_id, reason)
             self.errors.append((article_id, reason))
@@ -280,9 +275,10 @@ class BulkWriter:
                 recent = (source.get("written") or 0) >= since_ms
                 if doc["_id"] in present and not (recent and source.get("written", 0) > present[doc["_id"]]):
                     continue
-                self._pending.append((doc["_id"], source))
-                if source.get("origin_file") is None and doc["_id"] not in self.report.carried:
-                    self.report.carried.append(doc["_id"])
+                article_id = source.get("id", doc["_id"])
+                self._pending.append((article_id, source))
+                if source.get("origin_file") is None and article_id not in self.report.carried:
+                    self.report.carried.append(article_id)
             self.flush()
             if len(hits) < CHUNK:
                 break
