@@ -39,11 +39,10 @@ class Engines:
         return location
 
     def open(self, location: str | Path | None = None, **options) -> SearchBackend:
-        """An engine on `location` (a fresh one by default). Whoosh's readers see every commit at once
-        (refresh_interval=0); other options are the backend's own."""
+        """An engine on `location` (a fresh one by default) whose reads see every write at once, made
+        by any engine (refresh_interval=0: both backends' knob); other options are the backend's own."""
         location = self.location() if location is None else location
-        if self.kind == "whoosh":
-            options.setdefault("refresh_interval", 0)
+        options.setdefault("refresh_interval", 0)
         engine = open_engine(location, **options)
         self._opened.append(engine)
         return engine
