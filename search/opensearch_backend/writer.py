@@ -77,10 +77,13 @@ class BulkWriter:
         return None if doc is None else (doc.get("_source") or {})
 
     def add(self, article: Article, *, expect: str | None = None) -> str:
+        again = article.id in self._seen
         self._seen.add(article.id)
-        if any(op_id == article.id for op_id, _ in self._pending):
+        if again and any(op_id == article.id for op_id, _ in self._pending):
             self.flush()  # the same id twice in a chunk: the first must be stored to compare with
-        stored = self._stored(article.id)
+        # A rebuild's new index holds only what this writer gave it: no lookup for a first sight.
+        fresh = self.options.rebuild and not again and expect is None
+        stored = None if fresh else self._stored(article.id)
         if expect is not None and (stored or {}).get("checksum") != expect:
             return "stale"
         if stored is not None and stored.get("checksum") == article.checksum and \
