@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 FEW_HITS = 3  # fewer hits than this: look for a "did you mean"
 SIMILAR_TERMS = 25
+MAX_WINDOW = 10_000  # index.max_result_window: from + size never goes past it
 _MARK = re.compile(r"</?mark>")
 _WORD = re.compile(r"\w+", re.UNICODE)
 # The Whoosh backend's tuning knobs, which callers (the API, the CLI, the indexer) pass whichever
@@ -247,9 +248,11 @@ class OpenSearchBackend:
 
     def _run(self, request: SearchRequest, query: dict | None, within: list[dict], selections: list[dict]) -> dict:
         body = self._body(request, query, within)
+        first = (request.page - 1) * request.per_page
+        size = max(0, min(request.per_page, MAX_WINDOW - first))  # past the cluster's window: no hits, still counted
         body.update({
-            "from": (request.page - 1) * request.per_page,
-            "size": request.per_page,
+            "from": first if size else 0,
+            "size": size,
             "track_total_hits": True,
             "aggs": dsl.facet_aggregations(request, self.fields),
         })
@@ -273,7 +276,6 @@ class OpenSearchBackend:
 
     def _hit(self, doc: dict, highlight: bool) -> Hit:
         article = from_source(doc["_source"], self.fields)
-        sort = doc.get("sort") or []
         score = doc.get("_score")
         hit = Hit(id=article.id, title=article.title, url=article.url, published=article.published,
                   score=round(float(score), 4) if isinstance(score, (int, float)) else 0.0,
@@ -293,7 +295,6 @@ class OpenSearchBackend:
                 for run in re.findall(r"<mark>(.*?)</mark>", text):
                     words.update(html.unescape(run).lower().split())
             hit.matched_terms = sorted(words)
-        del sort
         return hit
 
     def _facets(self, request: SearchRequest, aggs: dict, query, within) -> tuple[dict, str | None]:
