@@ -38,12 +38,12 @@ log = logging.getLogger(__name__)
 
 FEW_HITS = 3  # fewer hits than this: look for a "did you mean"
 SIMILAR_TERMS = 25
+MAX_WINDOW = 10_000  # index.max_result_window: from + size never goes past it
 _MARK = re.compile(r"</?mark>")
 _WORD = re.compile(r"\w+", re.UNICODE)
 # The Whoosh backend's tuning knobs, which callers (the API, the CLI, the indexer) pass whichever
 # backend they open: accepted and not used here.
-WHOOSH_KNOBS = frozenset({"lock_timeout", "buffer_mb", "procs", "share_lock", "search_timeout", "timer",
-                          "long_searches", "drain_interval"})
+WHOOSH_KNOBS = frozenset({"buffer_mb", "procs", "share_lock", "timer", "long_searches", "drain_interval"})
 
 
 class OpenSearchBackend:
@@ -60,6 +60,8 @@ class OpenSearchBackend:
         ca_bundle: str | None = None,
         refresh_interval: float = 0.25,
         clock: Callable[[], float] = time.time,
+        lock_timeout: float = 10.0,
+        search_timeout: float | None = 2.0,
         **whoosh_knobs,
     ) -> None:
         unknown = set(whoosh_knobs) - WHOOSH_KNOBS
@@ -73,6 +75,8 @@ class OpenSearchBackend:
         self.options = ClientOptions(request_timeout, retries, verify, ca_bundle)
         self.refresh_interval = refresh_interval  # seconds the generation is remembered
         self.clock = clock
+        self.lock_timeout = lock_timeout  # seconds a bulk writer waits for another (writer.WriteLock)
+        self.search_timeout = search_timeout  # the cluster's time budget of one search (None: none)
         self._client = None
         self._lock = threading.Lock()
         self._generation: tuple[float, str] | None = None
@@ -237,13 +241,18 @@ class OpenSearchBackend:
         main: dict = {"bool": {"must": [query or dsl.MATCH_ALL], "filter": within}}
         if scored and request.recency_days:
             main = dsl.recency(main, request.recency_days, datetime.fromtimestamp(self.clock(), timezone.utc))
-        return {"query": main, "sort": dsl.sort_clause(request.sort, scored)}
+        body = {"query": main, "sort": dsl.sort_clause(request.sort, scored)}
+        if self.search_timeout:  # past it, the shards answer with what they found (`timed_out`)
+            body["timeout"] = f"{max(1, int(self.search_timeout * 1000))}ms"
+        return body
 
     def _run(self, request: SearchRequest, query: dict | None, within: list[dict], selections: list[dict]) -> dict:
         body = self._body(request, query, within)
+        first = (request.page - 1) * request.per_page
+        size = max(0, min(request.per_page, MAX_WINDOW - first))  # past the cluster's window: no hits, still counted
         body.update({
-            "from": (request.page - 1) * request.per_page,
-            "size": request.per_page,
+            "from": first if size else 0,
+            "size": size,
             "track_total_hits": True,
             "aggs": dsl.facet_aggregations(request, self.fields),
         })
@@ -267,7 +276,6 @@ class OpenSearchBackend:
 
     def _hit(self, doc: dict, highlight: bool) -> Hit:
         article = from_source(doc["_source"], self.fields)
-        sort = doc.get("sort") or []
         score = doc.get("_score")
         hit = Hit(id=article.id, title=article.title, url=article.url, published=article.published,
                   score=round(float(score), 4) if isinstance(score, (int, float)) else 0.0,
@@ -287,7 +295,6 @@ class OpenSearchBackend:
                 for run in re.findall(r"<mark>(.*?)</mark>", text):
                     words.update(html.unescape(run).lower().split())
             hit.matched_terms = sorted(words)
-        del sort
         return hit
 
     def _facets(self, request: SearchRequest, aggs: dict, query, within) -> tuple[dict, str | None]:
@@ -507,9 +514,15 @@ class OpenSearchBackend:
 
     # -- writes ----------------------------------------------------------------------------------
     def writer(self, options: WriteOptions = WriteOptions()):
-        from .writer import BulkWriter
+        from .writer import BulkWriter, WriteLock
 
-        return BulkWriter(self, options)
+        lock = WriteLock(self, self.lock_timeout)
+        lock.acquire()
+        try:
+            return BulkWriter(self, options, lock=lock)
+        except BaseException:
+            lock.release()
+            raise
 
     def add(self, articles: Iterable[Article] | Article, *, wait: float = 0.0) -> WriteReport:
         """Index the articles that changed (by checksum) in one `_bulk`; with `wait`, once searches

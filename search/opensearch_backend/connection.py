@@ -87,6 +87,7 @@ def client_kwargs(target: Target, options: ClientOptions) -> dict:
         "max_retries": options.retries,
         "retry_on_timeout": False,  # a hung cluster costs one timeout, not (retries + 1) of them
         "http_compress": True,
+        "pool_maxsize": 32,  # a gunicorn worker's threads (NEWSEARCH_THREADS) share one client
     }
     if target.username is not None:
         kwargs["http_auth"] = (target.username, target.password or "")

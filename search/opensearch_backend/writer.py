@@ -23,18 +23,86 @@ from typing import Iterable, Iterator
 
 from ..article import Article, is_under, origin_path
 from ..backend import WriteOptions
-from ..errors import BackendUnavailable, IndexMissing
+from ..errors import BackendUnavailable, IndexMissing, WriteLockTimeout
 from ..results import WriteReport
 from .mapping import doc_id, index_body, to_document
 
 log = logging.getLogger(__name__)
 
 CHUNK = 500  # index operations per _bulk request
+LOCK_TTL = 120.0  # seconds a bulk writer's lock lasts unless renewed (a crashed writer's is taken over after it)
+
+
+class WriteLock:
+    """One bulk writer per alias at a time, across machines: a document in the meta index created
+    with op_type=create (only one creator wins), renewed as the writer goes, deleted when it closes.
+    A lock not renewed for LOCK_TTL seconds (its writer died) is taken over, compare-and-set on its
+    sequence number. API writes never take it: they go straight to the alias."""
+
+    def __init__(self, backend, timeout: float) -> None:
+        self.backend = backend
+        self.timeout = timeout
+        self.doc_id = "lock.writer"
+        self.held: tuple[int, int] | None = None  # (seq_no, primary_term) of our lock document
+        self.renewed = 0.0
+
+    def _body(self) -> dict:
+        return {"expires": int((time.time() + LOCK_TTL) * 1000)}
+
+    def acquire(self) -> None:
+        from opensearchpy.exceptions import ConflictError
+
+        self.backend.ensure_meta()
+        client, index = self.backend.client, self.backend.meta_index
+        deadline = time.monotonic() + self.timeout
+        while True:
+            with self.backend.errors():
+                try:
+                    done = client.index(index=index, id=self.doc_id, body=self._body(), op_type="create", refresh="true")
+                    self.held = (done["_seq_no"], done["_primary_term"])
+                    self.renewed = time.monotonic()
+                    return
+                except ConflictError:
+                    pass
+                doc = self.backend.get_doc(index, self.doc_id)
+                if doc is not None and (doc.get("_source") or {}).get("expires", 0) < time.time() * 1000:
+                    try:  # its writer stopped renewing it: take it over, if nobody else just did
+                        done = client.index(index=index, id=self.doc_id, body=self._body(), refresh="true",
+                                            if_seq_no=doc["_seq_no"], if_primary_term=doc["_primary_term"])
+                        self.held = (done["_seq_no"], done["_primary_term"])
+                        self.renewed = time.monotonic()
+                        return
+                    except ConflictError:
+                        pass
+            if time.monotonic() >= deadline:
+                raise WriteLockTimeout(f"another writer holds {self.backend.target.shown}")
+            time.sleep(0.1)
+
+    def renew(self) -> None:
+        if self.held is None or time.monotonic() - self.renewed < LOCK_TTL / 4:
+            return
+        with self.backend.errors():
+            done = self.backend.client.index(index=self.backend.meta_index, id=self.doc_id, body=self._body(),
+                                             if_seq_no=self.held[0], if_primary_term=self.held[1])
+        self.held = (done["_seq_no"], done["_primary_term"])
+        self.renewed = time.monotonic()
+
+    def release(self) -> None:
+        if self.held is None:
+            return
+        held, self.held = self.held, None
+        try:
+            with self.backend.errors():
+                self.backend.client.delete(index=self.backend.meta_index, id=self.doc_id, refresh="true",
+                                           if_seq_no=held[0], if_primary_term=held[1], ignore=[404, 409])
+        except Exception:  # noqa: BLE001 - a lock we cannot delete expires on its own
+            log.warning("could not release the writer lock of %s; it expires in %g s", self.backend.target.shown, LOCK_TTL)
 
 
 class BulkWriter:
-    def __init__(self, backend, options: WriteOptions = WriteOptions(), refresh="true") -> None:
+    def __init__(self, backend, options: WriteOptions = WriteOptions(), refresh="true", lock: WriteLock | None = None) -> None:
         self.backend = backend
+        self.lock = lock
         self.options = options
         self.fields = backend.fields
         self.refresh = refresh  # how a commit makes its writes visible (API writes: wait_for or not at all)
@@ -66,7 +134,9 @@ class BulkWriter:
             existing = client.indices.get(index=f"{alias}_v*", allow_no_indices=True, expand_wildcards="open")
             numbers = [int(name.rsplit("_v", 1)[1]) for name in existing if name.rsplit("_v", 1)[-1].isdigit()]
             name = f"{alias}_v{max(numbers, default=0) + 1}"
-            client.indices.create(index=name, body=index_body(self.fields, self.backend.shards, self.backend.replicas))
+            body = index_body(self.fields, self.backend.shards, self.backend.replicas)
+            body["settings"]["refresh_interval"] = "-1"  # nobody searches it before the switch
+            client.indices.create(index=name, body=body)
         return name
 
     # -- the protocol ------------------------------------------------------------------------------
@@ -77,10 +147,13 @@ class BulkWriter:
         return None if doc is None else (doc.get("_source") or {})
 
     def add(self, article: Article, *, expect: str | None = None) -> str:
+        again = article.id in self._seen
         self._seen.add(article.id)
-        if any(op_id == article.id for op_id, _ in self._pending):
+        if again and any(op_id == article.id for op_id, _ in self._pending):
             self.flush()  # the same id twice in a chunk: the first must be stored to compare with
-        stored = self._stored(article.id)
+        # A rebuild's new index holds only what this writer gave it: no lookup for a first sight.
+        fresh = self.options.rebuild and not again and expect is None
+        stored = None if fresh else self._stored(article.id)
         if expect is not None and (stored or {}).get("checksum") != expect:
             return "stale"
         if stored is not None and stored.get("checksum") == article.checksum and \
@@ -155,6 +228,8 @@ class BulkWriter:
         from opensearchpy import helpers
 
         pending, self._pending = self._pending, []
+        if self.lock is not None:
+            self.lock.renew()
         actions = [{"_op_type": "delete", "_index": self.index, "_id": doc_id(i)} if src is None
                    else {"_op_type": "index", "_index": self.index, "_id": doc_id(i), "_source": src}
                    for i, src in pending]
@@ -199,10 +274,14 @@ class BulkWriter:
     def close(self) -> WriteReport:
         if self._closed:
             return self.report
-        if self.options.rebuild:
-            self._switch()
-        else:
-            self.commit()
+        try:
+            if self.options.rebuild:
+                self._switch()
+            else:
+                self.commit()
+        finally:
+            if self.lock is not None:
+                self.lock.release()
         self.report.committed = True
         self.report.visible = self.refresh in ("true", "wait_for")
         self._closed = True
@@ -211,9 +290,13 @@ class BulkWriter:
     def abort(self) -> None:
         self._pending = []
         self._closed = True
-        if self.options.rebuild:
-            with self.backend.errors():
-                self.backend.client.indices.delete(index=self.index, ignore_unavailable=True)
+        try:
+            if self.options.rebuild:
+                with self.backend.errors():
+                    self.backend.client.indices.delete(index=self.index, ignore_unavailable=True)
+        finally:
+            if self.lock is not None:
+                self.lock.release()
 
     def __enter__(self) -> "BulkWriter":
         return self
@@ -229,6 +312,7 @@ class BulkWriter:
         self.flush()
         client, alias = self.backend.client, self.backend.alias
         with self.backend.errors():
+            client.indices.put_settings(index=self.index, body={"index": {"refresh_interval": None}})
             client.indices.refresh(index=self.index)
         carry_from = self._started_ms
         if self.live is not None:
@@ -268,13 +352,13 @@ class BulkWriter:
             if not hits:
                 break
             with self.backend.errors():
-                found = client.mget(index=self.index, body={"ids": [h["_id"] for h in hits]}, _source_includes=["written"])
-            present = {d["_id"]: (d.get("_source") or {}).get("written", 0) for d in found["docs"] if d.get("found")}
+                found = client.mget(index=self.index, body={"ids": [h["_id"] for h in hits]}, _source=False)
+            present = {d["_id"] for d in found["docs"] if d.get("found")}
             for doc in hits:
                 source = doc["_source"]
                 recent = (source.get("written") or 0) >= since_ms
-                if doc["_id"] in present and not (recent and source.get("written", 0) > present[doc["_id"]]):
-                    continue
+                if doc["_id"] in present and not recent:  # the rebuild wrote its own version
+                    continue  # (an API write acknowledged while it ran is newer than any: it is carried)
                 article_id = source.get("id", doc["_id"])
                 self._pending.append((article_id, source))
                 if source.get("origin_file") is None and article_id not in self.report.carried:

@@ -158,3 +158,14 @@ def test_an_api_write_to_a_down_cluster_is_503(down_api):
     assert response.status_code == 503 and response.headers.get("Retry-After")
     response = down_api.simulate_delete("/v1/articles/x", headers={"Authorization": "Bearer " + "k" * 20})
     assert response.status_code == 503 and response.headers.get("Retry-After")
+
+
+def test_a_cluster_location_is_never_a_directory_and_its_password_never_repeated(tmp_path, monkeypatch):
+    from search.engine import open_engine
+
+    monkeypatch.chdir(tmp_path)
+    engine = open_engine(f"opensearch+http://user:secret@127.0.0.1:{closed_port()}/news")
+    with pytest.raises(BackendUnavailable, match="127.0.0.1") as error:
+        engine.search(SearchRequest())
+    assert "secret" not in str(error.value)
+    assert list(tmp_path.iterdir()) == []

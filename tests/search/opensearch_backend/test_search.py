@@ -109,6 +109,8 @@ def test_sorting_by_date_undated_last_and_paging(engine):
     assert pages == [everything[:4], everything[4:], []]
     r = engine.search(SearchRequest(sort="newest", per_page=4, page=2))
     assert (r.total, r.page, r.per_page) == (6, 2, 4)
+    deep = engine.search(SearchRequest(sort="newest", per_page=100, page=101))  # past the cluster's 10,000
+    assert (deep.total, deep.hits, counts(deep, "source")["Wire"]) == (6, [], (2, False))
 
 
 def test_the_date_window(engine):

@@ -7,6 +7,7 @@ import pytest
 
 from search.article import Article
 from search.backend import SearchBackend, Writer, WriteOptions
+from search.engine import open_engine
 from search.errors import ArticleNotFound
 from search.request import SearchRequest
 from tests.search.opensearch_backend.corpus import CORPUS
@@ -247,3 +248,32 @@ def test_a_first_write_creates_the_index_and_the_alias(empty_os):
         w.add(CORPUS[0])
     assert empty_os.is_ready() and empty_os.concrete() == f"{empty_os.alias}_v1"
     assert all_ids(empty_os) == {"rail-1"}
+
+
+def test_bulk_writers_take_turns(empty_os, os_location):
+    from search.errors import WriteLockTimeout
+    from search.opensearch_backend import writer as writer_module
+
+    other = open_engine(os_location, refresh_interval=0, replicas=0, lock_timeout=0.3)
+    with empty_os.writer() as w:
+        w.add(CORPUS[0])
+        with pytest.raises(WriteLockTimeout):
+            other.writer()
+        assert empty_os.add(CORPUS[1], wait=1).added == ["rail-2"]  # API writes never wait for it
+    with other.writer() as w:  # released when the first closed
+        w.add(CORPUS[2])
+    with pytest.raises(RuntimeError):
+        with other.writer() as w:
+            raise RuntimeError("crash")
+    with other.writer():  # and when it aborted
+        pass
+    # A writer that died without releasing it: its lock expires and is taken over.
+    stale = writer_module.WriteLock(empty_os, 0)
+    stale.acquire()
+    with pytest.raises(WriteLockTimeout):
+        other.writer()
+    empty_os.client.index(index=empty_os.meta_index, id=stale.doc_id, body={"expires": 0}, refresh="true")
+    with other.writer() as w:
+        w.add(CORPUS[3])
+    assert all_ids(empty_os) == {"rail-1", "rail-2", "rail-3", "port-1"}
+    other.close()
