@@ -127,9 +127,8 @@ def test_prune_deletes_only_what_came_from_the_pruned_paths(engines, tmp_path):
         assert w.prune([str(tmp_path / "her")]) == []
 
 
-@pytest.mark.whoosh_only("the write lock is the Whoosh store's file lock")
-def test_writers_are_serialised(tmp_path):
-    engine = open_engine(tmp_path / "ix", refresh_interval=0, lock_timeout=0.2)
+def test_writers_are_serialised(engines):
+    engine = engines.open(lock_timeout=0.2)
     with engine.writer():
         with pytest.raises(WriteLockTimeout):
             with engine.writer():
