@@ -69,14 +69,16 @@ def test_the_api_on_an_opensearch_cluster_over_real_http(own_cluster, tmp_path):
     import sys
     from xml.etree import ElementTree
 
+    from api.keys import create_scoped_key
     from tests.gunicorn_process import ROOT
 
     location = f"opensearch+{own_cluster.url}/news"
     indexed = subprocess.run([sys.executable, "-m", "cli", "index", "--backend", location, "--workers", "1",
                               str(ROOT / "seeds")], capture_output=True, text=True, timeout=90, cwd=ROOT)
     assert indexed.returncode == 0, indexed.stderr
+    secret = "e2e-key-secret-0123456789abcdef"
     with GunicornProcess(location, tmp_path / "gunicorn.log", workers=2, ready_timeout=30, stop_timeout=15,
-                         NEWSEARCH_API_KEYS=KEY) as gunicorn:
+                         NEWSEARCH_API_KEYS=KEY, NEWSEARCH_KEY_SECRET=secret) as gunicorn:
         server = gunicorn.base
         try:
             health = requests.get(f"{server}/health", timeout=10).json()
@@ -120,6 +122,31 @@ def test_the_api_on_an_opensearch_cluster_over_real_http(own_cluster, tmp_path):
             assert atom.status_code == 200 and atom.headers["content-type"].startswith("application/atom+xml")
             entries = ElementTree.fromstring(atom.content).findall("{http://www.w3.org/2005/Atom}entry")
             assert [e.findtext("{http://www.w3.org/2005/Atom}title") for e in entries] == ["Okapi seen in Kansas City"]
+
+            # A scoped key (a partner's page): its filter is the search's, and it cannot widen it.
+            kshb = create_scoped_key(secret, filters={"source": ["KSHB"]}, expires=None)
+            partner = {"Authorization": f"Bearer {kshb}"}
+            scoped = requests.get(f"{server}/v1/search", params={"facets": "source"}, headers=partner, timeout=10)
+            assert scoped.status_code == 200 and scoped.json()["total"] == 1
+            assert [b["value"] for b in scoped.json()["facets"]["source"]] == ["KSHB"]
+            assert requests.get(f"{server}/v1/search", params={"source": "KCTV"}, headers=partner, timeout=10).status_code == 403
+            feed = requests.get(f"{server}/v1/search.atom", params={"key": kshb}, timeout=10)  # a feed reader's key
+            assert feed.status_code == 200 and len(ElementTree.fromstring(feed.content).findall(
+                "{http://www.w3.org/2005/Atom}entry")) == 1
+            # The widget and its page.
+            widget = requests.get(f"{server}/widget.js", timeout=10)
+            assert widget.status_code == 200 and "javascript" in widget.headers["content-type"]
+            assert requests.get(f"{server}/embed", params={"q": "police"}, timeout=10).status_code == 200
+
+            # A rebuild while the server runs: a new index behind the alias, the API's article carried over.
+            before = requests.get(f"{server}/health", timeout=10).json()["generation"]
+            rebuilt = subprocess.run([sys.executable, "-m", "cli", "index", "--backend", location, "--rebuild",
+                                      "--workers", "1", str(ROOT / "seeds")], capture_output=True, text=True, timeout=90, cwd=ROOT)
+            assert rebuilt.returncode == 0, rebuilt.stderr
+            time.sleep(0.5)  # the workers' refresh of the generation
+            health = requests.get(f"{server}/health", timeout=10).json()
+            assert health["documents"] == 6 and health["generation"] != before
+            assert requests.get(f"{server}/v1/search", params={"q": "okapi"}, timeout=10).json()["total"] == 1
 
             own_cluster.close()  # the cluster goes away under a running server
             for path in ("/v1/search?q=okapi", "/v1/articles/e2e-os-1", "/v1/search.atom?q=okapi", "/health"):
