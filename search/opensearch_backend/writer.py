@@ -100,12 +100,11 @@ class WriteLock:
 
 
 class BulkWriter:
-    def __init__(self, backend, options: WriteOptions = WriteOptions(), refresh="true", lock: WriteLock | None = None) -> None:
+    def __init__(self, backend, options: WriteOptions = WriteOptions(), lock: WriteLock | None = None) -> None:
         self.backend = backend
         self.lock = lock
         self.options = options
         self.fields = backend.fields
-        self.refresh = refresh  # how a commit makes its writes visible (API writes: wait_for or not at all)
         self.report = WriteReport()
         self.errors: list[tuple[str, str]] = []  # (id, reason) of items the cluster refused
         self._pending: list[tuple[str, dict | None]] = []  # (article id, source; None: delete)
@@ -236,10 +235,9 @@ class BulkWriter:
         article_ids = {doc_id(i): i for i, _ in pending}
         failed: dict[str, str] = {}
         with self.backend.errors():
-            extra = {"refresh": "wait_for"} if self.refresh == "wait_for" else {}
             for ok, item in helpers.streaming_bulk(self.backend.client, actions, chunk_size=CHUNK,
                                                    raise_on_error=False, raise_on_exception=True,
-                                                   max_retries=2, initial_backoff=1, max_backoff=4, **extra):
+                                                   max_retries=2, initial_backoff=1, max_backoff=4):
                 op, result = next(iter(item.items()))
                 status = result.get("status", 0)
                 if ok or (op == "delete" and status == 404):
@@ -263,8 +261,7 @@ class BulkWriter:
         if self.options.rebuild:
             return  # visible, and durable for on_commit, once the new index is live
         with self.backend.errors():
-            if self.refresh == "true":
-                self.backend.client.indices.refresh(index=self.index)
+            self.backend.client.indices.refresh(index=self.index)
         if self._uncommitted or self.report.deleted:
             self.backend.count_write(self.index)
         done, self._uncommitted = self._uncommitted, []
@@ -283,7 +280,7 @@ class BulkWriter:
             if self.lock is not None:
                 self.lock.release()
         self.report.committed = True
-        self.report.visible = self.refresh in ("true", "wait_for")
+        self.report.visible = True  # a commit refreshes; a rebuild's switch is done
         self._closed = True
         return self.report
 
