@@ -324,6 +324,7 @@ class BulkWriter:
             with self.backend.errors():
                 client.indices.refresh(index=self.index)
                 client.indices.delete(index=self.live, ignore_unavailable=True)
+                client.delete(index=self.backend.meta_index, id=f"writes.{self.live}", ignore=404, refresh="true")
         self.backend.count_write(self.index)
         done, self._uncommitted = self._uncommitted, []
         if self.options.on_commit and done:
