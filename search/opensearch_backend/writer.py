@@ -374,10 +374,19 @@ class RawChecksums(Mapping):
     def __init__(self, backend, index: str) -> None:
         self.backend = backend
         self.index = index
+        self._recent: dict[str, str | None] = {}  # `digest in known` then `known[digest]`: one request
 
     def _find(self, digest: str) -> str | None:
         if not digest:
             return None
+        if digest in self._recent:
+            return self._recent[digest]
+        if len(self._recent) >= 64:
+            self._recent.clear()
+        self._recent[digest] = found = self._lookup(digest)
+        return found
+
+    def _lookup(self, digest: str) -> str | None:
         body = {"size": 1, "_source": ["id"], "query": {"term": {"raw_checksum": digest}}}
         with self.backend.errors():
             hits = self.backend.client.search(index=self.index, body=body)["hits"]["hits"]
