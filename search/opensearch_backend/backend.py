@@ -144,11 +144,14 @@ class OpenSearchBackend:
                         raise
 
     def is_ready(self) -> bool:
+        """The alias names an index whose primary shards are all assigned (cluster health not red)."""
         try:
-            self.concrete()
-            return True
+            name = self.concrete()
         except IndexMissing:
             return False
+        with self.errors():
+            health = self.client.cluster.health(index=name)
+        return health.get("status") != "red"
 
     # -- the generation: the concrete index and the writes made to it -----------------------------
     def generation(self) -> str:
