@@ -278,3 +278,15 @@ def test_bulk_writers_take_turns(empty_os, os_location):
         w.add(CORPUS[3])
     assert all_ids(empty_os) == {"rail-1", "rail-2", "rail-3", "port-1"}
     other.close()
+
+
+@pytest.mark.parametrize("article_id", ["a,b", "x*y", "p/q?r#s", "../etc", "100% sure", "_underscore", "ünï code", "a b+c"])
+def test_any_id_round_trips(empty_os, article_id):
+    article = Article(id=article_id, title="Odd id", body="An article with an odd id.")
+    assert empty_os.add(article, wait=1).added == [article_id]
+    assert empty_os.get(article_id) == article
+    assert [h.id for h in empty_os.search(SearchRequest(q="odd")).hits] == [article_id]
+    assert [h.id for h in empty_os.similar(article_id)] == []
+    assert empty_os.delete(article_id, wait=1).deleted == [article_id]
+    with pytest.raises(ArticleNotFound):
+        empty_os.get(article_id)
