@@ -80,6 +80,7 @@ class OpenSearchBackend:
         self._client = None
         self._lock = threading.Lock()
         self._generation: tuple[float, str] | None = None
+        self._meta_ready = False
 
     # -- the connection --------------------------------------------------------------------------
     @property
@@ -133,15 +134,20 @@ class OpenSearchBackend:
         return self.concrete()
 
     def ensure_meta(self) -> None:
+        """The meta index, created when there is none (looked for once per process)."""
         from opensearchpy.exceptions import RequestError
 
+        if self._meta_ready:
+            return
         with self.errors():
             if not self.client.indices.exists(index=self.meta_index):
+                body = {**META_BODY, "settings": {**META_BODY["settings"], "number_of_replicas": self.replicas}}
                 try:
-                    self.client.indices.create(index=self.meta_index, body=META_BODY)
+                    self.client.indices.create(index=self.meta_index, body=body)
                 except RequestError as error:
                     if "resource_already_exists" not in str(error):
                         raise
+        self._meta_ready = True
 
     def is_ready(self) -> bool:
         """The alias names an index whose primary shards are all assigned (cluster health not red)."""
