@@ -119,6 +119,14 @@ class BulkWriter:
         else:
             self.live = None
             self.index = backend.ensure_index()
+        # An index that held nothing when the writer started (a rebuild's, or a first run's) needs no
+        # lookup for an id the writer has not seen: each is added (an API write of the same id
+        # meanwhile is overwritten, as it would be by an update).
+        self._empty = options.rebuild or self._count_docs() == 0
+
+    def _count_docs(self) -> int:
+        with self.backend.errors():
+            return self.backend.client.count(index=self.index)["count"]
 
     # -- where to write ----------------------------------------------------------------------------
     def _live_or_none(self) -> str | None:
@@ -150,8 +158,7 @@ class BulkWriter:
         self._seen.add(article.id)
         if again and any(op_id == article.id for op_id, _ in self._pending):
             self.flush()  # the same id twice in a chunk: the first must be stored to compare with
-        # A rebuild's new index holds only what this writer gave it: no lookup for a first sight.
-        fresh = self.options.rebuild and not again and expect is None
+        fresh = self._empty and not again and expect is None
         stored = None if fresh else self._stored(article.id)
         if expect is not None and (stored or {}).get("checksum") != expect:
             return "stale"
