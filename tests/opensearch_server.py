@@ -14,6 +14,7 @@ Register it in a conftest.py with `from tests.opensearch_server import opensearc
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -21,11 +22,13 @@ from search.settings import value
 
 
 def _as_location(url: str) -> str:
-    """A cluster URL as the backend's location base: opensearch+http(s)://..., no trailing slash or path."""
-    url = url.strip().rstrip("/")
-    if url.lower().startswith(("http://", "https://")):
-        url = "opensearch+" + url
-    return url
+    """A cluster URL as the base of backend locations: opensearch+http(s)://[user:pw@]host:port, any path dropped
+    (each test names its own alias)."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if not scheme.startswith("opensearch+"):
+        scheme = "opensearch+" + scheme
+    return f"{scheme}://{parts.netloc}"
 
 
 @pytest.fixture(scope="session")

@@ -80,6 +80,7 @@ class OpenSearchBackend:
         self._client = None
         self._lock = threading.Lock()
         self._generation: tuple[float, str] | None = None
+        self._meta_ready = False
 
     # -- the connection --------------------------------------------------------------------------
     @property
@@ -133,22 +134,30 @@ class OpenSearchBackend:
         return self.concrete()
 
     def ensure_meta(self) -> None:
+        """The meta index, created when there is none (looked for once per process)."""
         from opensearchpy.exceptions import RequestError
 
+        if self._meta_ready:
+            return
         with self.errors():
             if not self.client.indices.exists(index=self.meta_index):
+                body = {**META_BODY, "settings": {**META_BODY["settings"], "number_of_replicas": self.replicas}}
                 try:
-                    self.client.indices.create(index=self.meta_index, body=META_BODY)
+                    self.client.indices.create(index=self.meta_index, body=body)
                 except RequestError as error:
                     if "resource_already_exists" not in str(error):
                         raise
+        self._meta_ready = True
 
     def is_ready(self) -> bool:
+        """The alias names an index whose primary shards are all assigned (cluster health not red)."""
         try:
-            self.concrete()
-            return True
+            name = self.concrete()
         except IndexMissing:
             return False
+        with self.errors():
+            health = self.client.cluster.health(index=name)
+        return health.get("status") != "red"
 
     # -- the generation: the concrete index and the writes made to it -----------------------------
     def generation(self) -> str:
@@ -287,7 +296,7 @@ class OpenSearchBackend:
             titles = marked.get("title")
             titles = [_marked(t) for t in titles or []]
             hit.title_highlight = titles[0] if titles else plain.title(article.title)[0]
-            fragments = [_marked(f) for f in marked.get("body") or []]
+            fragments = [_marked(f) for f in _joined(marked.get("body") or [], article.body)]
             hit.snippets = ([_with_ellipses(f, article.body) for f in fragments] if fragments
                             else plain.fragments(article.body)[0])
             words = set()
@@ -525,17 +534,18 @@ class OpenSearchBackend:
             raise
 
     def add(self, articles: Iterable[Article] | Article, *, wait: float = 0.0) -> WriteReport:
-        """Index the articles that changed (by checksum) in one `_bulk`; with `wait`, once searches
-        see them (refresh=wait_for). Acknowledged by the cluster: durable."""
+        """Index the articles that changed (by checksum) in one `_bulk` and refresh: acknowledged by
+        the cluster (durable) and searchable when this returns, whatever `wait` (as the Whoosh
+        backend's lone write; an API write is one article or one batch, so one refresh each)."""
         from .writer import BulkWriter
 
         if isinstance(articles, Article):
             articles = [articles]
-        writer = BulkWriter(self, WriteOptions(), refresh="wait_for" if wait > 0 else False)
+        writer = BulkWriter(self, WriteOptions())
         for article in articles:
             writer.add(article)
         report = writer.close()
-        report.visible = wait > 0 or not (report.added or report.updated)
+        report.visible = True
         return report
 
     def update(self, article: Article) -> WriteReport:
@@ -547,13 +557,13 @@ class OpenSearchBackend:
         concrete = self.concrete()
         with self.errors(article_id):
             try:
-                self.client.delete(index=self.alias, id=doc_id(article_id), refresh="wait_for" if wait > 0 else "false")
+                self.client.delete(index=self.alias, id=doc_id(article_id), refresh="true")
             except NotFoundError as error:
                 if "index_not_found" in str(error):
                     raise IndexMissing(f"no index at {self.target.shown}") from None
                 raise ArticleNotFound(article_id) from None
         self.count_write(concrete)
-        return WriteReport(deleted=[article_id], committed=True, visible=wait > 0)
+        return WriteReport(deleted=[article_id], committed=True, visible=True)
 
     def close(self) -> None:
         client, self._client = self._client, None
@@ -562,6 +572,22 @@ class OpenSearchBackend:
                 client.close()
             except Exception:  # noqa: BLE001 - closing a pool that is already gone
                 pass
+
+
+def _joined(fragments: list[str], body: str) -> list[str]:
+    """Fragments (in the body's order) with those that continue one another made one: a
+    fragmenter may cut between the words of a phrase ("... <mark>Van</mark>" | " <mark>Brunt</mark> ...")."""
+    out: list[str] = []
+    end = -1
+    for fragment in fragments:
+        text = html.unescape(_MARK.sub("", fragment))
+        at = body.find(text, max(end, 0)) if text else -1
+        if out and at != -1 and at == end:
+            out[-1] += fragment
+        else:
+            out.append(fragment)
+        end = at + len(text) if at != -1 else -1
+    return out
 
 
 def _marked(fragment: str) -> str:

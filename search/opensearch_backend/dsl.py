@@ -249,16 +249,21 @@ def _day_start(d: date) -> datetime:
 def date_clause(start: datetime | None, end: datetime | None) -> dict | None:
     if start is None and end is None:
         return None
-    bounds = {}
+    bounds = {}  # dates are held to the millisecond: a bound between two is rounded up
     if start is not None:
-        bounds["gte"] = _millis(start)
+        bounds["gte"] = _millis(start, up=True)
     if end is not None:
-        bounds["lt"] = _millis(end)
+        bounds["lt"] = _millis(end, up=True)
     return {"range": {"published": {**bounds, "format": "epoch_millis"}}}
 
 
-def _millis(moment: datetime) -> int:
-    return math.floor((moment - datetime(1970, 1, 1, tzinfo=timezone.utc)).total_seconds() * 1000)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _millis(moment: datetime, up: bool = False) -> int:
+    delta = moment - _EPOCH
+    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return -(-micros // 1000) if up else micros // 1000
 
 
 # -- sort, recency, highlights ------------------------------------------------------------------------

@@ -100,12 +100,11 @@ class WriteLock:
 
 
 class BulkWriter:
-    def __init__(self, backend, options: WriteOptions = WriteOptions(), refresh="true", lock: WriteLock | None = None) -> None:
+    def __init__(self, backend, options: WriteOptions = WriteOptions(), lock: WriteLock | None = None) -> None:
         self.backend = backend
         self.lock = lock
         self.options = options
         self.fields = backend.fields
-        self.refresh = refresh  # how a commit makes its writes visible (API writes: wait_for or not at all)
         self.report = WriteReport()
         self.errors: list[tuple[str, str]] = []  # (id, reason) of items the cluster refused
         self._pending: list[tuple[str, dict | None]] = []  # (article id, source; None: delete)
@@ -120,6 +119,14 @@ class BulkWriter:
         else:
             self.live = None
             self.index = backend.ensure_index()
+        # An index that held nothing when the writer started (a rebuild's, or a first run's) needs no
+        # lookup for an id the writer has not seen: each is added (an API write of the same id
+        # meanwhile is overwritten, as it would be by an update).
+        self._empty = options.rebuild or self._count_docs() == 0
+
+    def _count_docs(self) -> int:
+        with self.backend.errors():
+            return self.backend.client.count(index=self.index)["count"]
 
     # -- where to write ----------------------------------------------------------------------------
     def _live_or_none(self) -> str | None:
@@ -151,8 +158,7 @@ class BulkWriter:
         self._seen.add(article.id)
         if again and any(op_id == article.id for op_id, _ in self._pending):
             self.flush()  # the same id twice in a chunk: the first must be stored to compare with
-        # A rebuild's new index holds only what this writer gave it: no lookup for a first sight.
-        fresh = self.options.rebuild and not again and expect is None
+        fresh = self._empty and not again and expect is None
         stored = None if fresh else self._stored(article.id)
         if expect is not None and (stored or {}).get("checksum") != expect:
             return "stale"
@@ -236,10 +242,9 @@ class BulkWriter:
         article_ids = {doc_id(i): i for i, _ in pending}
         failed: dict[str, str] = {}
         with self.backend.errors():
-            extra = {"refresh": "wait_for"} if self.refresh == "wait_for" else {}
             for ok, item in helpers.streaming_bulk(self.backend.client, actions, chunk_size=CHUNK,
                                                    raise_on_error=False, raise_on_exception=True,
-                                                   max_retries=2, initial_backoff=1, max_backoff=4, **extra):
+                                                   max_retries=2, initial_backoff=1, max_backoff=4):
                 op, result = next(iter(item.items()))
                 status = result.get("status", 0)
                 if ok or (op == "delete" and status == 404):
@@ -263,8 +268,7 @@ class BulkWriter:
         if self.options.rebuild:
             return  # visible, and durable for on_commit, once the new index is live
         with self.backend.errors():
-            if self.refresh == "true":
-                self.backend.client.indices.refresh(index=self.index)
+            self.backend.client.indices.refresh(index=self.index)
         if self._uncommitted or self.report.deleted:
             self.backend.count_write(self.index)
         done, self._uncommitted = self._uncommitted, []
@@ -283,7 +287,7 @@ class BulkWriter:
             if self.lock is not None:
                 self.lock.release()
         self.report.committed = True
-        self.report.visible = self.refresh in ("true", "wait_for")
+        self.report.visible = True  # a commit refreshes; a rebuild's switch is done
         self._closed = True
         return self.report
 
@@ -327,6 +331,7 @@ class BulkWriter:
             with self.backend.errors():
                 client.indices.refresh(index=self.index)
                 client.indices.delete(index=self.live, ignore_unavailable=True)
+                client.delete(index=self.backend.meta_index, id=f"writes.{self.live}", ignore=404, refresh="true")
         self.backend.count_write(self.index)
         done, self._uncommitted = self._uncommitted, []
         if self.options.on_commit and done:
@@ -376,10 +381,19 @@ class RawChecksums(Mapping):
     def __init__(self, backend, index: str) -> None:
         self.backend = backend
         self.index = index
+        self._recent: dict[str, str | None] = {}  # `digest in known` then `known[digest]`: one request
 
     def _find(self, digest: str) -> str | None:
         if not digest:
             return None
+        if digest in self._recent:
+            return self._recent[digest]
+        if len(self._recent) >= 64:
+            self._recent.clear()
+        self._recent[digest] = found = self._lookup(digest)
+        return found
+
+    def _lookup(self, digest: str) -> str | None:
         body = {"size": 1, "_source": ["id"], "query": {"term": {"raw_checksum": digest}}}
         with self.backend.errors():
             hits = self.backend.client.search(index=self.index, body=body)["hits"]["hits"]

@@ -86,3 +86,12 @@ def test_the_whoosh_path_never_imports_the_client(tmp_path):
             "assert 'opensearchpy' not in sys.modules, 'imported'; print('ok')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_the_test_cluster_url_is_a_base_for_aliases():
+    from tests.opensearch_server import _as_location, unique_location
+
+    assert _as_location("https://u:p@os.example:9200/news/") == "opensearch+https://u:p@os.example:9200"
+    assert _as_location("opensearch+http://127.0.0.1:9299") == "opensearch+http://127.0.0.1:9299"
+    first, second = unique_location("opensearch+http://h:1"), unique_location("opensearch+http://h:1")
+    assert first != second and parse_url(first).alias.startswith("t-")

@@ -125,9 +125,10 @@ def test_a_503_is_retried_as_configured(stub):
 
 
 def test_a_missing_alias_is_index_missing(opensearch_url):
+    from search.engine import open_engine
     from tests.opensearch_server import unique_location
 
-    engine = OpenSearchBackend(unique_location(opensearch_url))
+    engine = open_engine(unique_location(opensearch_url))
     assert not engine.is_ready()
     for call in (lambda: engine.search(SearchRequest()), engine.generation, engine.stats, lambda: engine.get("x")):
         with pytest.raises(IndexMissing):

@@ -235,3 +235,9 @@ def test_facet_values_stats_scan_and_meta(engine):
     assert engine.read_meta("registry") == {"names": ["Bob Hart"], "n": 2}
     with pytest.raises(ValueError):
         engine.write_meta("../x", {})
+
+
+def test_a_window_of_instants_includes_its_ends(engine):
+    assert ids(engine.search(SearchRequest(q="published:[2024-03-05T00:00:00 TO 2024-03-05T00:00:00]"))) == ["rail-2"]
+    assert ids(engine.search(SearchRequest(q="published:{2024-03-05T00:00:00 TO 2024-03-06}"))) == []
+    assert ids(engine.search(SearchRequest(q="published:[1984-03-05T23:59:59.999999 TO 1984-03-06T00:00:00]"))) == ["old-1"]
