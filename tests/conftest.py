@@ -29,6 +29,19 @@ def seed_index(tmp_path_factory) -> Path:
     return build_seed_index(tmp_path_factory.mktemp("seed-index") / "index")
 
 
+@pytest.fixture(scope="session")
+def seed_location(backend, request, tmp_path_factory) -> Path | str:
+    """The seed index on the test's backend, read-only: on Whoosh `seed_index`, on OpenSearch the same
+    `newsearch index` into an alias of the test server."""
+    if backend == "whoosh":
+        yield request.getfixturevalue("seed_index")
+        return
+    from tests.indexes import build_seed_index
+
+    with engines_for(backend, request, tmp_path_factory.mktemp("cluster-seed")) as engines:
+        yield build_seed_index(engines.location())
+
+
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES

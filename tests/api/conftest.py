@@ -1,7 +1,8 @@
 """Falcon test clients over the seed index (tests/conftest.py), and private copies for writes.
 
 `client` and `writer` run on each backend (tests/backends.py): on Whoosh the seed directory that
-`newsearch index` built, on OpenSearch the same command into an alias of the test server.
+`newsearch index` built, on OpenSearch the same command into an alias of the test server
+(`seed_location`, tests/conftest.py).
 `index_copy` stays a Whoosh directory (the tests of the store, the journal and gunicorn's workers)."""
 from __future__ import annotations
 
@@ -13,8 +14,7 @@ from falcon import testing
 from api.app import create_app
 from api.config import Config
 from search.engine import is_cluster, open_engine
-from tests.backends import engines_for
-from tests.indexes import build_seed_index, copy_index
+from tests.indexes import copy_index
 
 WRITE_KEY = "test-write-key-0123456789"
 READ_KEY = "test-read-key-0123456789"
@@ -27,16 +27,6 @@ def make_config(location: Path | str, **overrides) -> Config:
     settings = dict(where, api_keys=(WRITE_KEY,), cors_origins=(ALLOWED_ORIGIN,))
     settings.update(overrides)
     return Config(**settings)
-
-
-@pytest.fixture(scope="session")
-def seed_location(backend, request, seed_index, tmp_path_factory) -> Path | str:
-    """The seeds indexed by `newsearch index` on the test's backend; read-only."""
-    if backend == "whoosh":
-        yield seed_index
-        return
-    with engines_for(backend, request, tmp_path_factory.mktemp("cluster-seed")) as engines:
-        yield build_seed_index(engines.location())
 
 
 @pytest.fixture(scope="session")
