@@ -30,6 +30,7 @@ import resource
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,9 @@ from search.engine import open_engine
 from search.query import parse_query
 from search.request import SearchRequest
 from search.stopwords import STOP_WORDS
+from search.fields import FIELDS
 from search.whoosh_backend import postings_files
+from search.whoosh_backend.columns import write_columns
 from search.whoosh_backend.compile import compile_query
 from search.whoosh_backend.store import IndexStore
 
@@ -71,7 +74,7 @@ def build_index(archive: Path, count: int) -> tuple[Path, dict]:
         store = IndexStore(index)
         with store.write_lock():
             started, cpu = time.perf_counter(), time.process_time()
-            if postings_files.write_missing(store.open_for_write()):
+            if postings_files.write_missing(store.open_for_write(), extra={postings_files.COLUMNS: partial(write_columns, fields=FIELDS)}):
                 info["postings_files_s"] = round(time.perf_counter() - started, 1)
                 info["postings_files_cpu_s"] = round(time.process_time() - cpu, 1)
                 info_file.write_text(json.dumps(info))

@@ -1,4 +1,11 @@
-"""English stop words dropped from free-text queries (not from phrases, not from the index)."""
+"""English stop words dropped from free-text queries (not from phrases, not from the index).
+
+Two kinds. The words of Lucene's English stop set (`_english_` in OpenSearch's `english` analyzer,
+bm25s's "en") say nothing about a document: always dropped. The other function words (what, when,
+could, own, ...) are dropped from what a query requires, but in a query of keywords (every word
+required) they still count, optionally, where a document has them: a pasted fragment such as "does
+it give to the" then ranks its own article first (bench/relevance: known items of 5 words), while
+"what is brexit" still finds every article about Brexit."""
 
 STOP_WORDS = frozenset(
     """a about above after again against all am an and any are aren't as at be because been before being below
@@ -12,3 +19,10 @@ STOP_WORDS = frozenset(
     won't would wouldn't you you'd you'll you're you've your yours yourself yourselves s t d ll m re ve
     also may might must shall will upon us""".split()
 )
+
+# Lucene's EnglishAnalyzer.ENGLISH_STOP_WORDS_SET, which OpenSearch's `english` analyzer uses.
+ALWAYS_DROPPED = frozenset(
+    """a an and are as at be but by for if in into is it no not of on or such that the their then there these
+    they this to was will with""".split()
+)
+assert ALWAYS_DROPPED <= STOP_WORDS

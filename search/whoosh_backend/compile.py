@@ -26,6 +26,7 @@ from whoosh.qparser.common import get_single_text
 from .. import query as q
 from ..fields import FIELDS
 from ..query import MIN_FUZZY, MIN_PREFIX, STOP, ParsedQuery, fuzzy_maxdist
+from ..stopwords import ALWAYS_DROPPED
 from .budget import MAX_CLAUSES, MAX_EXPANSIONS, MAX_PHRASE_WORDS, QUERY_EXPANSIONS, QUERY_SCAN, SCAN_LIMIT
 from .schema import NAME_ANALYZER, schema_for, text_key
 
@@ -262,6 +263,7 @@ class Compiler:
             if len(surface) == len(terms):
                 for term, word in zip(terms, surface):
                     term.stop = word in STOP
+                    term.weak = word not in ALWAYS_DROPPED  # a stop word that still counts, optionally
         if len(terms) > 1:
             qclass = wq.Or if natural else wq.And
             return qclass(terms)
@@ -281,12 +283,22 @@ class Compiler:
                 return bool(node.subqueries) and all(is_stop(s) for s in node.subqueries)
             return False
 
+        def is_weak(node) -> bool:
+            if isinstance(node, wq.Term):
+                return getattr(node, "weak", False)
+            return bool(node.subqueries) and all(is_weak(s) for s in node.subqueries)
+
         def walk(node):
             if isinstance(node, wq.And):
                 kept = [walk(s) for s in node.subqueries if not is_stop(s)]
                 if not kept:
                     return node
-                return wq.And(kept, boost=node.boost) if len(kept) > 1 else kept[0]
+                required = wq.And(kept, boost=node.boost) if len(kept) > 1 else kept[0]
+                # Function words other than Lucene's stop set: not required, counted where present.
+                optional = [s for s in node.subqueries if is_stop(s) and is_weak(s)]
+                if optional:
+                    return wq.AndMaybe(required, wq.Or(optional) if len(optional) > 1 else optional[0])
+                return required
             if isinstance(node, wq.Or) and not is_stop(node):
                 kept = [walk(s) for s in node.subqueries if not is_stop(s)] or node.subqueries
                 return node.__class__(kept, boost=node.boost, **({"scale": node.scale} if getattr(node, "scale", None) else {}))

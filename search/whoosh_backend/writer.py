@@ -7,6 +7,7 @@ import os
 import random
 import time
 from pathlib import Path
+from functools import partial
 from typing import Callable, Iterable, Iterator
 
 from whoosh.index import Index, LockError
@@ -17,7 +18,8 @@ from ..article import Article, is_under, origin_path
 from ..errors import StorageFull, WriteLockTimeout
 from ..fields import FIELDS, Fields
 from ..results import WriteReport
-from . import postings_files
+from . import postings_files, story_files
+from .columns import write_columns
 from .journal import Journal
 from .schema import from_stored, to_document
 from .store import LOCK_TIMEOUT, IndexStore
@@ -369,7 +371,17 @@ class BulkWriter:
             self.ix.optimize()
         if not self.rebuild:
             self._forget_applied()
-            postings_files.write_missing(self.ix)  # a rebuild's come once, after its merge
+            self._write_segment_files()  # a rebuild's come once, after its merge
+
+    def _write_segment_files(self) -> None:
+        """The postings files, facet columns and story prints of segments that lack them
+        (postings_files.py), and the stories of the index as committed (story_files.py)."""
+        extra = {postings_files.COLUMNS: partial(write_columns, fields=self.fields)}
+        if story_files.ENABLED:
+            extra[story_files.SUFFIX] = partial(story_files.write, fields=self.fields)
+        postings_files.write_missing(self.ix, extra=extra)
+        if story_files.ENABLED:
+            story_files.write_labels(self.ix)
 
     def _forget_applied(self) -> None:
         """The applied journal entries are committed and live: remove them, keep their reports."""
@@ -396,13 +408,13 @@ class BulkWriter:
                 self.apply_journal()
                 self._flush()
                 self._merge()
-                postings_files.write_missing(self.ix)
+                self._write_segment_files()
                 self.store.switch_to(self.ix)
                 self._forget_applied()
             else:
                 self.commit()
                 self._merge()
-                postings_files.write_missing(self.ix)  # the merged segment's; an older index's
+                self._write_segment_files()  # the merged segment's; an older index's
             self.report.committed = True
             return self.report
         finally:

@@ -337,6 +337,31 @@ def test_a_stop_word_is_the_word_as_typed_not_its_stem(tmp_path):
         engine.close()
 
 
+def test_function_words_of_a_keyword_query_count_where_present_and_are_never_required(tmp_path):
+    """In a query of keywords, a stop word outside Lucene's set ("does", "could", "own") is not
+    required, but an article that has it ranks above one that does not: a pasted fragment finds its
+    own article first (bench/relevance, known items of 5 words: MRR 0.628 -> 0.723, bm25s 0.715).
+    Lucene's stop words ("the", "to") never count."""
+    from search.article import Article
+    from search.engine import open_engine
+
+    engine = open_engine(tmp_path / "index", refresh_interval=0)
+    try:
+        engine.add([Article(id="plain", title="Budget", body="The minister will give a speech on the budget."),
+                    Article(id="could", title="Budget", body="The minister could not give a date for the budget."),
+                    Article(id="other", title="Budget", body="The budget was passed.")])
+        hits = engine.search(SearchRequest(q="could give")).hits
+        assert [h.id for h in hits] == ["could", "plain"]  # "could" counted, not required
+        hits = engine.search(SearchRequest(q="what could give")).hits
+        assert [h.id for h in hits] == ["could", "plain"]
+        # Lucene's stop words are dropped outright: the ranking of "give" alone, scores and all.
+        with_stops = [(h.id, h.score) for h in engine.search(SearchRequest(q="give to the")).hits]
+        assert with_stops == [(h.id, h.score) for h in engine.search(SearchRequest(q="give")).hits]
+        assert {i for i, _ in with_stops} == {"could", "plain"}
+    finally:
+        engine.close()
+
+
 def test_the_correction_is_the_nearest_word_not_the_most_frequent_one(tmp_path):
     """Whoosh's Corrector.suggest keeps its most frequent candidates whatever their distance: on the
     RSS archive "gordon brwn" suggested "gordon ban". The nearest word wins, then the most frequent."""

@@ -31,7 +31,7 @@ from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser, OrGroup
 from whoosh.qparser.plugins import GtLtPlugin
 
 from search.fields import FIELDS
-from search.stopwords import STOP_WORDS
+from search.stopwords import ALWAYS_DROPPED, STOP_WORDS
 from search.whoosh_backend.compile import MAX_EXPANSIONS, SCAN_LIMIT, BoundedFuzzy, BoundedPrefix, BoundedTermRange, BoundedWildcard
 from search.whoosh_backend.schema import NAME_ANALYZER, TEXT_ANALYZER, schema_for
 
@@ -151,10 +151,12 @@ def _strip_stop(q, text: str = ""):
     A stop word is a word as typed: a stemmed term is one when every word of `text` with that stem is
     ("useful" stems to "us", which is no stop word then; "was" to "wa", a stop word)."""
     stemmed_stop: dict[str, bool] = {}
+    stemmed_weak: dict[str, bool] = {}
     for word in NAME_ANALYZER(text):
         stem = TEXT_ANALYZER(word.text, mode="query")
         for token in stem:
             stemmed_stop[token.text] = stemmed_stop.get(token.text, True) and word.text in STOP
+            stemmed_weak[token.text] = stemmed_weak.get(token.text, True) and word.text not in ALWAYS_DROPPED
 
     def is_stop(node) -> bool:
         if isinstance(node, wq.Term):
@@ -167,12 +169,24 @@ def _strip_stop(q, text: str = ""):
             return bool(node.subqueries) and all(is_stop(s) for s in node.subqueries)
         return False
 
+    def is_weak(node) -> bool:
+        """A stop word outside Lucene's set: not required in a query of keywords, but counted."""
+        if isinstance(node, wq.Term):
+            if node.fieldname in ("title", "body"):
+                return stemmed_weak.get(str(node.text), False)
+            return str(node.text) not in ALWAYS_DROPPED
+        return bool(node.subqueries) and all(is_weak(s) for s in node.subqueries)
+
     def walk(node):
         if isinstance(node, wq.And):
             kept = [walk(s) for s in node.subqueries if not is_stop(s)]
             if not kept:
                 return node
-            return wq.And(kept, boost=node.boost) if len(kept) > 1 else kept[0]
+            required = wq.And(kept, boost=node.boost) if len(kept) > 1 else kept[0]
+            optional = [s for s in node.subqueries if is_stop(s) and is_weak(s)]
+            if optional:
+                return wq.AndMaybe(required, wq.Or(optional) if len(optional) > 1 else optional[0])
+            return required
         if isinstance(node, wq.Or) and not is_stop(node):
             kept = [walk(s) for s in node.subqueries if not is_stop(s)] or node.subqueries
             return node.__class__(kept, boost=node.boost, **({"scale": node.scale} if hasattr(node, "scale") and node.scale else {}))
