@@ -212,6 +212,29 @@ class SimilarResource:
         return {"get": Operation("Articles similar to this one", self.schemas.SimilarSchema, query=self.query, errors=(400, 404, 503), tags=("articles",))}
 
 
+class VersionsResource:
+    cacheable = True
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.no_params = schemas.NoParams()
+        self.versions = schemas.VersionsSchema()
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
+        load_query(self.no_params, req)
+        try:
+            versions = self.engine.versions(article_id)
+        except ArticleNotFound:
+            raise article_not_found(article_id) from None
+        dump(resp, self.versions, {"id": article_id, "versions": versions})
+
+    on_head = on_get
+
+    def operations(self) -> dict[str, Operation]:
+        return {"get": Operation("Every version of this article's story, newest first", schemas.VersionsSchema,
+                                 query=self.no_params, errors=(400, 404, 503), tags=("articles",))}
+
+
 class SuggestResource:
     cacheable = True
 

@@ -15,7 +15,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from search.fields import FIELDS, Fields
 from search.query import date_range_error
-from search.request import DATE_INTERVALS, DEFAULT_FACETS, SORTS, SearchRequest
+from search.request import COLLAPSES, DATE_INTERVALS, DEFAULT_FACETS, SORTS, SearchRequest
 
 from .config import Config
 
@@ -220,6 +220,12 @@ class _SearchQuery(Schema):
         metadata={"description": "Boost recent articles: scale of the decay on age, in days.", "exclusiveMinimum": True},
     )
     highlight = fields.Boolean(load_default=True)
+    collapse = fields.String(
+        load_default="story", validate=validate.OneOf(COLLAPSES),
+        metadata={"description": "`story` (the default): the versions of one story (a wire story in several papers, "
+                                 "an aggregator's copy, an update of the same page) fold under one hit, its earliest "
+                                 "matching version, with `versions` and `other_versions`; `total` counts stories. "
+                                 "`none`: every copy is a hit."})
 
     def __init__(self, *, limits: Config = Config(), **kwargs) -> None:
         super().__init__(**kwargs)
@@ -262,6 +268,7 @@ class _SearchQuery(Schema):
             date_interval=data["date_interval"],
             recency_days=data["recency_days"],
             highlight=data["highlight"],
+            collapse=data["collapse"],
         )
 
 
@@ -374,6 +381,20 @@ class BucketSchema(ValueCountSchema):
     selected = fields.Boolean()
 
 
+class VersionSchema(Schema):
+    id = fields.String()
+    title = fields.String()
+    source = fields.String(allow_none=True)
+    published = fields.DateTime(allow_none=True)
+    url = fields.String(allow_none=True)
+
+
+class VersionsSchema(Schema):
+    id = fields.String(metadata={"description": "The article asked for."})
+    versions = fields.List(fields.Nested(VersionSchema), metadata={
+        "description": "Every version of its story, this article included, newest first (undated last)."})
+
+
 class _HitSchema(Schema):
     id = fields.String()
     title = fields.String()
@@ -386,11 +407,18 @@ class _HitSchema(Schema):
     snippet = fields.String(metadata={"description": "The snippets joined: HTML-escaped, matches in <mark>."})
     snippets = fields.List(fields.String())
     matched_terms = fields.List(fields.String())
+    versions = fields.Integer(metadata={
+        "description": "Versions of this hit's story, this one included (1 when it has no other; always 1 with collapse=none)."})
+    other_versions = fields.List(fields.Nested(VersionSchema), metadata={
+        "description": "The story's other versions, newest first, at most five: GET /v1/articles/{id}/versions lists them all."})
 
 
 class _SearchResultsSchema(Schema):
     query = fields.String(metadata={"description": "The query as the engine understood it."})
-    total = fields.Integer()
+    total = fields.Integer(metadata={
+        "description": "Hits in all: stories with collapse=story (the default), articles with collapse=none. Pages count these."})
+    articles = fields.Integer(allow_none=True, metadata={
+        "description": "Articles matched, every version counted. The facet counts count articles too."})
     page = fields.Integer()
     per_page = fields.Integer()
     took_ms = fields.Float()

@@ -117,6 +117,12 @@ def _facts(r: dict) -> list[tuple]:
     return summary(r)
 
 
+def _stories(r: dict) -> list[tuple]:
+    from bench.stories import summary
+
+    return summary(r)
+
+
 def _facets(r: dict) -> list[tuple]:
     from bench.facets import summary
 
@@ -138,6 +144,8 @@ BENCHES = {
                                           compare_whoosh=not quick, with_http=not quick), _scale),
     # Gold entities and a Reuters sample; all tagged stories and the top-100 dumps: python -m bench.facets --reuters-limit 0 --top100
     "facets": (lambda m, data, quick: m.brief(m.run(data, reuters_limit=500 if quick else 2000)), _facets),
+    # Labelled same-story pairs, and what folding costs: python -m bench.stories.quality / bench.stories.cost
+    "stories": (lambda m, data, quick: m.run(data, quick=quick), _stories),
 }
 
 

@@ -81,7 +81,7 @@ def build_index(archive: Path, count: int) -> tuple[Path, dict]:
         store = IndexStore(index)
         with store.write_lock():
             started, cpu = time.perf_counter(), time.process_time()
-            if postings_files.write_missing(store.open_for_write(), columns=partial(write_columns, fields=FIELDS)):
+            if postings_files.write_missing(store.open_for_write(), extra={postings_files.COLUMNS: partial(write_columns, fields=FIELDS)}):
                 info["postings_files_s"] = round(time.perf_counter() - started, 1)
                 info["postings_files_cpu_s"] = round(time.process_time() - cpu, 1)
                 info_file.write_text(json.dumps(info))

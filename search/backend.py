@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence, ru
 from .article import Article
 from .fields import Fields
 from .request import SearchRequest
-from .results import Bucket, Completion, Hit, IndexStatus, SearchResults, Stats, WriteReport
+from .results import Bucket, Completion, Hit, IndexStatus, SearchResults, Stats, Version, WriteReport
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,10 @@ class SearchBackend(Protocol):
 
     def similar(self, article_id: str, limit: int = 5) -> list[Hit]:
         """Articles about what this one is about (ArticleNotFound when there is no such article)."""
+
+    def versions(self, article_id: str) -> list[Version]:
+        """Every version of the article's story (search/stories.py), this one included, newest
+        first (undated last); ArticleNotFound when there is no such article."""
 
     def suggest(self, prefix: str, limit: int = 8, base_filters: Mapping[str, Sequence[str]] | None = None) -> list[str]:
         """Completions of what a user is typing, over titles and entity names; with `base_filters`

@@ -8,6 +8,8 @@ SORTS = ("relevance", "newest", "oldest")
 DEFAULT_FACETS = ("source", "person", "org", "place", "date")
 # The date histogram's bucket width; auto: picked from the span of the matching dates.
 DATE_INTERVALS = ("auto", "day", "week", "month", "year")
+# story: one hit per story (search/stories.py), its versions folded under it; none: every copy.
+COLLAPSES = ("story", "none")
 
 
 @dataclass
@@ -27,6 +29,9 @@ class SearchRequest:
     # Recency boost: a Gaussian decay on age (Elasticsearch function_score gauss). None = off.
     recency_days: float | None = None
     highlight: bool = True
+    # Fold the versions of a story (a wire story in ten papers, an update of a page) under one hit,
+    # its earliest matching version: `total` then counts stories. One of COLLAPSES.
+    collapse: str = "none"
     # Restrictions that come with the caller, not the query (a scoped key's): by facet name, the only
     # values allowed. The backend applies them to the hits, the counts and the facet values listed,
     # so nothing outside them is ever seen; `filters` then narrows within them.

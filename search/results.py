@@ -6,6 +6,19 @@ from datetime import datetime
 
 from .highlight import join_fragments
 
+MAX_OTHER_VERSIONS = 5
+
+
+@dataclass
+class Version:
+    """Another version of a hit's story, in compact form."""
+
+    id: str
+    source: str | None
+    published: datetime | None
+    url: str | None = None
+    title: str = ""
+
 
 @dataclass
 class Hit:
@@ -22,6 +35,10 @@ class Hit:
     # The article's facet values by record attribute, as the field declaration names them (source,
     # author, people, organizations, places, ...); also readable as attributes: `hit.people`.
     values: dict[str, object] = field(default_factory=dict)
+    # Its story's versions (collapse=story): how many there are, this one included, and the others,
+    # newest first (at most MAX_OTHER_VERSIONS; GET /v1/articles/{id}/versions lists them all).
+    versions: int = 1
+    other_versions: list[Version] = field(default_factory=list)
 
     def __getattr__(self, name: str):
         values = self.__dict__.get("values")
@@ -73,6 +90,9 @@ class SearchResults:
     date_interval: str | None = None
     relaxed: bool = False
     dropped: list[str] = field(default_factory=list)
+    # The matching articles; `total` counts hits, which with collapse=story are stories (each one
+    # or more articles). Facet counts count articles.
+    articles: int | None = None
 
 
 @dataclass

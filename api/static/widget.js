@@ -22,7 +22,7 @@
       none: "No results for “{q}”.", empty: "Type a query and press Enter.", error: "Search is unavailable right now.",
       retry: "Try again", dym: "Did you mean", prev: "Previous", next: "Next", page: "Page {p} of {n}", pages: "Pages",
       filters: "Filters", loading: "Searching…", sort: "Sort by", relevance: "Relevance", newest: "Newest first",
-      range: "Date range", from: "From", to: "To", apply: "Apply", active: "Active filters", clear: "Clear all", remove: "Remove {f}", week: "Week of {d}"
+      range: "Date range", from: "From", to: "To", apply: "Apply", active: "Active filters", clear: "Clear all", remove: "Remove {f}", week: "Week of {d}", versions: "{n} versions", more: "and {n} more"
     },
     es: {
       label: "Buscar noticias", placeholder: "Buscar noticias…", search: "Buscar", suggestions: "Sugerencias",
@@ -30,7 +30,7 @@
       none: "No hay resultados para «{q}».", empty: "Escriba una búsqueda y pulse Intro.", error: "La búsqueda no está disponible ahora.",
       retry: "Reintentar", dym: "Quizás quiso decir", prev: "Anterior", next: "Siguiente", page: "Página {p} de {n}", pages: "Páginas",
       filters: "Filtros", loading: "Buscando…", sort: "Ordenar por", relevance: "Relevancia", newest: "Más recientes",
-      range: "Fechas", from: "Desde", to: "Hasta", apply: "Aplicar", active: "Filtros activos", clear: "Quitar todos", remove: "Quitar {f}", week: "Semana del {d}"
+      range: "Fechas", from: "Desde", to: "Hasta", apply: "Aplicar", active: "Filtros activos", clear: "Quitar todos", remove: "Quitar {f}", week: "Semana del {d}", versions: "{n} versiones", more: "y {n} más"
     },
     fr: {
       label: "Rechercher des articles", placeholder: "Rechercher…", search: "Rechercher", suggestions: "Suggestions",
@@ -38,7 +38,7 @@
       none: "Aucun résultat pour « {q} ».", empty: "Saisissez une recherche puis Entrée.", error: "La recherche est indisponible pour le moment.",
       retry: "Réessayer", dym: "Essayez avec", prev: "Précédent", next: "Suivant", page: "Page {p} sur {n}", pages: "Pages",
       filters: "Filtres", loading: "Recherche…", sort: "Trier par", relevance: "Pertinence", newest: "Plus récents",
-      range: "Période", from: "Du", to: "Au", apply: "Appliquer", active: "Filtres actifs", clear: "Tout effacer", remove: "Retirer {f}", week: "Semaine du {d}"
+      range: "Période", from: "Du", to: "Au", apply: "Appliquer", active: "Filtres actifs", clear: "Tout effacer", remove: "Retirer {f}", week: "Semaine du {d}", versions: "{n} versions", more: "et {n} de plus"
     },
     de: {
       label: "Nachrichten durchsuchen", placeholder: "Nachrichten durchsuchen…", search: "Suchen", suggestions: "Vorschläge",
@@ -46,7 +46,7 @@
       none: "Keine Treffer für „{q}“.", empty: "Suchbegriff eingeben und Enter drücken.", error: "Die Suche ist gerade nicht verfügbar.",
       retry: "Erneut versuchen", dym: "Meinten Sie", prev: "Zurück", next: "Weiter", page: "Seite {p} von {n}", pages: "Seiten",
       filters: "Filter", loading: "Suche läuft…", sort: "Sortieren nach", relevance: "Relevanz", newest: "Neueste zuerst",
-      range: "Zeitraum", from: "Von", to: "Bis", apply: "Anwenden", active: "Aktive Filter", clear: "Alle entfernen", remove: "{f} entfernen", week: "Woche ab {d}"
+      range: "Zeitraum", from: "Von", to: "Bis", apply: "Anwenden", active: "Aktive Filter", clear: "Alle entfernen", remove: "{f} entfernen", week: "Woche ab {d}", versions: "{n} Versionen", more: "und {n} weitere"
     }
   };
 
@@ -100,12 +100,16 @@
     ".facets .n{color:var(--ns-muted,#59636e)}",
     ".main{flex:1;min-width:0}",
     "ol.hits{list-style:none;margin:0;padding:0}",
-    "ol.hits li{padding:10px 0;border-bottom:1px solid var(--ns-border,#e3e6ea)}",
+    "ol.hits>li{padding:10px 0;border-bottom:1px solid var(--ns-border,#e3e6ea)}",
     "h3.t{margin:0;font-size:1.1em;font-weight:600}",
     "h3.t a{color:var(--ns-accent,#0b57d0);text-decoration:none}",
     "h3.t a:hover{text-decoration:underline}",
     ".meta{color:var(--ns-muted,#59636e);font-size:.85em}",
     "p.s{margin:4px 0 0;display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:3;line-clamp:3;overflow:hidden}",
+    "details.v{margin-top:4px;font-size:.85em;color:var(--ns-muted,#59636e)}",
+    "details.v summary{cursor:pointer;width:max-content}",
+    "details.v ul{margin:4px 0 0;padding-left:1.2em}details.v li{padding:1px 0}",
+    "details.v a{color:var(--ns-accent,#0b57d0)}",
     "mark{display:inline;background:var(--ns-mark,#fff1a8);color:inherit;padding:0 1px;border-radius:2px}",
     "nav.pg{display:flex;gap:6px;align-items:center;margin-top:12px;flex-wrap:wrap}",
     "nav.pg button[aria-current=page]{background:var(--ns-accent,#0b57d0);color:var(--ns-accent-text,#fff);border-color:var(--ns-accent,#0b57d0)}",
@@ -466,7 +470,30 @@
     return h("li", null,
       h("h3", { class: "t" }, link),
       h("div", { class: "meta" }, withSep),
-      h("p", { class: "s" }, snippet ? marked(snippet) : hit.summary || ""));
+      h("p", { class: "s" }, snippet ? marked(snippet) : hit.summary || ""),
+      this.renderVersions(hit));
+  };
+
+  // A folded story (the API's collapse=story): "n versions", opening on the other versions' sources,
+  // dates and titles, each linked to its page.
+  Widget.prototype.renderVersions = function (hit) {
+    var t = this.cfg.t, lang = this.cfg.lang, target = this.cfg.linkTarget || null;
+    var others = hit.other_versions || [];
+    if (!(hit.versions > 1) || !others.length) return null;
+    var items = others.map(function (v) {
+      var bits = [];
+      if (v.source) bits.push(v.source);
+      var d = v.published ? new Date(v.published) : null;
+      if (d && !isNaN(d)) bits.push(d.toLocaleDateString(lang, { year: "numeric", month: "short", day: "numeric" }));
+      var label = bits.join(" · ") + (v.title ? (bits.length ? ": " : "") + v.title : "");
+      var safe = /^https?:\/\//i.test(v.url || "");
+      return h("li", null, safe ? h("a", { href: v.url, target: target, rel: target === "_blank" ? "noopener noreferrer" : null, text: label }) : label);
+    });
+    var more = hit.versions - 1 - others.length;
+    if (more > 0) items.push(h("li", { text: fill(t.more, { n: more.toLocaleString(lang) }) }));
+    return h("details", { class: "v" },
+      h("summary", { text: fill(t.versions, { n: hit.versions.toLocaleString(lang) }) }),
+      h("ul", null, items));
   };
 
   Widget.prototype.renderFacets = function (facets) {

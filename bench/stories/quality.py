@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bench.stories.gold import HERE, load_pairs
-from search.stories import StoryPrint, same_story
+from search.stories import StoryPrint, same_story, shares_key
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 TARGETS = {"precision": 0.98, "recall": 0.90}
@@ -32,24 +32,24 @@ def _print(item, links: dict[str, str]) -> StoryPrint:
     return StoryPrint.of(item.title, item.text, links.get(item.id), item.source, _date(item.date))
 
 
-def folded(a: StoryPrint, b: StoryPrint, title_days: dict[str, int]) -> bool:
-    return bool(set(a.keys()) & set(b.keys())) and same_story(a, b, title_days.get(a.title or "", 1))
+def folded(a: StoryPrint, b: StoryPrint, title_days: dict[int, int]) -> bool:
+    return shares_key(a, b) and same_story(a, b, title_days.get(a.title, 1))
 
 
-def _title_days(data: Path) -> dict[str, int]:
+def _title_days(data: Path) -> dict[int, int]:
     """title key -> on how many days the RSS archive carries it: what the index knows of a title
     when a new article comes (the dates of the articles found under its title key)."""
     import gzip
 
-    from search.stories import title_key
+    from search.stories import _hash, title_key
 
-    days: dict[str, set] = defaultdict(set)
+    days: dict[int, set] = defaultdict(set)
     with gzip.open(data / "news" / "rss-2023q1" / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
         for line in fh:
             item = json.loads(line)
             key = title_key(item.get("title") or "")
             if key:
-                days[key].add((item.get("date_published") or "")[:10])
+                days[_hash(key)].add((item.get("date_published") or "")[:10])
     return {k: len(v) for k, v in days.items()}
 
 

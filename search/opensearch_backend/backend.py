@@ -28,7 +28,7 @@ from ..fields import DATE_FACET, FIELDS, Fields
 from ..highlight import ELLIPSIS, Highlighter
 from ..query import Term, parse_query
 from ..request import SearchRequest
-from ..results import Bucket, Completion, Hit, IndexStatus, SearchResults, Stats, WriteReport
+from ..results import Bucket, Completion, Hit, IndexStatus, SearchResults, Stats, Version, WriteReport
 from ..stopwords import STOP_WORDS
 from . import dsl
 from .connection import ClientOptions, Target, make_client, mapped_errors, parse_url
@@ -243,7 +243,7 @@ class OpenSearchBackend:
             total=total, page=request.page, per_page=request.per_page,
             took_ms=round((time.perf_counter() - started) * 1000, 2), hits=hits, facets=facets,
             suggestion=suggestion, query=parsed.text, timed_out=bool(response.get("timed_out")),
-            relaxed=relaxed, dropped=dropped, date_interval=date_interval)
+            relaxed=relaxed, dropped=dropped, date_interval=date_interval, articles=total)
 
     def _body(self, request: SearchRequest, query: dict | None, within: list[dict]) -> dict:
         scored = query is not None and request.sort == "relevance"
@@ -383,6 +383,13 @@ class OpenSearchBackend:
                                                   "must_not": [{"ids": {"values": [doc_id(article_id)]}}]}}}
         response = self._search(body)
         return [self._hit(h, True) for h in response["hits"]["hits"]]
+
+    def versions(self, article_id: str) -> list[Version]:
+        """The versions of the article's story. Stories (search/stories.py) are not detected on
+        OpenSearch yet: every article is a story of its own, so `collapse=story` folds nothing."""
+        article = self.get(article_id)
+        return [Version(id=article.id, source=article.source, published=article.published, url=article.url,
+                        title=article.title)]
 
     def suggest(self, prefix: str, limit: int = 8, base_filters: Mapping[str, Sequence[str]] | None = None) -> list[str]:
         return [c.text for c in self.completions(prefix, limit, base_filters)]

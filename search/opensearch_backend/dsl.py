@@ -24,6 +24,7 @@ from datetime import date, datetime, time as dtime, timedelta, timezone
 from .. import query as q
 from ..fields import DATE_FACET, Fields
 from ..query import MIN_FUZZY, MIN_PREFIX, STOP, ParsedQuery, fuzzy_maxdist
+from ..stopwords import ALWAYS_DROPPED
 from ..request import SearchRequest
 from .mapping import TEXT_FIELDS, text_field_of
 
@@ -74,14 +75,30 @@ def _only_stop_words(text: str) -> bool:
     return bool(words) and all(w.casefold() in STOP for w in words)
 
 
+@dataclasses.dataclass(frozen=True)
+class Optional:
+    """Function words of a keyword query outside Lucene's stop set (what, could, own...): not
+    required, counted where a document has them (search/stopwords.py)."""
+
+    required: object
+    optional: tuple
+
+
+def _is_weak(node, fields: Fields) -> bool:
+    return _is_stop(node, fields) and not all(w.casefold() in ALWAYS_DROPPED for w in _WORD.findall(node.text))
+
+
 def strip_stop(node, fields: Fields):
-    """Stop words out of And/Or groups (a group of only stop words keeps them)."""
+    """Stop words out of And/Or groups (a group of only stop words keeps them); an And keeps its
+    weak ones as optional clauses."""
     if isinstance(node, (q.And, q.Or)):
         kept = tuple(strip_stop(c, fields) for c in node.children if not _is_stop(c, fields))
         kept = tuple(k for k in kept if k is not None)
         if not kept:
             return node
-        return kept[0] if len(kept) == 1 and node.boost == 1.0 else dataclasses.replace(node, children=kept)
+        required = kept[0] if len(kept) == 1 and node.boost == 1.0 else dataclasses.replace(node, children=kept)
+        weak = tuple(c for c in node.children if _is_weak(c, fields)) if isinstance(node, q.And) else ()
+        return Optional(required, weak) if weak else required
     if isinstance(node, q.Not):
         child = strip_stop(node.child, fields)
         return None if child is None else q.Not(child)
@@ -166,6 +183,12 @@ class _Compiler:
             return positive if negative is None else {"bool": {"must": [positive], "must_not": [negative]}}
         if isinstance(node, q.MatchAll):
             return dict(MATCH_ALL)
+        if isinstance(node, Optional):
+            required = self.build(node.required)
+            optional = [b for b in (self.build(c) for c in node.optional) if b is not None]
+            if required is None or not optional:
+                return required
+            return {"bool": {"must": [required], "should": optional}}
         if isinstance(node, q.LEAVES):
             if node.field is not None:
                 return self.leaf(node, node.field, node.boost)

@@ -34,11 +34,11 @@ from ..backend import WriteOptions
 from ..errors import ArticleNotFound, IndexMissing, UnknownFacet, WriteLockTimeout
 from ..fields import DATE_FACET, FIELDS, Fields
 from ..request import SearchRequest
-from ..results import Bucket, Completion, Hit, IndexStatus, SearchResults, Stats, WriteReport
+from ..results import Bucket, Completion, Hit, IndexStatus, SearchResults, Stats, Version, WriteReport
 from .budget import LONG_AFTER, SEARCH_TIMEOUT, Deadline, LongSearches
 from .columns import Caches, IndexView, date_histogram
 from .schema import from_stored, keyword_field, schema_for, stored_values
-from .searching import WEIGHTING, run_search, similar_articles
+from .searching import WEIGHTING, run_search, similar_articles, story_version
 from .store import LOCK_TIMEOUT, IndexStore
 from .suggest import complete
 from .journal import Journal
@@ -199,6 +199,15 @@ class WhooshBackend:
             deadline.begin()
             searcher, view = self.current()
             return run_search(searcher, view, request, now=self.clock(), deadline=deadline, arrays=self.array_ranking)
+
+    @_one_at_a_time
+    def versions(self, article_id: str) -> list[Version]:
+        searcher, view = self.current()
+        docnum = _live_docnum(searcher, article_id)
+        if docnum is None:
+            raise ArticleNotFound(article_id)
+        docs = view.stories().versions(docnum)
+        return [story_version(searcher, view, int(d)) for d in (docs if len(docs) else [docnum])]
 
     @_one_at_a_time
     def similar(self, article_id: str, limit: int = 5) -> list[Hit]:

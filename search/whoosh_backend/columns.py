@@ -24,7 +24,9 @@ from ..results import Bucket
 from .postings import EMPTY_IDS as _EMPTY_IDS
 from .postings import EMPTY_WEIGHTS as _EMPTY_WEIGHTS
 from .postings import length_bytes, term_postings
+from . import story_files
 from .postings_files import ABSENT, COLUMNS, SegmentPostings
+from .story_files import SegmentStories, Stories
 from .schema import keyword_field
 
 _MISSING_DATE = np.iinfo(np.int64).max
@@ -180,6 +182,25 @@ class Caches:
         self.postings_held = 0
         self.postings_budget = postings_budget
         self.files: "OrderedDict[str, SegmentPostings]" = OrderedDict()
+        self.stories: "OrderedDict[str, SegmentStories]" = OrderedDict()
+
+    def segment_stories(self, folder: Path | None, segid: str, build=None) -> "SegmentStories | None":
+        """The segment's story prints (story_files.py), or None when not written (yet); `build`
+        computes them when the file is missing."""
+        with self.lock:
+            found = self.stories.get(segid)
+            if found is not None:
+                self.stories.move_to_end(segid)
+                return found
+        found = story_files.read(folder, segid) if folder is not None else None
+        if found is None and build is not None:
+            found = build()
+        if found is not None:
+            with self.lock:
+                self.stories[segid] = found
+                while len(self.stories) > self.segments_size:
+                    self.stories.popitem(last=False)
+        return found
 
     def segment_files(self, folder: Path | None, segid: str) -> SegmentPostings | None:
         """The segment's memory-mapped postings files (postings_files.py), or None when they are not
@@ -269,6 +290,28 @@ class IndexView:
         self._value_cache: dict[str, list[Bucket]] = {}
         self._completer = None
         self._months: np.ndarray | None = None
+        self._folder = folder
+        self._stories: Stories | None = None
+
+    def stories(self) -> Stories:
+        """The stories of this view's live documents (story_files.py): those saved for its generation,
+        else assigned on first use. A small segment without its file yet (refreshed between a commit
+        and its files) has its prints computed here; while a large one has none (an index written
+        before, until its next `newsearch index`), each article is its own story."""
+        if self._stories is None:
+            reader = self.searcher.reader()
+            self._stories = story_files.read_labels(self._folder, reader.generation(), self.doc_count_all)
+        if self._stories is None:
+            parts = []
+            for segreader, offset, segid in self.leaves:
+                found = self.caches.segment_stories(self._folder, segid)
+                if found is None and segreader.doc_count_all() <= story_files.ON_THE_FLY:
+                    found = self.caches.segment_stories(None, segid, lambda: story_files.compute(segreader, self.fields))
+                if found is None:  # a large segment whose file is being written: no folding yet, look again next time
+                    return Stories.each_alone(self.live)
+                parts.append((found, offset))
+            self._stories = Stories.assign(parts, self.live)
+        return self._stories
 
     def completer(self):
         """Completion data, built on first use for this searcher."""

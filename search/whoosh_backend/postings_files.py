@@ -26,15 +26,17 @@ import mmap
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 from whoosh.compat import loads
 from whoosh.reading import SegmentReader, TermNotFound
 
 SUFFIXES = ("ids", "weights", "positions", "terms")
-# A segment's facet columns (columns.write_columns), kept with its postings files.
+# A segment's facet columns (columns.write_columns) and story prints (story_files.write), kept with
+# its postings files.
 COLUMNS = "columns"
+EXTRA_SUFFIXES = (COLUMNS, "stories")
 log = logging.getLogger(__name__)
 ABSENT = -1  # SegmentPostings.row: the segment does not hold the term
 MAX_REMEMBERED_ROWS = 1_000_000  # term lookups a segment remembers (about 100 MB at most)
@@ -124,36 +126,37 @@ def _decode(matcher, positional: bool) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return ids, weights, positions.astype(np.uint32), consistent
 
 
-def write_missing(ix, columns: Callable[[Path, object, str], None] | None = None) -> list[str]:
+def write_missing(ix, extra: Mapping[str, Callable[[Path, object, str], None]] | None = None) -> list[str]:
     """Write the files of every segment of the Whoosh index `ix` that lacks them, and remove those
-    of segments no longer in it; the segment ids whose postings files were written. `columns`
-    (folder, segment reader, segment id) writes a segment's `<segment>.columns` file where it is
-    missing too. Call with the write lock held."""
+    of segments no longer in it; the segment ids whose postings files were written. `extra`: by
+    suffix, a writer (folder, segment reader, segment id) of another per-segment file (the facet
+    columns, the story prints), run where `<segment>.<suffix>` is missing. Call with the write lock held."""
     folder = Path(ix.storage.folder)
+    extra = dict(extra or {})
     written = []
     live = set()
     for segment in ix._segments():
         segid = segment.segment_id()
         live.add(segid)
         need_postings = not _path(folder, segid, "terms").exists()
-        need_columns = columns is not None and not _path(folder, segid, COLUMNS).exists()
-        if segment.doc_count_all() and (need_postings or need_columns):
+        needed = [(suffix, fn) for suffix, fn in extra.items() if not _path(folder, segid, suffix).exists()]
+        if segment.doc_count_all() and (need_postings or needed):
             segreader = SegmentReader(ix.storage, ix.schema, segment)
             try:
                 if need_postings:
                     write(folder, segreader, segid)
                     written.append(segid)
-                if need_columns:
-                    columns(folder, segreader, segid)
+                for _, fn in needed:
+                    fn(folder, segreader, segid)
             except OSError as exc:  # a full disk: searches read Whoosh's blocks; next commit retries
                 log.warning("postings files of %s not written: %s", segid, exc)
-                for suffix in (*SUFFIXES, COLUMNS):
+                for suffix in (*SUFFIXES, *EXTRA_SUFFIXES):
                     _path(folder, segid, suffix + ".tmp").unlink(missing_ok=True)
             finally:
                 segreader.close()
     for child in folder.iterdir():
         stem, _, suffix = child.name.partition(".")
-        if suffix.removesuffix(".tmp") in (*SUFFIXES, COLUMNS) and stem not in live:
+        if suffix.removesuffix(".tmp") in (*SUFFIXES, *EXTRA_SUFFIXES) and stem not in live:
             child.unlink(missing_ok=True)
     return written
 

@@ -24,7 +24,7 @@ from ..fields import DATE_FACET
 from ..highlight import Highlighter
 from ..query import ParsedQuery, Term, parse_query
 from ..request import SearchRequest
-from ..results import Bucket, Hit, SearchResults
+from ..results import MAX_OTHER_VERSIONS, Bucket, Hit, SearchResults, Version
 from ..stopwords import STOP_WORDS
 from . import evaluate
 from .budget import HIGHLIGHT_CHARS, NO_DEADLINE, SIMILAR_CHARS, Deadline, timed
@@ -82,7 +82,15 @@ def _run(searcher, view: IndexView, request: SearchRequest, now: float, deadline
             dropped = _unmatched_words(view, parsed.loose_words(), within, deadline)
     final = _combine(qmask, date_mask, filter_masks)
     matches = np.flatnonzero(final)
-    total = int(len(matches))
+    articles = int(len(matches))
+    stories = view.stories() if request.collapse == "story" else None
+    # Folded: each story's earliest matching version stands for it (its representative when that
+    # one matches); the ranking and the page are over those, the facets over every match.
+    shown = matches if stories is None else stories.fold(matches)
+    if stories is not None and len(shown) != len(matches):
+        final = np.zeros_like(final)
+        final[shown] = True
+    total = int(len(shown))
 
     first = (request.page - 1) * request.per_page
     wanted = first + request.per_page
@@ -90,11 +98,11 @@ def _run(searcher, view: IndexView, request: SearchRequest, now: float, deadline
     if total == 0:
         ranked = []
     elif not complete:  # no time left to rank a partial match set: its newest
-        ranked = _by_date(view, matches, newest=(request.sort != "oldest"), limit=wanted)
+        ranked = _by_date(view, shown, newest=(request.sort != "oldest"), limit=wanted)
     elif request.sort == "relevance" and query is not None:
         window = max(wanted, RESCORE_WINDOW) if request.recency_days else wanted
         if arrays and evaluate.supported(query):  # scores of the final matches only
-            ranked, timed_out = evaluate.top(searcher, view, query, matches, window, deadline)
+            ranked, timed_out = evaluate.top(searcher, view, query, shown, window, deadline)
         else:
             # Whoosh ranks the query's own matches: what the filters (base ones included) remove is
             # taken from those, not from the already narrowed mask.
@@ -103,9 +111,9 @@ def _run(searcher, view: IndexView, request: SearchRequest, now: float, deadline
         if request.recency_days:
             ranked = _recency(view, ranked, request.recency_days, now)
         if timed_out and not ranked:  # nothing scored in time: the newest matches rather than none
-            ranked = _by_date(view, matches, newest=True, limit=wanted)
+            ranked = _by_date(view, shown, newest=True, limit=wanted)
     else:
-        ranked = _by_date(view, matches, newest=(request.sort != "oldest"), limit=wanted)
+        ranked = _by_date(view, shown, newest=(request.sort != "oldest"), limit=wanted)
     page = ranked[first:wanted]
 
     highlighter = None
@@ -113,6 +121,12 @@ def _run(searcher, view: IndexView, request: SearchRequest, now: float, deadline
         keys = matched_keys(query, searcher.reader(), deadline.expired) if query is not None else frozenset()
         highlighter = Highlighter(keys, term_key=text_key)
     hits = [_hit(searcher, view, docnum, score, highlighter) for docnum, score in page]
+    if stories is not None:
+        visible = view.live if base is None else base  # a scoped key sees only its own versions
+        for hit, (docnum, _) in zip(hits, page):
+            others = [d for d in stories.versions(docnum) if d != docnum and visible[d]]
+            hit.versions = 1 + len(others)
+            hit.other_versions = [story_version(searcher, view, d) for d in others[:MAX_OTHER_VERSIONS]]
 
     facets = {}
     date_interval = None
@@ -149,6 +163,7 @@ def _run(searcher, view: IndexView, request: SearchRequest, now: float, deadline
         relaxed=relaxed,
         dropped=dropped,
         date_interval=date_interval,
+        articles=articles,
     )
 
 
@@ -324,6 +339,13 @@ def _by_date(view, matches, newest: bool, limit: int):
     return [(int(d), 0.0) for d in matches[order][:limit]]
 
 
+def story_version(searcher, view: IndexView, docnum: int) -> Version:
+    """One version of a story, in compact form."""
+    article = from_stored(searcher.stored_fields(docnum), view.fields)
+    return Version(id=article.id, source=article.source, published=article.published, url=article.url,
+                   title=article.title)
+
+
 def _hit(searcher, view: IndexView, docnum: int, score: float, highlighter: Highlighter | None) -> Hit:
     article = from_stored(searcher.stored_fields(docnum), view.fields)
     hit = Hit(
@@ -374,7 +396,16 @@ def similar_articles(searcher, view, docnum: int, limit: int, deadline: Deadline
                 clauses.append(wq.Phrase(field, words) if len(words) > 1 else wq.Term(field, words[0]))
     if not clauses:
         return []
-    results, _ = _ranked(searcher, wq.Or(clauses), limit, deadline, mask={docnum})
+    # Not the article's own story (its copies are the most similar of all), and one hit per story.
+    stories = view.stories()
+    own = {int(d) for d in stories.versions(docnum)} | {docnum}
+    results, _ = _ranked(searcher, wq.Or(clauses), limit * 3, deadline, mask=own)
+    chosen, seen = [], set()
+    for hit in results:
+        label = int(stories.labels[hit.docnum])
+        if label not in seen:
+            seen.add(label)
+            chosen.append(hit)
     # No query terms to mark: the escaped title, and the body's lead as the snippet.
     lead = Highlighter(frozenset(), term_key=text_key)
-    return [_hit(searcher, view, hit.docnum, float(hit.score), lead) for hit in results]
+    return [_hit(searcher, view, hit.docnum, float(hit.score), lead) for hit in chosen[:limit]]

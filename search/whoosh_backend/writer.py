@@ -18,7 +18,7 @@ from ..article import Article, is_under, origin_path
 from ..errors import StorageFull, WriteLockTimeout
 from ..fields import FIELDS, Fields
 from ..results import WriteReport
-from . import postings_files
+from . import postings_files, story_files
 from .columns import write_columns
 from .journal import Journal
 from .schema import from_stored, to_document
@@ -374,8 +374,14 @@ class BulkWriter:
             self._write_segment_files()  # a rebuild's come once, after its merge
 
     def _write_segment_files(self) -> None:
-        """The postings files and facet columns of segments that lack them (postings_files.py)."""
-        postings_files.write_missing(self.ix, columns=partial(write_columns, fields=self.fields))
+        """The postings files, facet columns and story prints of segments that lack them
+        (postings_files.py), and the stories of the index as committed (story_files.py)."""
+        extra = {postings_files.COLUMNS: partial(write_columns, fields=self.fields)}
+        if story_files.ENABLED:
+            extra[story_files.SUFFIX] = partial(story_files.write, fields=self.fields)
+        postings_files.write_missing(self.ix, extra=extra)
+        if story_files.ENABLED:
+            story_files.write_labels(self.ix)
 
     def _forget_applied(self) -> None:
         """The applied journal entries are committed and live: remove them, keep their reports."""

@@ -340,3 +340,53 @@ def test_every_control_is_labelled_and_reached_by_tab_before_the_results(page, h
         assert order[:6] == [controls[0], "button:Filters1", *controls[1:], "a:" + page.locator(HITS).first.locator("h3").inner_text()]
     else:  # no Filters button at 1280 px; the facets follow the chips
         assert order[:5] == [*controls, "button:KCTV6"]
+
+
+def test_a_folded_story_shows_its_versions_and_opens_on_them(page, host, api, artifacts):
+    """Three papers carry one wire story under their own headlines: one hit, "3 versions", which
+    opens on the other two with their sources, dates and links."""
+    import json
+    import urllib.request
+
+    from tests.browser.conftest import WRITE_KEY
+
+    body = ("The zeppelin museum in the harbour town reopened on Saturday after a two-year restoration of its "
+            "airship hangar, with a new gallery on the first transatlantic flights, a rebuilt gondola and a "
+            "workshop where visitors can watch restorers repair the fabric skin of the old ships.")
+    papers = [("zep-1", "Harbour Gazette", "Zeppelin museum reopens after restoration", "2023-03-01T08:00:00Z"),
+              ("zep-2", "Valley Courier", "Airship museum reopens its hangar", "2023-03-01T10:00:00Z"),
+              ("zep-3", "Coast Herald", "Restored zeppelin hangar welcomes visitors", "2023-03-01T12:00:00Z")]
+
+    def call(method: str, path: str, data: object | None = None) -> int:
+        request = urllib.request.Request(f"{api}{path}", method=method, data=None if data is None else json.dumps(data).encode(),
+                                         headers={"Content-Type": "application/json", "Authorization": f"Bearer {WRITE_KEY}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+
+    for article_id, source, title, published in papers:
+        assert call("PUT", f"/v1/articles/{article_id}?wait=true", {
+            "title": title, "body": body, "source": source, "published": published,
+            "url": f"https://news.example.org/{article_id}"}) == 201
+    try:
+        page.set_viewport_size(DESKTOP)
+        page.goto(f"{host}/host.html")
+        box = page.get_by_role("combobox", name="Search news")
+        box.fill("zeppelin museum")
+        box.press("Enter")
+        expect(page.locator(STATUS)).to_have_text("1 result for “zeppelin museum”")
+        hit = page.locator(HITS).first
+        expect(hit.locator("h3 a")).to_have_attribute("href", "https://news.example.org/zep-1")
+        summary = hit.locator("details.v summary")
+        expect(summary).to_have_text("3 versions")
+        versions = hit.locator("details.v li")
+        expect(versions.first).not_to_be_visible()
+        summary.click()
+        expect(versions).to_have_count(2)
+        expect(versions.nth(0)).to_contain_text("Coast Herald")
+        expect(versions.nth(1)).to_contain_text("Valley Courier")
+        expect(versions.nth(1).locator("a")).to_have_attribute("href", "https://news.example.org/zep-2")
+        page.screenshot(path=str(artifacts / "widget-versions.png"), full_page=True)
+        assert not page.errors
+    finally:
+        for article_id, *_ in papers:
+            call("DELETE", f"/v1/articles/{article_id}?wait=true")

@@ -241,3 +241,19 @@ def test_a_window_of_instants_includes_its_ends(engine):
     assert ids(engine.search(SearchRequest(q="published:[2024-03-05T00:00:00 TO 2024-03-05T00:00:00]"))) == ["rail-2"]
     assert ids(engine.search(SearchRequest(q="published:{2024-03-05T00:00:00 TO 2024-03-06}"))) == []
     assert ids(engine.search(SearchRequest(q="published:[1984-03-05T23:59:59.999999 TO 1984-03-06T00:00:00]"))) == ["old-1"]
+
+
+def test_function_words_are_never_required(engine):
+    assert set(ids(engine.search(SearchRequest(q="what strike")))) == STRIKE  # "what": optional
+    assert ids(engine.search(SearchRequest(q="could miners remember the strike"))) == ["old-1"]
+    assert engine.search(SearchRequest(q="the strike")).total == 4  # Lucene's stop words: dropped
+
+
+def test_every_article_is_a_story_of_its_own(engine):
+    # Stories (search/stories.py) are not detected on OpenSearch yet: collapse=story folds nothing.
+    r = engine.search(SearchRequest(q="strike", collapse="story"))
+    assert (r.total, r.articles) == (4, 4) and all(h.versions == 1 and h.other_versions == [] for h in r.hits)
+    [version] = engine.versions("rail-1")
+    assert (version.id, version.source, version.title) == ("rail-1", "Wire", "Railway strike halts trains")
+    with pytest.raises(ArticleNotFound):
+        engine.versions("nope")

@@ -1,0 +1,312 @@
+"""A segment's story prints (search/stories.py) in a file beside it, and the stories of a searcher's
+view assigned from them with numpy.
+
+At commit, each segment gets `<segment>.stories` (written with its postings files and facet
+columns, removed with them): per document the prints the decision needs (the body's and the
+title's MinHash, the title, page and source hashes, word counts, the date) and the document's keys,
+sorted. Deleted documents are included; a view leaves them out.
+
+A view's stories (`Stories.assign`): the live documents' keys sorted together; documents sharing a
+key are candidates, each compared with the LAG candidates before it (by date) under that key, with
+`stories.decide` on the pair arrays; the accepted pairs' connected components are the stories; a
+story's representative is its earliest published live version (the lowest document number among
+undated ones), so deleting a representative promotes the next version with nothing rewritten.
+"""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..fields import Fields
+from ..stories import Prints, StoryPrint, decide
+from .schema import keyword_field, stored_values
+
+SUFFIX = "stories"
+ENABLED = True  # False: writers write no story files (bench/stories/cost.py's reference run)
+FORMAT = 3
+# A segment whose file is not written yet (a searcher refreshed between a commit and its files) has
+# its prints computed by the reader when it is this small (a write's own segment: milliseconds).
+ON_THE_FLY = 5_000
+LAG = 2  # a candidate is compared with this many candidates before it (in time) under each key
+TIME_BITS = 25  # minutes since 2000, 63 years (keys take the 38 bits above)
+_EPOCH_2000 = 946_684_800.0
+CHUNK = 65_536  # candidate pairs decided at a time
+_FIELDS = tuple(Prints.__dataclass_fields__)
+
+
+def _path(folder: Path, segid: str) -> Path:
+    return folder / f"{segid}.{SUFFIX}"
+
+
+def prints_of(segreader, fields: Fields) -> Prints:
+    """The prints of every document of a segment, deleted ones included, from their stored fields."""
+    source_field = keyword_field(fields.facet("source")) if fields.has_facet("source") else None
+    out = []
+    for docnum in range(segreader.doc_count_all()):
+        stored = segreader.stored_fields(docnum)  # read directly: from_stored would build the whole record
+        sources = stored_values(stored.get(source_field)) if source_field else []
+        published = stored.get("published")
+        if isinstance(published, datetime):
+            published = published.replace(tzinfo=timezone.utc)
+        else:
+            published = None
+        out.append(StoryPrint.of(stored.get("title") or "", stored.get("body") or "", stored.get("url"),
+                                 sources[0] if sources else None, published))
+    return Prints.of(out)
+
+
+def compute(segreader, fields: Fields) -> "SegmentStories":
+    """A segment's prints and its documents' keys, sorted by key then date."""
+    prints = prints_of(segreader, fields)
+    keys = prints.keys()
+    doc = np.repeat(np.arange(len(prints), dtype=np.int32), keys.shape[1])
+    flat = keys.ravel()
+    valid = flat >= 0
+    # Sorted by key, then date: the key in the high bits, the minute of publication below them.
+    minute = np.repeat(_minutes(prints.published), keys.shape[1])
+    combined = (flat[valid] << TIME_BITS) | minute[valid]
+    order = np.argsort(combined, kind="stable")
+    return SegmentStories(prints, combined[order], doc[valid][order])
+
+
+def write(folder: Path, segreader, segid: str, fields: Fields) -> None:
+    """Write the segment's `<segment>.stories` (atomically)."""
+    found = compute(segreader, fields)
+    path = _path(folder, segid)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        np.save(f, np.array([FORMAT, len(found.prints)], dtype=np.int64))
+        for name in _FIELDS:
+            np.save(f, getattr(found.prints, name))
+        np.save(f, found.keys)
+        np.save(f, found.key_docs)
+    os.replace(tmp, path)
+
+
+@dataclass
+class SegmentStories:
+    prints: Prints
+    keys: np.ndarray  # sorted key values (int64)
+    key_docs: np.ndarray  # the segment-local document of each key
+
+
+def read(folder: Path | None, segid: str) -> SegmentStories | None:
+    """The segment's file, or None when it is not (yet) written."""
+    if folder is None:
+        return None
+    try:
+        with open(_path(folder, segid), "rb") as f:
+            head = np.load(f, allow_pickle=False)
+            if int(head[0]) != FORMAT:
+                return None
+            prints = Prints(**{name: np.load(f, allow_pickle=False) for name in _FIELDS})
+            keys = np.load(f, allow_pickle=False)
+            key_docs = np.load(f, allow_pickle=False)
+    except (FileNotFoundError, ValueError, EOFError):
+        return None
+    return SegmentStories(prints, keys, key_docs)
+
+
+class Stories:
+    """The stories of one view: each live document's story, named by its representative."""
+
+    def __init__(self, labels: np.ndarray, published: np.ndarray) -> None:
+        self.labels = labels  # global docnum -> its story's representative (-1: deleted or unknown)
+        self.published = published  # seconds since the epoch, NaN when undated
+        known = np.flatnonzero(labels >= 0)
+        order = np.lexsort((-np.nan_to_num(published[known], nan=-np.inf), labels[known]))
+        self._members = known[order]  # by story, newest first within each
+        self._story_of_member = labels[self._members]
+        # Documents of stories with more than one version, and each one's place in its story by
+        # date (earliest first, then the lower number): what `fold` sorts, only for those.
+        sizes = np.bincount(labels[known], minlength=len(labels)) if len(known) else np.zeros(len(labels), np.int64)
+        self.multi = np.zeros(len(labels), dtype=bool)
+        self.multi[known] = sizes[labels[known]] > 1
+        folded = np.flatnonzero(self.multi)
+        by_date = np.lexsort((folded, np.nan_to_num(published[folded], nan=np.inf), labels[folded]))
+        self.rank = np.zeros(len(labels), dtype=np.int64)
+        self.rank[folded[by_date]] = np.arange(len(folded))
+
+    @classmethod
+    def each_alone(cls, live: np.ndarray) -> "Stories":
+        n = len(live)
+        return cls(np.where(live, np.arange(n), -1), np.full(n, np.nan))
+
+    @classmethod
+    def assign(cls, parts: list[tuple[SegmentStories, int]], live: np.ndarray) -> "Stories":
+        """`parts`: each segment's stories with its first global document number."""
+        n = len(live)
+        prints = Prints.concat([p.prints for p, _ in parts])
+        if len(prints) != n:
+            return cls.each_alone(live)
+        keys = np.concatenate([p.keys for p, _ in parts]) if parts else np.zeros(0, np.int64)
+        docs = np.concatenate([p.key_docs.astype(np.int64) + offset for p, offset in parts]) if parts else np.zeros(0, np.int64)
+        alive = live[docs]
+        keys, docs = keys[alive], docs[alive]
+        published = prints.published
+        # Each segment's keys are sorted (by key, then date): merging the runs is a stable sort.
+        order = np.argsort(keys, kind="stable")
+        keys, docs = keys[order] >> TIME_BITS, docs[order]
+        codes = []
+        for lag in range(1, LAG + 1):
+            same = np.flatnonzero(keys[lag:] == keys[:-lag]) if len(keys) > lag else np.zeros(0, np.int64)
+            a, b = docs[same], docs[same + lag]
+            codes.append(np.minimum(a, b) * n + np.maximum(a, b))
+        code = np.unique(np.concatenate(codes))
+        a, b = code // n, code % n
+        days = _title_days(prints, live)
+        accepted = np.zeros(len(a), dtype=bool)
+        for lo in range(0, len(a), CHUNK):  # the pairs' prints, a chunk at a time
+            ca, cb = a[lo:lo + CHUNK], b[lo:lo + CHUNK]
+            accepted[lo:lo + CHUNK] = decide(prints.take(ca), prints.take(cb), days(prints.title[ca]))
+        a, b = a[accepted], b[accepted]
+        # Connected components: every document takes the smallest number in its component.
+        comp = np.arange(n)
+        while len(a):
+            low = np.minimum(comp[a], comp[b])
+            before = comp.copy()
+            np.minimum.at(comp, a, low)
+            np.minimum.at(comp, b, low)
+            while True:  # pointer jumping
+                jumped = comp[comp]
+                if np.array_equal(jumped, comp):
+                    break
+                comp = jumped
+            if np.array_equal(comp, before):
+                break
+        # The representative: the earliest published live version (undated last), then the lowest number.
+        live_docs = np.flatnonzero(live)
+        order = np.lexsort((live_docs, np.nan_to_num(published[live_docs], nan=np.inf), comp[live_docs]))
+        ranked = live_docs[order]
+        first = np.ones(len(ranked), dtype=bool)
+        first[1:] = comp[ranked[1:]] != comp[ranked[:-1]]
+        representative = np.full(n, -1, dtype=np.int64)
+        representative[comp[ranked[first]]] = ranked[first]
+        labels = np.where(live, representative[comp], -1)
+        return cls(labels, published)
+
+    def fold(self, matches: np.ndarray) -> np.ndarray:
+        """One of `matches` (ascending doc numbers) per story: its earliest published match (the
+        lowest number among undated ones), so the representative when it matches; ascending.
+        Articles alone in their story (most) pass as they are; only the others are sorted."""
+        if len(matches) == 0:
+            return matches
+        inside = np.flatnonzero(self.multi[matches])
+        if len(inside) == 0:
+            return matches
+        ranked = inside[np.argsort(self.rank[matches[inside]])]
+        labels = self.labels[matches[ranked]]
+        later = np.ones(len(ranked), dtype=bool)
+        later[0] = False
+        later[1:] = labels[1:] == labels[:-1]
+        keep = np.ones(len(matches), dtype=bool)
+        keep[ranked[later]] = False
+        return matches[keep]
+
+    def versions(self, docnum: int) -> np.ndarray:
+        """Every live version of `docnum`'s story, newest first (undated last)."""
+        label = self.labels[docnum]
+        if label < 0:
+            return np.zeros(0, dtype=np.int64)
+        lo = np.searchsorted(self._story_of_member, label, side="left")
+        hi = np.searchsorted(self._story_of_member, label, side="right")
+        return self._members[lo:hi]
+
+    def count(self, docnum: int) -> int:
+        label = self.labels[docnum]
+        if label < 0:
+            return 0
+        return int(np.searchsorted(self._story_of_member, label, side="right")
+                   - np.searchsorted(self._story_of_member, label, side="left"))
+
+
+LABELS_PREFIX = "_stories_"
+
+
+def _labels_path(folder: Path, generation: int) -> Path:
+    return folder / f"{LABELS_PREFIX}{generation}.npy"
+
+
+def parts_of(reader, folder: Path, read_segment) -> list[tuple[SegmentStories, int]] | None:
+    """Each segment's stories with its first global document number, in the reader's order; None
+    when a segment has no story file."""
+    parts = []
+    for segreader, offset in reader.leaf_readers():
+        if segreader.doc_count_all() == 0 or not hasattr(segreader, "segment"):
+            continue
+        found = read_segment(folder, segreader.segment().segment_id())
+        if found is None:
+            return None
+        parts.append((found, offset))
+    return parts
+
+
+def live_mask(reader) -> np.ndarray:
+    live = np.ones(reader.doc_count_all(), dtype=bool)
+    for segreader, offset in reader.leaf_readers():
+        if segreader.doc_count_all() and hasattr(segreader, "segment") and segreader.has_deletions():
+            live[np.fromiter(segreader.segment().deleted_docs(), dtype=np.int64) + offset] = False
+    return live
+
+
+def write_labels(ix) -> None:
+    """After a commit (the write lock held): the stories of the index as committed, saved for its
+    generation, so that a searcher opening it reads them rather than assigning them inside a
+    search's time budget (0.3 s on the 135,608 RSS items); older generations' files go."""
+    folder = Path(ix.storage.folder)
+    generation = ix.latest_generation()
+    with ix.reader() as reader:
+        parts = parts_of(reader, folder, read)
+        if parts is None:
+            return
+        stories = Stories.assign(parts, live_mask(reader))
+    path = _labels_path(folder, generation)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        np.save(f, stories.labels)
+        np.save(f, stories.published)
+    os.replace(tmp, path)
+    for child in folder.glob(f"{LABELS_PREFIX}*.npy"):
+        if child != path:
+            child.unlink(missing_ok=True)
+
+
+def read_labels(folder: Path | None, generation: int, doc_count_all: int) -> "Stories | None":
+    """The stories `write_labels` saved for this generation, or None."""
+    if folder is None:
+        return None
+    try:
+        with open(_labels_path(folder, generation), "rb") as f:
+            labels = np.load(f, allow_pickle=False)
+            published = np.load(f, allow_pickle=False)
+    except (FileNotFoundError, ValueError, EOFError):
+        return None
+    if len(labels) != doc_count_all:
+        return None
+    return Stories(labels, published)
+
+
+def _minutes(published: np.ndarray) -> np.ndarray:
+    """Minutes since 2000 in TIME_BITS bits (undated: the last value, so undated come last)."""
+    top = (1 << TIME_BITS) - 1
+    minutes = np.nan_to_num((published - _EPOCH_2000) / 60.0, nan=top, posinf=top, neginf=0)
+    return np.clip(minutes, 0, top).astype(np.int64)
+
+
+def _title_days(prints: Prints, live: np.ndarray):
+    """title hash -> on how many different days the live archive carries it, as a lookup."""
+    dated = live & (prints.title >= 0) & ~np.isnan(prints.published)
+    day = np.clip(np.floor(prints.published[dated] / 86_400.0), 0, 2**20 - 1).astype(np.int64)
+    titles, counts = np.unique(np.unique((prints.title[dated] << 20) | day) >> 20, return_counts=True)
+
+    def lookup(title: np.ndarray) -> np.ndarray:
+        if len(titles) == 0:
+            return np.ones(len(title), dtype=np.int64)
+        i = np.clip(np.searchsorted(titles, title), 0, len(titles) - 1)
+        return np.where(titles[i] == title, counts[i], 1)
+
+    return lookup

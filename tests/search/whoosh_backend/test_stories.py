@@ -1,0 +1,181 @@
+"""Stories (search/stories.py, story_files.py): versions of one story folded under one hit.
+
+The articles are written for the case each test names: a wire story carried by three papers under
+their own headlines, a page updated under the same URL id, a different story on the same subject,
+a daily column whose title recurs, a daily page whose title's number changes."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from search.article import Article
+from search.engine import open_engine
+from search.request import SearchRequest
+from search.stories import StoryPrint, page_id, same_story
+from search.whoosh_backend import story_files
+
+T0 = datetime(2023, 2, 6, 8, 0, tzinfo=timezone.utc)
+WIRE = ("A powerful earthquake struck southern Turkey and northern Syria before dawn on Monday, toppling "
+        "buildings across the region and trapping residents under the rubble as rescuers searched through "
+        "the night in freezing rain. Officials said the quake was followed by strong aftershocks and that "
+        "hospitals in several cities were overwhelmed. Aid agencies appealed for blankets and tents while "
+        "governments around the world offered search teams and money for the emergency response.")
+OTHER = ("Football clubs in the Turkish league postponed their weekend matches as a mark of respect, and the "
+         "federation said that players would wear black armbands when the season resumed. Several clubs "
+         "opened their stadiums as shelters and collected donations from supporters across the country, "
+         "while foreign players who had left the region were asked to return once it was safe.")
+
+
+def _wire(i: int, source: str, title: str, hours: float) -> Article:
+    return Article(id=f"wire-{i}", title=title, body=WIRE, source=source, published=T0 + timedelta(hours=hours),
+                   url=f"https://{source.lower().replace(' ', '')}.example/world/quake-{i}")
+
+
+def _corpus() -> list[Article]:
+    return [
+        _wire(1, "Reuters", "Earthquake kills hundreds in Turkey and Syria", 0),
+        _wire(2, "Daily Planet", "Quake topples buildings in Turkey and Syria", 2),
+        _wire(3, "Evening Star", "Hundreds dead as powerful quake hits region", 5),
+        Article(id="page-v1", title="Rescuers race to reach survivors in Antakya", body="Rescue teams worked through the night.",
+                source="MSN", published=T0 + timedelta(hours=3), url="https://www.msn.com/en-us/news/world/rescuers-race/ar-AA17abcd"),
+        Article(id="page-v2", title="Rescue teams pull survivors from rubble in Antakya", body="Rescue teams worked through the day.",
+                source="MSN", published=T0 + timedelta(hours=9), url="https://www.msn.com/en-us/news/world/rescue-teams-pull/ar-AA17abcd"),
+        Article(id="football", title="Turkish league postpones matches after quake", body=OTHER, source="Reuters",
+                published=T0 + timedelta(hours=6)),
+        *[Article(id=f"column-{d}", title="Markets Roundup: What Traders Watch Today", body=f"Shares moved on day {d}.",
+                  source="Wire Desk", published=T0 + timedelta(days=d)) for d in range(4)],
+        *[Article(id=f"daily-{d}", title=f"Quake live: key events on day {d + 1} of the disaster", body=f"Events of day {d + 1}.",
+                  source="Live Desk", published=T0 + timedelta(days=d))
+          for d in range(3)],
+    ]
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = open_engine(tmp_path / "index", refresh_interval=0)
+    engine.add(_corpus())
+    yield engine
+    engine.close()
+
+
+def _ids(results) -> list[str]:
+    return [h.id for h in results.hits]
+
+
+def test_copies_fold_under_their_earliest_version_and_collapse_none_shows_every_copy(engine):
+    folded = engine.search(SearchRequest(q="earthquake Turkey Syria", collapse="story", sort="newest"))
+    every = engine.search(SearchRequest(q="earthquake Turkey Syria", collapse="none", sort="newest"))
+    assert {"wire-1", "wire-2", "wire-3"} <= set(_ids(every))
+    wire = [h for h in folded.hits if h.id.startswith("wire-")]
+    assert [h.id for h in wire] == ["wire-1"]  # the earliest version stands for the story
+    assert wire[0].versions == 3
+    assert [(v.id, v.source) for v in wire[0].other_versions] == [("wire-3", "Evening Star"), ("wire-2", "Daily Planet")]
+    assert folded.articles == every.total == every.articles
+    assert folded.total == every.total - 2  # two copies folded
+    # Facets count articles, folded or not.
+    assert folded.facets["source"] == every.facets["source"]
+
+
+def test_an_updated_page_is_one_story_and_a_different_story_on_the_subject_is_not(engine):
+    hits = engine.search(SearchRequest(q="Antakya", collapse="story")).hits
+    assert [(h.id, h.versions) for h in hits] == [("page-v1", 2)]
+    football = engine.search(SearchRequest(q="league matches", collapse="story")).hits
+    assert [(h.id, h.versions) for h in football] == [("football", 1)]
+
+
+def test_recurring_titles_and_changed_numbers_stay_apart(engine):
+    column = engine.search(SearchRequest(q="Markets Roundup", collapse="story"))
+    assert column.total == 4 and all(h.versions == 1 for h in column.hits)
+    daily = engine.search(SearchRequest(q="key events", collapse="story"))
+    assert daily.total == 3 and all(h.versions == 1 for h in daily.hits)
+
+
+def test_deleting_the_representative_promotes_the_next_version(engine):
+    engine.delete("wire-1")
+    hits = [h for h in engine.search(SearchRequest(q="earthquake Turkey Syria", collapse="story")).hits if h.id.startswith("wire-")]
+    assert [(h.id, h.versions) for h in hits] == [("wire-2", 2)]
+
+
+def test_a_new_version_finds_its_story_without_a_rebuild(engine):
+    engine.add(_wire(4, "Morning Post", "Turkey and Syria count the dead after quake", 30))
+    hits = [h for h in engine.search(SearchRequest(q="earthquake Turkey Syria", collapse="story")).hits if h.id.startswith("wire-")]
+    assert [(h.id, h.versions) for h in hits] == [("wire-1", 4)]
+    assert hits[0].other_versions[0].id == "wire-4"  # newest first
+
+
+def test_a_scoped_caller_sees_only_its_own_versions(engine):
+    scoped = engine.search(SearchRequest(q="earthquake", collapse="story", base_filters={"source": ("Daily Planet", "Reuters")}))
+    wire = [h for h in scoped.hits if h.id.startswith("wire-")]
+    assert [(h.id, h.versions) for h in wire] == [("wire-1", 2)]
+    assert [v.source for v in wire[0].other_versions] == ["Daily Planet"]
+
+
+def test_the_stories_are_saved_for_the_generation_and_read_back(engine):
+    searcher, view = engine.current()
+    folder = Path(searcher._ix.storage.folder)
+    saved = list(folder.glob(f"{story_files.LABELS_PREFIX}*.npy"))
+    assert len(saved) == 1
+    read = story_files.read_labels(folder, searcher.reader().generation(), view.doc_count_all)
+    parts = [(view.caches.segment_stories(folder, segid), offset) for _, offset, segid in view.leaves]
+    assigned = story_files.Stories.assign(parts, view.live)
+    assert read is not None and np.array_equal(read.labels, assigned.labels)
+    assert len(np.unique(read.labels[read.labels >= 0])) < view.live.sum()  # some stories folded
+
+
+def test_page_ids_and_the_decision():
+    assert page_id("http://www.msn.com/en-us/news/politics/garland-looks/ar-AA19cgyw?li=BBnbcA1") == "msn.com/ar-aa19cgyw"
+    assert page_id("https://www.dailymail.co.uk/news/article-11606831/Idaho-murders.html?ns=rss") == "dailymail.co.uk/article-11606831"
+    assert page_id("https://abcnews.go.com/US/winter-storm/story?id=96051816") == "abcnews.go.com/96051816"
+    assert page_id("https://edition.cnn.com/europe/live-news/war-03-14-23#h_4420789271bfeac6") == \
+        page_id("https://www.cnn.com/europe/live-news/war-03-14-23#h_4420789271bfeac6")
+    assert page_id("https://www.cnn.com/2023/02/12/sport/super-bowl-highlights/index.html") is None  # a slug is no id
+    assert page_id("not a url") is None
+
+    def p(title, body="", url=None, source="A", hours=0):
+        return StoryPrint.of(title, body, url, source, T0 + timedelta(hours=hours))
+
+    assert same_story(p("Terry Holland, who transformed Virginia basketball, dies"),
+                      p("Terry Holland, who transformed Virginia basketball, dies at 80", source="B", hours=1))
+    assert not same_story(p("Russia-Ukraine war: List of key events, day 312"),
+                          p("Russia-Ukraine war: List of key events, day 313", hours=24))
+    assert same_story(p("Earthquake kills hundreds", WIRE, source="A"), p("Quake topples buildings", WIRE, source="B"))
+    # The same short description under another title from the same source: a reused caption.
+    caption = "Prime Minister Justin Trudeau speaks to reporters in Ottawa on Jan. 3, 2023, in a file photo by the news agency."
+    assert not same_story(p("Trudeau Says Ottawa Looking at Bail Reform", caption), p("Premiers to Meet on Health Care", caption))
+    assert same_story(p("Markets Roundup: What Traders Watch", hours=0), p("Markets Roundup: What Traders Watch", hours=20))
+    assert not same_story(p("Markets Roundup: What Traders Watch"), p("Markets Roundup: What Traders Watch", hours=20), title_days=4)
+
+
+def test_versions_lists_every_version_newest_first(engine):
+    assert [v.id for v in engine.versions("wire-2")] == ["wire-3", "wire-2", "wire-1"]
+    assert [v.id for v in engine.versions("football")] == ["football"]
+    assert engine.versions("wire-1")[0].title == "Hundreds dead as powerful quake hits region"
+    from search.errors import ArticleNotFound
+
+    with pytest.raises(ArticleNotFound):
+        engine.versions("nope")
+
+
+def test_a_segment_without_its_file_yet_is_folded_from_its_documents(engine):
+    """A searcher refreshed between a commit and its files (a write's `wait` answers then) still
+    folds: a small segment's prints are computed from its stored documents."""
+    engine.add(_wire(4, "Morning Post", "Turkey and Syria count the dead after quake", 30))
+    searcher, view = engine.current()
+    folder = Path(searcher._ix.storage.folder)
+    newest = view.leaves[-1][2]
+    (folder / f"{newest}.stories").unlink()
+    for saved in folder.glob(f"{story_files.LABELS_PREFIX}*.npy"):
+        saved.unlink()
+    engine.caches.stories.clear()
+    view._stories = None
+    hits = [h for h in engine.search(SearchRequest(q="earthquake Turkey Syria", collapse="story")).hits if h.id.startswith("wire-")]
+    assert [(h.id, h.versions) for h in hits] == [("wire-1", 4)]
+
+
+def test_similar_leaves_out_the_articles_own_copies_and_shows_one_hit_per_story(engine):
+    similar = [h.id for h in engine.similar("football", limit=5)]
+    assert "wire-1" in similar and not {"wire-2", "wire-3"} & set(similar)  # the wire story once
+    assert not {h.id for h in engine.similar("wire-2", limit=5)} & {"wire-1", "wire-3"}  # never its own copies
