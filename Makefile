@@ -32,9 +32,11 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-# Index the shipped sample corpus when no index exists yet, then serve it with gunicorn.
+# Index the shipped sample corpus when no index directory exists yet, then serve it with gunicorn. An
+# OpenSearch cluster (NEWSEARCH_BACKEND=opensearch+https://...) is served as it is: no sample goes into it.
 serve: install
-	index="$$($(SETTING) NEWSEARCH_INDEX)" && { test -d "$$index" || $(VENV)/bin/newsearch index seeds/; }
+	where="$$($(SETTING) NEWSEARCH_BACKEND)" && where="$${where:-$$($(SETTING) NEWSEARCH_INDEX)}" && \
+	  case "$$where" in opensearch+*) ;; *) test -d "$$where" || $(VENV)/bin/newsearch index seeds/;; esac
 	$(VENV)/bin/newsearch serve $(if $(BIND),--bind $(BIND))
 
 index: install

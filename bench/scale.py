@@ -1,6 +1,7 @@
 """Search at archive scale: the engine on archives of full-length stories, beside tantivy, in one run.
 
     .venv/bin/python -m bench.scale [--articles 100000] [--data DIR] [--repeats 2] [--compare-whoosh] [--http]
+    .venv/bin/python -m bench.scale --backend opensearch+https://host:9200/ALIAS [--articles N] [--repeats 2]
 
 The archive is made by ../shared/tools/make_archive.py (real BBC and Reuters sentences, about 2.8 KB
 an article, seed 7: anyone gets the same files) and indexed by the CLI as a user would
@@ -19,6 +20,12 @@ Runs, each query once to warm up, then `repeats` times; p50/p95/p99 in ms:
 - with --http, wrk against /v1/search under the production gunicorn config beside the same queries
   in-process (bench/http.py), and each worker's resident memory after it.
 Also the process's peak RSS, the index size on disk and the rebuild time.
+
+With `--backend URL`, the same archive and queries on an OpenSearch cluster (bench/cluster.py): the
+archive indexed by the CLI into the alias `ALIAS-scale-N` (`newsearch index --backend ... --rebuild
+--workers 2 --no-entities`, through `_bulk`; timed, articles/s) unless it holds it already, then
+tantivy (the reference, in this process) and the full searches as above. On osmem-server the
+figures say nothing about a real cluster's speed, and the output says so.
 """
 from __future__ import annotations
 
@@ -35,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from search.engine import open_engine
+from search.engine import is_cluster, open_engine, shown_location
 from search.query import parse_query
 from search.request import SearchRequest
 from search.stopwords import STOP_WORDS
@@ -304,6 +311,88 @@ def run(articles: int = 100_000, data: Path | None = None, repeats: int = 2, com
     return result
 
 
+def cluster_index(archive: Path, count: int, base: str) -> tuple[str, dict]:
+    """The archive in its alias on the cluster, indexed by the CLI when the alias does not hold it."""
+    from bench.cluster import corpus_location, held, timed_indexing
+
+    location = corpus_location(base, f"scale-{count}")
+    if held(location) == count:
+        return location, {}
+
+    def write() -> int:
+        subprocess.run([sys.executable, "-m", "cli", "index", str(archive), "--backend", location, "--rebuild",
+                        "--workers", "2", "--no-entities"], check=True, cwd=ROOT)
+        return count
+
+    return location, {"indexing": timed_indexing(location, write)}
+
+
+def measure_cluster(location: str, queries: dict[str, list[str]], repeats: int, tantivy=None) -> dict:
+    """The full searches of `measure` on a cluster (no bare Whoosh, no Whoosh evaluators there)."""
+    engine = open_engine(location)
+    out: dict = {"documents": engine.stats().documents}
+    short = queries["short"]
+    if tantivy is not None:
+        tsearcher = tantivy.searcher()
+
+        def reference(q: str) -> None:
+            parsed = tantivy.parse_query(re.sub(r"[^\w\s]", " ", q), ["title", "body"])
+            for _, address in tsearcher.search(parsed, 10).hits:
+                tsearcher.doc(address)
+
+        out["tantivy"] = timed(reference, short, repeats)
+
+    def full(options: dict, sort: str = "relevance"):
+        return lambda q: engine.search(SearchRequest(q=q, facets=FACETS, sort=sort, **options))
+
+    for count in (0, 1, 3):
+        label = "full" if count == 0 else f"full+{count} filter{'s' if count > 1 else ''}"
+        out[label] = timed(full(_filters(engine, count)), short, repeats)
+    out["full newest"] = timed(full({}, "newest"), short, repeats)
+    out["full phrase"] = timed(full({}), queries["phrase"], repeats)
+    out["full long"] = timed(full({}), queries["long"], repeats)
+    if "tantivy" in out:
+        out["tantivy_ratio"] = round(out["full"]["p50"] / out["tantivy"]["p50"], 1)
+    return out
+
+
+def run_cluster(base: str, articles: int = 100_000, data: Path | None = None, repeats: int = 2) -> dict:
+    from bench.cluster import osmem_note
+
+    data = Path(data) if data else DATA
+    if not (data / "news" / "bbc").exists():
+        return {"skipped": f"no data under {data}"}
+    archive = make_archive(articles, data)
+    location, info = cluster_index(archive, articles, base)
+    queries = queries_from(archive)
+    try:
+        tantivy = tantivy_index(archive, articles)
+    except ImportError:
+        tantivy = None
+    result = {"articles": articles, "backend": shown_location(location), "note": osmem_note(location), **info}
+    result.update(measure_cluster(location, queries, repeats, tantivy))
+    return result
+
+
+def cluster_table(r: dict) -> str:
+    if "skipped" in r:
+        return f"scale: skipped: {r['skipped']}"
+    lines = [f"{r['articles']:,} articles on {r['backend']}"]
+    if r.get("note"):
+        lines.append(r["note"])
+    if "indexing" in r:
+        i = r["indexing"]
+        lines.append(f"indexed by newsearch index --backend in {i['seconds']} s: {i['articles_per_s']} articles/s")
+    lines.append(f"{'run':<26} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    for label, m in r.items():
+        if isinstance(m, dict) and "p50" in m:
+            lines.append(f"{label:<26} {m['p50']:>8} {m['p95']:>8} {m['p99']:>8}"
+                         + (f"   ({m['timeouts']} cut by the search budget)" if m.get("timeouts") else ""))
+    if "tantivy_ratio" in r:
+        lines.append(f"full / tantivy p50: {r['tantivy_ratio']}x")
+    return "\n".join(lines)
+
+
 def table(r: dict) -> str:
     if "skipped" in r:
         return f"scale: skipped: {r['skipped']}"
@@ -363,10 +452,21 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--compare-whoosh", action="store_true")
     parser.add_argument("--http", action="store_true", help="also wrk against gunicorn on the same index")
+    parser.add_argument("--backend", metavar="URL", default=None,
+                        help="an OpenSearch cluster (opensearch+https://host:9200/ALIAS): the archive in the alias ALIAS-scale-N")
     args = parser.parse_args(argv)
+    RESULTS.mkdir(exist_ok=True)
+    if args.backend:
+        if not is_cluster(args.backend):
+            parser.error("--backend takes an opensearch+http(s)://host:port/alias URL")
+        if args.http or args.compare_whoosh:
+            parser.error("--http and --compare-whoosh measure the Whoosh index; not with --backend")
+        result = run_cluster(args.backend, args.articles, args.data, args.repeats)
+        print(cluster_table(result))
+        (RESULTS / f"scale-{args.articles}-opensearch.json").write_text(json.dumps(result, indent=2, default=str))
+        return 0
     result = run(args.articles, args.data, args.repeats, args.compare_whoosh, args.http)
     print(table(result))
-    RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"scale-{args.articles}.json").write_text(json.dumps(result, indent=2, default=str))
     return 0
 

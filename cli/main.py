@@ -370,7 +370,7 @@ def cmd_search(args: argparse.Namespace) -> int:
                       + (" (out of time: the best hits found in time)" if res.timed_out else "") + "\n")
             for rank, hit in enumerate(res.hits, 1):
                 day = hit.published.date().isoformat() if hit.published else "----------"
-                out.write(f"{rank:3d}. {hit.title or '(untitled)'}\n     {day}  {hit.source}  score {hit.score:.2f}  id {hit.id}\n")
+                out.write(f"{rank:3d}. {hit.title or '(untitled)'}\n     {day}  {hit.source or '-'}  score {hit.score:.2f}  id {hit.id}\n")
     return OK
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 
 from .backend import SearchBackend
-from .errors import BackendUnavailable
 from .fields import FIELDS, Fields
 
 OPENSEARCH_SCHEMES = ("opensearch+http://", "opensearch+https://")
@@ -33,7 +32,29 @@ def open_engine(location: str | os.PathLike, *, fields: Fields = FIELDS, **optio
     """The backend for `location`. `options` are the backend's own tuning (for Whoosh: see
     search.whoosh_backend.WhooshBackend); the engine opens its index lazily, on first use."""
     if is_cluster(location):
-        raise BackendUnavailable(f"no OpenSearch backend in this version: {shown_location(location)!r}")
+        return _open_cluster(str(location), fields, options)
     from .whoosh_backend import WhooshBackend
 
     return WhooshBackend(location, fields=fields, **options)
+
+
+def _open_cluster(location: str, fields: Fields, options: dict) -> SearchBackend:
+    """The OpenSearch backend (imported only now: the Whoosh path never loads opensearch-py), with
+    the cluster settings of the table (search/settings.py) unless `options` name them."""
+    from .opensearch_backend import OpenSearchBackend
+    from .settings import values
+
+    env = values("opensearch")
+    tuned = {
+        "shards": env["NEWSEARCH_OPENSEARCH_SHARDS"],
+        "replicas": env["NEWSEARCH_OPENSEARCH_REPLICAS"],
+        "request_timeout": env["NEWSEARCH_OPENSEARCH_TIMEOUT"],
+        "retries": env["NEWSEARCH_OPENSEARCH_RETRIES"],
+        "verify": env["NEWSEARCH_OPENSEARCH_VERIFY"],
+        "ca_bundle": env["NEWSEARCH_OPENSEARCH_CA_BUNDLE"],
+    }
+    tuned.update(options)
+    try:
+        return OpenSearchBackend(location, fields=fields, **tuned)
+    except ValueError as error:  # the URL: say what is wrong with it, without its credentials
+        raise ValueError(f"{shown_location(location)}: {error}") from None

@@ -24,8 +24,9 @@ from search.cores import usable_cores
 
 # Who reads a setting: the API app (api/config.py), the gunicorn server (api/gunicorn.conf.py), the
 # `newsearch` command (cli/), the Whoosh backend (constructor knobs the app and the CLI pass on),
-# or the Docker image's entry point (a shell, so the table documents it but cannot parse it).
-READERS = ("app", "server", "cli", "whoosh", "docker")
+# the OpenSearch backend (search/engine.py reads these when it opens a cluster), the Docker image's
+# entry point (a shell, so the table documents it but cannot parse it), or the test suite.
+READERS = ("app", "server", "cli", "whoosh", "opensearch", "docker", "tests")
 
 
 class SettingError(ValueError):
@@ -100,6 +101,13 @@ def backend(raw: str) -> str:
     """An index directory, or an `opensearch+https://host:9200/alias` URL."""
     if "://" in raw and not raw.lower().startswith(("opensearch+http://", "opensearch+https://")):
         raise ValueError("must be an index directory or an opensearch+https://host:port/alias URL")
+    if "://" in raw:
+        from search.opensearch_backend.connection import parse_url  # no client imported: the URL's rules
+
+        try:
+            parse_url(raw)
+        except ValueError as error:
+            raise _Refused(f"must be an opensearch+https://host:port/alias URL: {error}") from None
     return raw
 
 
@@ -292,6 +300,29 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds before gunicorn kills a stuck worker.", ("server",)),
     Setting("NEWSEARCH_LOG_LEVEL", "info", choice("debug", "info", "warning", "error", "critical"),
             "gunicorn's log level.", ("server",), shown="`info`"),
+    Setting("NEWSEARCH_OPENSEARCH_SHARDS", 1, whole(1),
+            "Primary shards of an index the OpenSearch backend creates (its first, and each `--rebuild`'s); "
+            "fixed for the index's life, a rebuild applies a new value.", ("opensearch",)),
+    Setting("NEWSEARCH_OPENSEARCH_REPLICAS", 1, whole(0),
+            "Replicas of each shard of an index the OpenSearch backend creates (0 on a single node).",
+            ("opensearch",)),
+    Setting("NEWSEARCH_OPENSEARCH_TIMEOUT", 5.0, seconds(0.1),
+            "Seconds one request to the OpenSearch cluster may take before it counts as unavailable "
+            "(a 503 with `Retry-After`); with the retries, keep it well below `NEWSEARCH_TIMEOUT`.",
+            ("opensearch",), shown="`5`"),
+    Setting("NEWSEARCH_OPENSEARCH_RETRIES", 1, whole(0),
+            "Further attempts at a request the OpenSearch cluster refused the connection for or answered "
+            "502, 503 or 504 (a timeout is not retried).", ("opensearch",)),
+    Setting("NEWSEARCH_OPENSEARCH_VERIFY", True, switch,
+            "Check the OpenSearch cluster's TLS certificate (`opensearch+https://` URLs); `off` only for a test cluster.",
+            ("opensearch",), shown="`on`"),
+    Setting("NEWSEARCH_OPENSEARCH_CA_BUNDLE", None, text,
+            "A CA certificate file (PEM) to check the OpenSearch cluster's certificate with, when it is not "
+            "signed by a public authority.", ("opensearch",)),
+    Setting("NEWSEARCH_TEST_OPENSEARCH_URL", None, text,
+            "tests: a real cluster to run the OpenSearch side of the suite against "
+            "(`opensearch+https://user:pw@host:9200`); unset, the suite starts osmem-server on 127.0.0.1.",
+            ("tests",)),
     Setting("NEWSEARCH_CORPUS", None, text,
             "Docker image only: a mounted directory indexed (incrementally) in the background while the server "
             "starts and serves the index already there (the Dockerfile says why).",

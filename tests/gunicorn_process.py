@@ -31,7 +31,8 @@ def free_port() -> int:
 
 
 class GunicornProcess:
-    """Starts gunicorn serving `app` over `index` and returns once /health answers 200.
+    """Starts gunicorn serving `app` over `index` (a directory or an OpenSearch URL) and returns once
+    /health answers 200.
 
     The master leads its own process group (so the workers can be killed with it), and its
     output goes to `log_path` (discarded if None, as a benchmark wants). `workers=None` leaves
@@ -41,13 +42,15 @@ class GunicornProcess:
     Stop it with `stop()` or by leaving a `with` block.
     """
 
-    def __init__(self, index: Path, log_path: Path | None, *, app: str = "api.wsgi:app", workers: int | None = None,
+    def __init__(self, index: Path | str, log_path: Path | None, *, app: str = "api.wsgi:app", workers: int | None = None,
                  ready_timeout: float = 60.0, stop_timeout: float = 30.0, **env: str | None) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(log_path) if log_path is not None else None
         self.stop_timeout = stop_timeout
-        settings: dict[str, str | None] = {"NEWSEARCH_INDEX": str(index), "NEWSEARCH_BIND": f"127.0.0.1:{self.port}"}
+        # An index directory, or an OpenSearch URL (opensearch+http(s)://host:port/alias), served as the app finds it.
+        where = "NEWSEARCH_BACKEND" if str(index).startswith("opensearch+") else "NEWSEARCH_INDEX"
+        settings: dict[str, str | None] = {where: str(index), "NEWSEARCH_BIND": f"127.0.0.1:{self.port}"}
         if workers is not None:
             settings["NEWSEARCH_WORKERS"] = str(workers)
         settings.update(env)

@@ -9,12 +9,15 @@ from search.whoosh_backend.store import IndexStore
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def build_seed_index(path: Path) -> Path:
-    """`newsearch index` over seeds/ (entities on, one worker) into `path`."""
+def build_seed_index(location: Path | str) -> Path | str:
+    """`newsearch index` over seeds/ (entities on, one worker) into `location`: a directory, or an
+    OpenSearch URL (`--backend`)."""
     from cli.main import main
+    from search.engine import is_cluster
 
-    assert main(["index", "--index", str(path), "--workers", "1", str(ROOT / "seeds")]) == 0
-    return path
+    where = ["--backend", location] if is_cluster(location) else ["--index", str(location)]
+    assert main(["index", *where, "--workers", "1", str(ROOT / "seeds")]) == 0
+    return location
 
 
 def copy_index(src: Path, dst: Path) -> Path:

@@ -1,6 +1,6 @@
 """Adding a facet is one declaration entry plus the record field that holds it (search/fields.py):
 the index, the search, the filters, the counts, the round trip, the checksum, the API's parameters
-and schemas, the statistics and the widget's labels all follow from it."""
+and schemas, the statistics and the widget's labels all follow from it, on each backend."""
 from __future__ import annotations
 
 import dataclasses
@@ -13,7 +13,6 @@ from falcon import testing
 from api.app import create_app
 from api.config import Config
 from search.article import Article
-from search.engine import open_engine
 from search.fields import FIELDS, Facet, Fields
 from search.request import SearchRequest
 
@@ -45,12 +44,12 @@ def articles() -> list[TopicArticle]:
 
 
 @pytest.fixture()
-def engine(tmp_path):
-    engine = open_engine(tmp_path / "index", fields=TOPICS, refresh_interval=0)
-    report = engine.add(articles())
+def engine(engines):
+    """The declaration with a topic facet, on each backend: the Whoosh schema or the OpenSearch mapping follows."""
+    engine = engines.open(fields=TOPICS)
+    report = engine.add(articles(), wait=30)
     assert report.committed and sorted(report.added) == ["a1", "a2", "a3"]
-    yield engine
-    engine.close()
+    return engine
 
 
 @pytest.fixture()

@@ -8,6 +8,8 @@ from openapi_spec_validator import validate
 from api.app import create_app
 from api.config import Config
 
+from .conftest import make_config
+
 READ_ROUTES = [
     "/v1/search?q=police",
     "/v1/articles/000_cd26570f11a59a8a",
@@ -138,9 +140,9 @@ def test_access_log_has_method_path_status_latency_and_no_secrets(client, caplog
     assert "secret" not in caplog.text
 
 
-def test_missing_index_is_503_for_reads_and_health(tmp_path):
-    client = testing.TestClient(create_app(Config(index=tmp_path / "none")))
-    for url in ("/health", "/v1/search", "/v1/stats"):
+def test_missing_index_is_503_for_reads_and_health(engines):
+    client = testing.TestClient(create_app(make_config(engines.location())))  # no index there (yet)
+    for url in ("/health", "/v1/search", "/v1/stats", "/v1/articles/000_cd26570f11a59a8a", "/v1/suggest?q=po"):
         response = client.simulate_get(url)
         assert response.status_code == 503, url
         assert response.headers["content-type"] == "application/problem+json"

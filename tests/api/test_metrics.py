@@ -38,9 +38,9 @@ def requests_of(samples: dict, route: str, status: str, method: str = "GET") -> 
 
 
 @pytest.fixture
-def fresh(seed_index) -> testing.TestClient:
-    """An app of its own: its counters start at zero."""
-    return testing.TestClient(create_app(make_config(seed_index)))
+def fresh(seed_location) -> testing.TestClient:
+    """An app of its own (its counters start at zero), on each backend."""
+    return testing.TestClient(create_app(make_config(seed_location)))
 
 
 def test_requests_are_counted_by_route_template_and_status_never_by_path(fresh):

@@ -1,4 +1,5 @@
-"""Writing over HTTP: keys, single and batch writes, raw text through the indexer pipeline, PUT, DELETE."""
+"""Writing over HTTP: keys, single and batch writes, raw text through the indexer pipeline, PUT, DELETE;
+on every backend (tests/api/conftest.py), but for the Whoosh store's own lock."""
 import time
 
 import falcon
@@ -7,6 +8,7 @@ from falcon import testing
 
 from api.app import create_app
 from api.config import Config
+from search.engine import open_engine
 from search.whoosh_backend.store import IndexStore
 
 from .conftest import make_config
@@ -20,6 +22,14 @@ ARTICLE = {
     "source": "Example News",
     "people": ["Ada Lovelace"],
 }
+
+
+def generation_of(location) -> str:
+    engine = open_engine(location)
+    try:
+        return engine.generation()
+    finally:
+        engine.close()
 
 
 def total(client, q, **params):
@@ -53,8 +63,8 @@ def test_write_with_key_is_found_by_the_next_search(writer, auth):
         ({"Authorization": "Bearer test-write-key-012345678"}, 403),  # a prefix of the real key
     ],
 )
-def test_writes_without_a_valid_key_change_nothing(writer, index_copy, headers, status):
-    generation = IndexStore(index_copy).current_name()
+def test_writes_without_a_valid_key_change_nothing(writer, seed_copy, headers, status):
+    generation = generation_of(seed_copy)
     response = writer.simulate_post("/v1/articles", json=ARTICLE, headers=headers)
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
@@ -63,11 +73,11 @@ def test_writes_without_a_valid_key_change_nothing(writer, index_copy, headers, 
     assert writer.simulate_delete("/v1/articles/000_cd26570f11a59a8a", headers=headers).status_code == status
     assert writer.simulate_put("/v1/articles/x1", json=ARTICLE | {"id": "x1"}, headers=headers).status_code == status
     assert total(writer, "zanzibar") == 0 and total(writer, "") == 5
-    assert IndexStore(index_copy).current_name() == generation
+    assert generation_of(seed_copy) == generation
 
 
-def test_no_configured_keys_means_no_writes(index_copy):
-    client = testing.TestClient(create_app(Config(index=index_copy)))
+def test_no_configured_keys_means_no_writes(seed_copy):
+    client = testing.TestClient(create_app(make_config(seed_copy, api_keys=())))
     response = client.simulate_post("/v1/articles", json=ARTICLE, headers={"Authorization": "Bearer anything"})
     assert response.status_code == 403
 
@@ -121,8 +131,8 @@ def test_batch_with_nothing_good_is_a_400(writer, auth):
     assert [e["index"] for e in response.json["errors"]] == [0, 1]
 
 
-def test_batch_size_limit(index_copy, auth):
-    client = testing.TestClient(create_app(Config(index=index_copy, api_keys=("test-write-key-0123456789",), max_batch_size=2)))
+def test_batch_size_limit(seed_copy, auth):
+    client = testing.TestClient(create_app(make_config(seed_copy, max_batch_size=2)))
     items = [{"id": f"n{i}", "title": "t", "body": "b"} for i in range(3)]
     response = client.simulate_post("/v1/articles", json={"articles": items}, headers=auth)
     assert response.status_code == 413 and response.json["title"] == "Batch too large"
@@ -184,8 +194,8 @@ def test_a_source_with_a_comma_is_kept_as_given(writer, auth):
     assert "Martin Luther King, Jr." in [b["value"] for b in found["facets"]["person"]]
 
 
-def test_with_no_write_key_configured_a_write_says_writes_are_disabled(index_copy):
-    client = testing.TestClient(create_app(Config(index=index_copy, api_keys=())))
+def test_with_no_write_key_configured_a_write_says_writes_are_disabled(seed_copy):
+    client = testing.TestClient(create_app(make_config(seed_copy, api_keys=())))
     for headers, status in (({}, 401), ({"Authorization": "Bearer some-key-0123456789"}, 403)):
         response = client.simulate_post("/v1/articles", json=ARTICLE, headers=headers)
         assert response.status_code == status, response.text
@@ -198,6 +208,7 @@ def test_raw_html_without_article_text_is_rejected(writer, auth):
     assert response.status_code == 400 and response.json["title"] == "Invalid article"
 
 
+@pytest.mark.whoosh_only("another writer holding the Whoosh store's lock, and its journal")
 def test_a_busy_index_still_acknowledges_a_durable_write_that_lands_when_free(index_copy, auth):
     client = testing.TestClient(create_app(Config(index=index_copy, api_keys=("test-write-key-0123456789",), write_wait=0.3)))
     with IndexStore(index_copy).write_lock():  # another writer (e.g. `newsearch index`) holds the index
@@ -256,12 +267,12 @@ def test_ready_fields_without_id_or_url_take_their_contents_id(writer, auth):
     assert total(writer, "herons") == 2
 
 
-def test_raw_articles_past_the_time_budget_are_listed_to_send_again_not_lost(index_copy, auth):
+def test_raw_articles_past_the_time_budget_are_listed_to_send_again_not_lost(seed_copy, auth):
     """A large raw batch takes minutes of entity extraction; the request writes what it processed in
     NEWSEARCH_RAW_SECONDS and lists the rest, instead of being killed with nothing written."""
     from api.app import pipeline_prepare
 
-    config = make_config(index_copy, raw_seconds=0)  # time runs out after the first chunk
+    config = make_config(seed_copy, raw_seconds=0)  # time runs out after the first chunk
     client = testing.TestClient(create_app(config, prepare=pipeline_prepare(entities=False)))
     items = [{"text": f"Budget item {n}\n\nThe council met about budget item {n}.", "url": f"https://example.org/budget/{n}"}
              for n in range(20)]

@@ -41,8 +41,8 @@ def test_a_key_cannot_widen_to_another_source():
 
 
 @pytest.fixture(scope="module")
-def engine(embed_index):
-    engine = open_engine(embed_index)
+def engine(embed_location):
+    engine = open_engine(embed_location)
     yield engine
     engine.close()
 

@@ -8,6 +8,7 @@ from falcon import testing
 
 from api.app import create_app
 from api.config import Config
+from search.engine import is_cluster
 from tests.indexes import copy_index
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,8 +17,10 @@ WRITE_KEY = "hostile-write-key-5f1c2a9e77"
 PROBLEM = "application/problem+json"
 
 
-def config_for(index: Path, **overrides) -> Config:
-    settings = dict(index=index, api_keys=(WRITE_KEY,))
+def config_for(index: Path | str, **overrides) -> Config:
+    """The app's settings over an index directory or an OpenSearch URL."""
+    settings = dict(backend=index) if is_cluster(index) else dict(index=index)
+    settings.update(api_keys=(WRITE_KEY,))
     settings.update(overrides)
     return Config(**settings)
 

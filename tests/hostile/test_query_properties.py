@@ -34,8 +34,9 @@ def test_quoted_date_is_not_an_error(api_client):
 
 
 @pytest.fixture(scope="module")
-def seed_engine(seed_index):
-    engine = open_engine(seed_index)
+def seed_engine(seed_location):
+    """The seeds on each backend (tests/backends.py): any query, on either, is an answer."""
+    engine = open_engine(seed_location)
     yield engine
     engine.close()
 
@@ -138,8 +139,8 @@ def test_any_filters_through_the_api_are_200_or_400(api_client, params, path):
 
 
 @pytest.fixture(scope="module")
-def api_client(seed_index):
-    return testing.TestClient(create_app(config_for(seed_index)))
+def api_client(seed_location):
+    return testing.TestClient(create_app(config_for(seed_location)))
 
 
 def _is_node(q) -> bool:

@@ -5,7 +5,7 @@ import pytest
 
 from search.article import Article
 from search.backend import SearchBackend
-from search.engine import open_engine
+from tests.backends import engines_for
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "search"
 
@@ -16,16 +16,17 @@ def load_articles(name: str = "seed_articles.jsonl") -> list[Article]:
 
 
 @pytest.fixture(scope="module")
-def seed_engine(tmp_path_factory) -> SearchBackend:
-    engine = open_engine(tmp_path_factory.mktemp("index"), refresh_interval=0)
-    engine.add(load_articles())
-    yield engine
-    engine.close()
+def seed_engine(backend, request, tmp_path_factory) -> SearchBackend:
+    """The five seed articles, on the test's backend; read-only (shared by a module's tests)."""
+    with engines_for(backend, request, tmp_path_factory.mktemp("index")) as engines:
+        engine = engines.open()
+        engine.add(load_articles())
+        yield engine
 
 
 @pytest.fixture
-def fresh_engine(tmp_path) -> SearchBackend:
-    engine = open_engine(tmp_path / "index", refresh_interval=0)
+def fresh_engine(engines) -> SearchBackend:
+    """The five seed articles on an index of the test's own, for a test that writes."""
+    engine = engines.open()
     engine.add(load_articles())
-    yield engine
-    engine.close()
+    return engine

@@ -1,4 +1,5 @@
-"""The engine from a Python shell: queries, filters, facets, sorting, highlights, suggestions."""
+"""The engine from a Python shell: queries, filters, facets, sorting, highlights, suggestions. Each test
+runs on every backend (tests/backends.py): what the protocol promises, whichever stores the articles."""
 import re
 from datetime import date, datetime, timezone
 
@@ -201,15 +202,13 @@ def test_similar_articles(fresh_engine):
         fresh_engine.similar("nope")
 
 
-def test_recency_boost_prefers_recent(tmp_path):
+def test_recency_boost_prefers_recent(engines):
     from datetime import datetime, timezone
-
-    from search.engine import open_engine
 
     from .conftest import load_articles
 
     # The clock is passed in: "now" is a few days after the newest seed.
-    engine = open_engine(tmp_path / "ix", clock=lambda: datetime(2021, 9, 20, tzinfo=timezone.utc).timestamp())
+    engine = engines.open(clock=lambda: datetime(2021, 9, 20, tzinfo=timezone.utc).timestamp())
     engine.add(load_articles())
     plain = ids(engine.search(SearchRequest(q="police officers")))
     boosted = ids(engine.search(SearchRequest(q="police officers", recency_days=30)))
@@ -318,23 +317,19 @@ def test_date_interval_is_none_without_a_date_facet_or_a_dated_match(dated_engin
     assert dated_engine.search(SearchRequest(q="nosuchwordanywhere", facets=("date",))).date_interval is None
 
 
-def test_a_stop_word_is_the_word_as_typed_not_its_stem(tmp_path):
+def test_a_stop_word_is_the_word_as_typed_not_its_stem(engines):
     """"used" and "useful" stem to "us", a stop word; they are still searched in titles and bodies
     (they were dropped there, so "used cars" found only names). "was" (stem "wa") stays a stop word."""
     from search.article import Article
-    from search.engine import open_engine
 
-    engine = open_engine(tmp_path / "index", refresh_interval=0)
-    try:
-        engine.add([Article(id="cars", title="Prices of used cars rise", body="A useful guide to used cars."),
-                    Article(id="new", title="New cars", body="New cars were sold, and the market was calm.")])
-        assert [h.id for h in engine.search(SearchRequest(q="used cars")).hits] == ["cars"]
-        relaxed = engine.search(SearchRequest(q="useful in its own right"))  # no "right": relaxed to "useful"
-        assert [h.id for h in relaxed.hits] == ["cars"] and relaxed.relaxed and relaxed.dropped == ["right"]
-        assert [h.id for h in engine.search(SearchRequest(q="a useful guide")).hits] == ["cars"]
-        assert {h.id for h in engine.search(SearchRequest(q="cars was")).hits} == {"cars", "new"}
-    finally:
-        engine.close()
+    engine = engines.open()
+    engine.add([Article(id="cars", title="Prices of used cars rise", body="A useful guide to used cars."),
+                Article(id="new", title="New cars", body="New cars were sold, and the market was calm.")])
+    assert [h.id for h in engine.search(SearchRequest(q="used cars")).hits] == ["cars"]
+    relaxed = engine.search(SearchRequest(q="useful in its own right"))  # no "right": relaxed to "useful"
+    assert [h.id for h in relaxed.hits] == ["cars"] and relaxed.relaxed and relaxed.dropped == ["right"]
+    assert [h.id for h in engine.search(SearchRequest(q="a useful guide")).hits] == ["cars"]
+    assert {h.id for h in engine.search(SearchRequest(q="cars was")).hits} == {"cars", "new"}
 
 
 def test_function_words_of_a_keyword_query_count_where_present_and_are_never_required(tmp_path):
@@ -362,20 +357,16 @@ def test_function_words_of_a_keyword_query_count_where_present_and_are_never_req
         engine.close()
 
 
-def test_the_correction_is_the_nearest_word_not_the_most_frequent_one(tmp_path):
+def test_the_correction_is_the_nearest_word_not_the_most_frequent_one(engines):
     """Whoosh's Corrector.suggest keeps its most frequent candidates whatever their distance: on the
     RSS archive "gordon brwn" suggested "gordon ban". The nearest word wins, then the most frequent."""
     from search.article import Article
-    from search.engine import open_engine
 
     neighbours = "ban bin bun bon been born barn burn bean".split()  # each two edits from "brwn"
     articles = [Article(id=f"n{i}", title=" ".join(neighbours), body="Farm news.") for i in range(4)]
     articles.append(Article(id="gb", title="Gordon Brown visits Kirkcaldy", body="Gordon Brown spoke."))
-    engine = open_engine(tmp_path / "index", refresh_interval=0)
-    try:
-        engine.add(articles)
-        result = engine.search(SearchRequest(q="gordon brwn"))
-        assert result.relaxed and result.dropped == ["brwn"]
-        assert result.suggestion == "gordon brown"
-    finally:
-        engine.close()
+    engine = engines.open()
+    engine.add(articles)
+    result = engine.search(SearchRequest(q="gordon brwn"))
+    assert result.relaxed and result.dropped == ["brwn"]
+    assert result.suggestion == "gordon brown"

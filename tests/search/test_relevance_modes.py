@@ -3,19 +3,20 @@
 import pytest
 
 from search.backend import SearchBackend
-from search.engine import open_engine
 from search.query import parse_query
 from search.request import SearchRequest
+from tests.backends import engines_for
 
 from .conftest import load_articles
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory) -> SearchBackend:
-    engine = open_engine(tmp_path_factory.mktemp("relevance-index"), refresh_interval=0)
-    engine.add(load_articles("relevance_articles.jsonl"))
-    yield engine
-    engine.close()
+def engine(backend, request, tmp_path_factory) -> SearchBackend:
+    """The relevance articles on each backend (tests/backends.py)."""
+    with engines_for(backend, request, tmp_path_factory.mktemp("relevance-index")) as engines:
+        engine = engines.open()
+        engine.add(load_articles("relevance_articles.jsonl"))
+        yield engine
 
 
 def search(engine, q):

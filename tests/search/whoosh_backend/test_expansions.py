@@ -21,6 +21,8 @@ from search.whoosh_backend.compile import (MAX_EXPANSIONS, SCAN_LIMIT, BoundedFu
                                            BoundedWildcard, compile_query, expand)
 from tests.query_strategies import structured_queries
 
+pytestmark = pytest.mark.whoosh_only("the Whoosh backend's own query compilation and matching")
+
 VOCABULARY = 6000
 WALL_CLOCK = 3.0  # seconds: generous, for a shared 2-core machine; the work bound is the real check
 

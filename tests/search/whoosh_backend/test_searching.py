@@ -7,6 +7,8 @@ from search.query import parse_query
 from search.whoosh_backend.compile import MAX_EXPANSIONS, compile_query, expand
 from search.whoosh_backend.searching import DocSet
 
+pytestmark = pytest.mark.whoosh_only("the Whoosh backend's own query compilation and matching")
+
 
 def test_one_letter_prefix_is_bounded_not_expanded(seed_engine):
     # "po*" expands, to at most MAX_EXPANSIONS terms per field
