@@ -30,6 +30,7 @@ from .story_files import SegmentStories, Stories
 from .schema import keyword_field
 
 _MISSING_DATE = np.iinfo(np.int64).max
+_EPOCH_LONG = 62_135_596_800 * 1_000_000  # Whoosh's long datetime (microseconds since year 1) of 1970-01-01
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
@@ -294,23 +295,32 @@ class IndexView:
         self._stories: Stories | None = None
 
     def stories(self) -> Stories:
-        """The stories of this view's live documents (story_files.py): those saved for its generation,
-        else assigned on first use. A small segment without its file yet (refreshed between a commit
-        and its files) has its prints computed here; while a large one has none (an index written
-        before, until its next `newsearch index`), each article is its own story."""
-        if self._stories is None:
-            reader = self.searcher.reader()
-            self._stories = story_files.read_labels(self._folder, reader.generation(), self.doc_count_all)
-        if self._stories is None:
-            parts = []
-            for segreader, offset, segid in self.leaves:
-                found = self.caches.segment_stories(self._folder, segid)
-                if found is None and segreader.doc_count_all() <= story_files.ON_THE_FLY:
-                    found = self.caches.segment_stories(None, segid, lambda: story_files.compute(segreader, self.fields))
-                if found is None:  # a large segment whose file is being written: no folding yet, look again next time
-                    return Stories.each_alone(self.live)
-                parts.append((found, offset))
-            self._stories = Stories.assign(parts, self.live)
+        """The stories of this view's live documents (story_files.py): those the writer saved for
+        its generation. Until it has (a searcher refreshed right after a commit): in an index of up
+        to ASSIGN_IN_SEARCH documents, assigned here (a small segment without its file yet has its
+        prints computed); in a larger one, the previous generation's extended, not kept, so that the
+        next search looks for the file again. Each article is its own story where neither is
+        possible (an index written before the story files, until its next `newsearch index`)."""
+        if self._stories is not None:
+            return self._stories
+        segments = [(segid, segreader.doc_count_all()) for segreader, _, segid in self.leaves]
+        published = np.where(self.has_date, (self.published - _EPOCH_LONG) / 1e6, np.nan)
+        found, exact = story_files.read_labels(self._folder, self.searcher.reader().generation(), segments,
+                                               self.live, published)
+        if exact:
+            self._stories = found
+            return found
+        if self.doc_count_all > story_files.ASSIGN_IN_SEARCH:
+            return found if found is not None else Stories.each_alone(self.live)
+        parts = []
+        for segreader, offset, segid in self.leaves:
+            part = self.caches.segment_stories(self._folder, segid)
+            if part is None and segreader.doc_count_all() <= story_files.ON_THE_FLY:
+                part = self.caches.segment_stories(None, segid, lambda: story_files.compute(segreader, self.fields))
+            if part is None:  # a large segment whose file is being written: look again next time
+                return found if found is not None else Stories.each_alone(self.live)
+            parts.append((part, offset))
+        self._stories = Stories.assign(parts, self.live)
         return self._stories
 
     def completer(self):

@@ -118,10 +118,12 @@ def test_the_stories_are_saved_for_the_generation_and_read_back(engine):
     folder = Path(searcher._ix.storage.folder)
     saved = list(folder.glob(f"{story_files.LABELS_PREFIX}*.npy"))
     assert len(saved) == 1
-    read = story_files.read_labels(folder, searcher.reader().generation(), view.doc_count_all)
+    segments = [(segid, segreader.doc_count_all()) for segreader, _, segid in view.leaves]
+    read, exact = story_files.read_labels(folder, searcher.reader().generation(), segments, view.live,
+                                          np.full(view.doc_count_all, np.nan))
     parts = [(view.caches.segment_stories(folder, segid), offset) for _, offset, segid in view.leaves]
     assigned = story_files.Stories.assign(parts, view.live)
-    assert read is not None and np.array_equal(read.labels, assigned.labels)
+    assert exact and np.array_equal(read.labels, assigned.labels)
     assert len(np.unique(read.labels[read.labels >= 0])) < view.live.sum()  # some stories folded
 
 
@@ -179,3 +181,28 @@ def test_similar_leaves_out_the_articles_own_copies_and_shows_one_hit_per_story(
     similar = [h.id for h in engine.similar("football", limit=5)]
     assert "wire-1" in similar and not {"wire-2", "wire-3"} & set(similar)  # the wire story once
     assert not {h.id for h in engine.similar("wire-2", limit=5)} & {"wire-1", "wire-3"}  # never its own copies
+
+
+def test_a_large_index_never_assigns_in_a_search_and_uses_the_last_saved_stories(engine, monkeypatch):
+    """Past ASSIGN_IN_SEARCH documents a searcher refreshed before the writer saved its generation's
+    stories uses the previous generation's, extended (new articles alone, a deleted first version
+    replaced by the next), and looks for the file again at its next search."""
+    monkeypatch.setattr(story_files, "ASSIGN_IN_SEARCH", 0)
+    searcher, _ = engine.current()
+    folder = Path(searcher._ix.storage.folder)
+    previous = next(folder.glob(f"{story_files.LABELS_PREFIX}*.npy")).read_bytes()
+    engine.add(_wire(4, "Morning Post", "Turkey and Syria count the dead after quake", 30))
+    engine.delete("wire-1")
+    current = next(folder.glob(f"{story_files.LABELS_PREFIX}*.npy"))
+    saved = current.read_bytes()
+    current.unlink()
+    (folder / f"{story_files.LABELS_PREFIX}1.npy").write_bytes(previous)  # as if the writer had not saved yet
+    engine.caches.stories.clear()
+
+    def wire():
+        hits = engine.search(SearchRequest(q="earthquake Turkey Syria", collapse="story")).hits
+        return sorted((h.id, h.versions) for h in hits if h.id.startswith("wire-"))
+
+    assert wire() == [("wire-2", 2), ("wire-4", 1)]  # the new copy alone until the file comes
+    current.write_bytes(saved)
+    assert wire() == [("wire-2", 3)]
