@@ -31,6 +31,8 @@ MAX_SEGMENTS_AFTER_BULK = 3
 # Past this many segments, the API's background drainer merges the small ones (SMALL_MERGE_DOCS at
 # most in one go), so that a day of API writes does not leave hundreds of segments to search.
 MAX_SEGMENTS = 8
+# Seconds between two savings of the stories (story_files.write_labels) within one writer's run.
+LABELS_EVERY = 30.0
 LIVE_EVERY = 2.0  # seconds between a rebuild's applications of the journal to the live generation
 SMALL_MERGE_DOCS = 10_000
 # Whoosh's in-memory posting buffer (its `limitmb`), split among the writer's processes. Past it
@@ -143,6 +145,7 @@ class BulkWriter:
         self._applied: dict[str, WriteReport] = {}  # journal entries applied, not yet committed
         self._applied_committed: dict[str, WriteReport] = {}  # a rebuild's: committed, not yet live
         self.seen: set[str] = set()
+        self._labels_at = time.monotonic()  # the stories were last saved (none yet: the first commit need not)
 
     def _w(self):
         if self._writer is None:
@@ -373,15 +376,18 @@ class BulkWriter:
             self._forget_applied()
             self._write_segment_files()  # a rebuild's come once, after its merge
 
-    def _write_segment_files(self) -> None:
+    def _write_segment_files(self, final: bool = False) -> None:
         """The postings files, facet columns and story prints of segments that lack them
-        (postings_files.py), and the stories of the index as committed (story_files.py)."""
+        (postings_files.py), and the stories of the index as committed (story_files.py): at the
+        writer's last commit, and at most every LABELS_EVERY seconds before it (they cover the whole
+        index: at every commit of a long run they would cost more than the run's writing)."""
         extra = {postings_files.COLUMNS: partial(write_columns, fields=self.fields)}
         if story_files.ENABLED:
             extra[story_files.SUFFIX] = partial(story_files.write, fields=self.fields)
         postings_files.write_missing(self.ix, extra=extra)
-        if story_files.ENABLED:
+        if story_files.ENABLED and (final or time.monotonic() - self._labels_at >= LABELS_EVERY):
             story_files.write_labels(self.ix)
+            self._labels_at = time.monotonic()
 
     def _forget_applied(self) -> None:
         """The applied journal entries are committed and live: remove them, keep their reports."""
@@ -408,13 +414,13 @@ class BulkWriter:
                 self.apply_journal()
                 self._flush()
                 self._merge()
-                self._write_segment_files()
+                self._write_segment_files(final=True)
                 self.store.switch_to(self.ix)
                 self._forget_applied()
             else:
                 self.commit()
                 self._merge()
-                self._write_segment_files()  # the merged segment's; an older index's
+                self._write_segment_files(final=True)  # the merged segment's; an older index's
             self.report.committed = True
             return self.report
         finally:
