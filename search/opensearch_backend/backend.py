@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from ..article import Article
 from ..backend import WriteOptions
-from ..errors import ArticleNotFound, IndexMissing, UnknownFacet
+from ..errors import ArticleNotFound, BackendUnavailable, IndexMissing, UnknownFacet
 from ..fields import DATE_FACET, FIELDS, Fields
 from ..highlight import ELLIPSIS, Highlighter
 from ..query import Term, parse_query
@@ -150,13 +150,14 @@ class OpenSearchBackend:
         self._meta_ready = True
 
     def is_ready(self) -> bool:
-        """The alias names an index whose primary shards are all assigned (cluster health not red)."""
+        """The alias names an index whose primary shards are all assigned (cluster health not red);
+        False when the cluster cannot be reached."""
         try:
             name = self.concrete()
-        except IndexMissing:
+            with self.errors():
+                health = self.client.cluster.health(index=name)
+        except (IndexMissing, BackendUnavailable):
             return False
-        with self.errors():
-            health = self.client.cluster.health(index=name)
         return health.get("status") != "red"
 
     # -- the generation: the concrete index and the writes made to it -----------------------------
@@ -473,8 +474,13 @@ class OpenSearchBackend:
         return IndexStatus(documents=documents, generation=f"{name}.{writes}", commits=writes,
                            last_commit=at, pending_writes=0)
 
-    def scan(self, attributes: Sequence[str], index: str | None = None, query: dict | None = None) -> Iterator[dict[str, object]]:
-        """Every article's values (search_after by id, one page of 1000 at a time)."""
+    def scan(self, attributes: Sequence[str]) -> Iterator[dict[str, object]]:
+        return self.scan_index(attributes)
+
+    def scan_index(self, attributes: Sequence[str], index: str | None = None,
+                   query: dict | None = None) -> Iterator[dict[str, object]]:
+        """Every article's values (search_after by id, one page of 1000 at a time), in `index` (the
+        alias by default) and matching `query` (every article by default)."""
         facets = {f.attribute: f for f in self.fields.facets}
         after = None
         while True:

@@ -201,7 +201,7 @@ class BulkWriter:
                   [{"prefix": {"origin_file": r if r == "/" else r + "/"}} for r in roots]
         query = {"bool": {"should": clauses, "minimum_should_match": 1}}
         gone = []
-        for row in self.backend.scan(["origin"], index=self.index, query=query):
+        for row in self.backend.scan_index(["origin"], index=self.index, query=query):
             article_id = str(row["id"])
             path = origin_path(row.get("origin"))
             if article_id not in self._seen and path is not None and is_under(path, roots):
@@ -410,7 +410,7 @@ class RawChecksums(Mapping):
 
     def __iter__(self) -> Iterator[str]:
         query = {"exists": {"field": "raw_checksum"}}
-        for row in self.backend.scan(["raw_checksum"], index=self.index, query=query):
+        for row in self.backend.scan_index(["raw_checksum"], index=self.index, query=query):
             if row.get("raw_checksum"):
                 yield row["raw_checksum"]
 
