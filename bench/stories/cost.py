@@ -79,6 +79,11 @@ def search(data: Path, repeats: int = 3) -> dict:
                 samples.append((time.perf_counter() - started) * 1000)
         out[collapse] = {"p50": round(float(np.percentile(samples, 50)), 2), "p95": round(float(np.percentile(samples, 95)), 2)}
     out["p50_added_ms"] = round(out["story"]["p50"] - out["none"]["p50"], 2)
+    _, view = engine.current()
+    labels = view.stories().labels
+    stories, sizes = np.unique(labels[labels >= 0], return_counts=True)
+    out["archive"] = {"articles": int((labels >= 0).sum()), "stories": int(len(stories)),
+                      "stories_with_versions": int((sizes > 1).sum()), "largest": int(sizes.max()) if len(sizes) else 0}
     engine.close()
     return out
 
