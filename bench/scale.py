@@ -47,7 +47,7 @@ from search.query import parse_query
 from search.request import SearchRequest
 from search.stopwords import STOP_WORDS
 from search.fields import FIELDS
-from search.whoosh_backend import postings_files
+from search.whoosh_backend import postings_files, story_files
 from search.whoosh_backend.columns import write_columns
 from search.whoosh_backend.compile import compile_query
 from search.whoosh_backend.store import IndexStore
@@ -76,12 +76,18 @@ def build_index(archive: Path, count: int) -> tuple[Path, dict]:
     info_file = CACHE / f"index-{count}.json"
     if info_file.exists() and index.exists():
         info = json.loads(info_file.read_text())
-        # An index built before the postings files existed gets them once (the CLI now writes them
-        # at commit); how long that took is kept with the index's figures.
+        # An index built before the postings files, facet columns or story files existed gets them
+        # once (the CLI now writes them at commit), and its stories; how long the postings files
+        # took is kept with the index's figures.
         store = IndexStore(index)
         with store.write_lock():
             started, cpu = time.perf_counter(), time.process_time()
-            if postings_files.write_missing(store.open_for_write(), extra={postings_files.COLUMNS: partial(write_columns, fields=FIELDS)}):
+            ix = store.open_for_write()
+            written = postings_files.write_missing(ix, extra={
+                postings_files.COLUMNS: partial(write_columns, fields=FIELDS),
+                story_files.SUFFIX: partial(story_files.write, fields=FIELDS)})
+            story_files.write_labels(ix)
+            if written:
                 info["postings_files_s"] = round(time.perf_counter() - started, 1)
                 info["postings_files_cpu_s"] = round(time.process_time() - cpu, 1)
                 info_file.write_text(json.dumps(info))
