@@ -283,3 +283,23 @@ def shares_key(a: StoryPrint, b: StoryPrint) -> bool:
     """Whether `b` would be found as a candidate of `a`: they share a key."""
     ka, kb = Prints.of([a]).keys()[0], Prints.of([b]).keys()[0]
     return bool(np.intersect1d(ka[ka >= 0], kb[kb >= 0]).size)
+
+
+def print_to_dict(p: StoryPrint) -> dict:
+    """A print as JSON (stored with an article where the backend keeps no side files: OpenSearch)."""
+    return {"s": p.source, "p": None if p.published != p.published else p.published, "t": p.title,
+            "tw": p.title_words, "ts": p.title_set.tolist(), "tn": p.title_numbers, "pg": p.page,
+            "x": p.text.tolist(), "xw": p.text_words}
+
+
+def print_from_dict(d: dict) -> StoryPrint:
+    return StoryPrint(source=int(d["s"]), published=float("nan") if d.get("p") is None else float(d["p"]),
+                      title=int(d["t"]), title_words=int(d["tw"]), title_set=np.array(d["ts"], dtype=np.uint32),
+                      title_numbers=int(d["tn"]), page=int(d["pg"]), text=np.array(d["x"], dtype=np.uint32),
+                      text_words=int(d["xw"]))
+
+
+def key_strings(p: StoryPrint) -> list[str]:
+    """The print's keys (Prints.keys) as strings, for a keyword field."""
+    keys = Prints.of([p]).keys()[0]
+    return [format(int(k), "x") for k in keys if k >= 0]

@@ -28,7 +28,7 @@ from ..fields import DATE_FACET, FIELDS, Fields
 from ..highlight import ELLIPSIS, Highlighter
 from ..query import Term, parse_query
 from ..request import SearchRequest
-from ..results import Bucket, Completion, Hit, IndexStatus, SearchResults, Stats, Version, WriteReport
+from ..results import MAX_OTHER_VERSIONS, Bucket, Completion, Hit, IndexStatus, SearchResults, Stats, Version, WriteReport
 from ..stopwords import STOP_WORDS
 from . import dsl
 from .connection import ClientOptions, Target, make_client, mapped_errors, parse_url
@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 FEW_HITS = 3  # fewer hits than this: look for a "did you mean"
 SIMILAR_TERMS = 25
 MAX_WINDOW = 10_000  # index.max_result_window: from + size never goes past it
+MAX_VERSIONS = 1_000  # versions of one story listed by GET /v1/articles/{id}/versions
+VERSION_SOURCE = ["id", "title", "source", "published", "url"]
 _MARK = re.compile(r"</?mark>")
 _WORD = re.compile(r"\w+", re.UNICODE)
 # The Whoosh backend's tuning knobs, which callers (the API, the CLI, the indexer) pass whichever
@@ -235,6 +237,11 @@ class OpenSearchBackend:
                 dropped = self._unmatched_words(parsed.loose_words(), within + selections)
 
         hits = [self._hit(h, request.highlight) for h in response["hits"]["hits"]]
+        articles = total
+        if request.collapse == "story":
+            total = int(((response.get("aggregations") or {}).get("stories") or {}).get("n", {}).get("value", total))
+            self._add_versions(hits, [h["_source"].get("story") or h["_source"].get("id") for h in response["hits"]["hits"]],
+                               dsl.base_filter_clauses(request.base_filters))
         facets, date_interval = self._facets(request, response.get("aggregations") or {}, query, within)
         suggestion = None
         strict_total = 0 if relaxed else total
@@ -244,14 +251,15 @@ class OpenSearchBackend:
             total=total, page=request.page, per_page=request.per_page,
             took_ms=round((time.perf_counter() - started) * 1000, 2), hits=hits, facets=facets,
             suggestion=suggestion, query=parsed.text, timed_out=bool(response.get("timed_out")),
-            relaxed=relaxed, dropped=dropped, date_interval=date_interval, articles=total)
+            relaxed=relaxed, dropped=dropped, date_interval=date_interval, articles=articles)
 
     def _body(self, request: SearchRequest, query: dict | None, within: list[dict]) -> dict:
         scored = query is not None and request.sort == "relevance"
         main: dict = {"bool": {"must": [query or dsl.MATCH_ALL], "filter": within}}
         if scored and request.recency_days:
             main = dsl.recency(main, request.recency_days, datetime.fromtimestamp(self.clock(), timezone.utc))
-        body = {"query": main, "sort": dsl.sort_clause(request.sort, scored)}
+        body = {"query": main, "sort": dsl.sort_clause(request.sort, scored),
+                "_source": {"excludes": ["story_print", "story_keys"]}}
         if self.search_timeout:  # past it, the shards answer with what they found (`timed_out`)
             body["timeout"] = f"{max(1, int(self.search_timeout * 1000))}ms"
         return body
@@ -268,6 +276,12 @@ class OpenSearchBackend:
         })
         if selections:
             body["post_filter"] = {"bool": {"filter": selections}}
+        if request.collapse == "story":
+            # One hit per story (the best-scoring version, OpenSearch's collapse), and the stories
+            # counted within the facet selections (aggregations do not see the post_filter).
+            body["collapse"] = {"field": "story"}
+            body["aggs"]["stories"] = {"filter": {"bool": {"filter": selections}} if selections else dsl.MATCH_ALL,
+                                       "aggs": {"n": {"cardinality": {"field": "story", "precision_threshold": 40000}}}}
         if request.highlight and query is not None:
             body["highlight"] = dsl.highlight_clause()
         return self._search(body)
@@ -386,11 +400,41 @@ class OpenSearchBackend:
         return [self._hit(h, True) for h in response["hits"]["hits"]]
 
     def versions(self, article_id: str) -> list[Version]:
-        """The versions of the article's story. Stories (search/stories.py) are not detected on
-        OpenSearch yet: every article is a story of its own, so `collapse=story` folds nothing."""
-        article = self.get(article_id)
-        return [Version(id=article.id, source=article.source, published=article.published, url=article.url,
-                        title=article.title)]
+        """The versions of the article's story (the writer's `story` field), newest first."""
+        doc = self.get_doc(self.alias, doc_id(article_id))
+        if doc is None:
+            raise ArticleNotFound(article_id)
+        story = (doc.get("_source") or {}).get("story")
+        if not story:
+            return [self._version(doc["_source"])]
+        found = self._search({"size": MAX_VERSIONS, "query": {"term": {"story": story}},
+                              "sort": [{"published": {"order": "desc", "missing": "_last"}}, {"id": "asc"}],
+                              "_source": VERSION_SOURCE})
+        return [self._version(h["_source"]) for h in found["hits"]["hits"]]
+
+    def _version(self, source: dict) -> Version:
+        article = from_source(source, self.fields)
+        return Version(id=article.id, source=article.source, published=article.published, url=article.url,
+                       title=article.title)
+
+    def _add_versions(self, hits: list[Hit], stories: list[str], base: list[dict]) -> None:
+        """Each folded hit's story: how many versions it has within the caller's base filters, and
+        the others' compact forms (newest first, MAX_OTHER_VERSIONS), with one request for the page."""
+        ids = [s for s in dict.fromkeys(stories) if s]
+        if not ids:
+            return
+        found = self._search({"size": 0, "query": {"bool": {"filter": [{"terms": {"story": ids}}, *base]}},
+                              "aggs": {"by": {"terms": {"field": "story", "size": len(ids)}, "aggs": {"top": {"top_hits": {
+                                  "size": MAX_OTHER_VERSIONS + 1, "_source": VERSION_SOURCE,
+                                  "sort": [{"published": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]}}}}}})
+        by_story = {b["key"]: b for b in found.get("aggregations", {}).get("by", {}).get("buckets", [])}
+        for hit, story in zip(hits, stories):
+            bucket = by_story.get(story)
+            if bucket is None:
+                continue
+            hit.versions = max(1, int(bucket["doc_count"]))
+            others = [h["_source"] for h in bucket["top"]["hits"]["hits"] if h["_source"].get("id") != hit.id]
+            hit.other_versions = [self._version(src) for src in others[:MAX_OTHER_VERSIONS]]
 
     def suggest(self, prefix: str, limit: int = 8, base_filters: Mapping[str, Sequence[str]] | None = None) -> list[str]:
         return [c.text for c in self.completions(prefix, limit, base_filters)]

@@ -41,6 +41,11 @@ def index_body(fields: Fields, shards: int = 1, replicas: int = 1) -> dict:
         "checksum": {"type": "keyword"},
         "raw_checksum": {"type": "keyword"},
         "origin_file": {"type": "keyword"},
+        # Stories (search/stories.py): the story an article belongs to (the id of its first
+        # version), and the keys through which a new article finds its candidate versions. The
+        # print itself (`story_print`) stays in _source, unindexed.
+        "story": {"type": "keyword"},
+        "story_keys": {"type": "keyword"},
         "written": {"type": "date", "format": "epoch_millis"},
         "words": {"type": "keyword"},
     }

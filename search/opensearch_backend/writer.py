@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import logging
 import time
+
+import numpy as np
 from collections.abc import Mapping
 from typing import Iterable, Iterator
 
@@ -25,11 +27,13 @@ from ..article import Article, is_under, origin_path
 from ..backend import WriteOptions
 from ..errors import BackendUnavailable, IndexMissing, WriteLockTimeout
 from ..results import WriteReport
+from ..stories import Prints, StoryPrint, decide, key_strings, print_from_dict, print_to_dict
 from .mapping import doc_id, index_body, to_document
 
 log = logging.getLogger(__name__)
 
 CHUNK = 500  # index operations per _bulk request
+STORY_CANDIDATES = 2_000  # candidate versions read for one chunk's stories
 LOCK_TTL = 120.0  # seconds a bulk writer's lock lasts unless renewed (a crashed writer's is taken over after it)
 
 
@@ -123,6 +127,7 @@ class BulkWriter:
         # lookup for an id the writer has not seen: each is added (an API write of the same id
         # meanwhile is overwritten, as it would be by an update).
         self._empty = options.rebuild or self._count_docs() == 0
+        self._sent = False  # a chunk went to the index
 
     def _count_docs(self) -> int:
         with self.backend.errors():
@@ -169,7 +174,11 @@ class BulkWriter:
             return "unchanged"
         status = "added" if stored is None else "updated"
         (self.report.added if stored is None else self.report.updated).append(article.id)
-        self._pending.append((article.id, to_document(article, self.fields)))
+        source = to_document(article, self.fields)
+        story_print = StoryPrint.of(article.title, article.body, article.url, article.source, article.published)
+        source["story_keys"] = key_strings(story_print)
+        source["story_print"] = print_to_dict(story_print)
+        self._pending.append((article.id, source))
         self._count()
         return status
 
@@ -236,6 +245,8 @@ class BulkWriter:
         pending, self._pending = self._pending, []
         if self.lock is not None:
             self.lock.renew()
+        self._assign_stories(pending)
+        self._sent = True
         actions = [{"_op_type": "delete", "_index": self.index, "_id": doc_id(i)} if src is None
                    else {"_op_type": "index", "_index": self.index, "_id": doc_id(i), "_source": src}
                    for i, src in pending]
@@ -261,6 +272,45 @@ class BulkWriter:
             for ids in (self.report.added, self.report.updated, self.report.deleted):
                 ids[:] = [i for i in ids if i not in failed]
         self._uncommitted.extend(i for i, _ in pending if i not in failed)
+
+    def _assign_stories(self, pending: list[tuple[str, dict | None]]) -> None:
+        """Each new or updated article's story (search/stories.py): the candidates sharing one of
+        its keys, found with one `terms` query for the chunk in the index written to (and the
+        chunk's own articles before it, by date), decided with `stories.decide`; the story is the
+        earliest same-story candidate's, else the article's own id."""
+        docs = [(article_id, source) for article_id, source in pending if source is not None]
+        if not docs:
+            return
+        keys = sorted({k for _, source in docs for k in source["story_keys"]})
+        candidates: list[tuple[str, str, StoryPrint, set]] = []
+        if keys and (not self._empty or self._sent):
+            if self._empty or self.options.rebuild:  # this run's own earlier chunks: not refreshed otherwise
+                with self.backend.errors():
+                    self.backend.client.indices.refresh(index=self.index)
+            found = self.backend._search({
+                "size": STORY_CANDIDATES, "query": {"terms": {"story_keys": keys}},
+                "_source": ["id", "story", "story_print", "story_keys"]}, index=self.index)
+            for hit in found["hits"]["hits"]:
+                src = hit.get("_source") or {}
+                if src.get("story_print"):
+                    candidates.append((src.get("id", hit["_id"]), src.get("story") or src.get("id", hit["_id"]),
+                                       print_from_dict(src["story_print"]), set(src.get("story_keys") or ())))
+        undated = float("inf")
+        for article_id, source in sorted(docs, key=lambda d: d[1]["story_print"]["p"] if d[1]["story_print"]["p"] is not None else undated):
+            mine = print_from_dict(source["story_print"])
+            my_keys = set(source["story_keys"])
+            near = [c for c in candidates if c[0] != article_id and c[3] & my_keys]
+            story = article_id
+            if near:
+                days = len({int(c[2].published // 86_400) for c in near if c[2].title == mine.title and c[2].title >= 0
+                            and c[2].published == c[2].published} | ({int(mine.published // 86_400)} if mine.published == mine.published else set()))
+                same = decide(Prints.of([mine] * len(near)), Prints.of([c[2] for c in near]),
+                              np.full(len(near), max(days, 1)))
+                matched = [c for c, ok in zip(near, same) if ok]
+                if matched:
+                    story = min(matched, key=lambda c: (c[2].published if c[2].published == c[2].published else undated, c[0]))[1]
+            source["story"] = story
+            candidates.append((article_id, story, mine, my_keys))
 
     def commit(self) -> None:
         self.flush()
