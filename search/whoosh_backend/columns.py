@@ -321,6 +321,12 @@ class IndexView:
                 return found if found is not None else Stories.each_alone(self.live)
             parts.append((part, offset))
         self._stories = Stories.assign(parts, self.live)
+        # The prints of large segments are read again from their files when needed (rarely: the
+        # writer saves each generation's stories); keeping them would hold about 0.5 KB an article.
+        with self.caches.lock:
+            for segreader, _, segid in self.leaves:
+                if segreader.doc_count_all() > story_files.ON_THE_FLY:
+                    self.caches.stories.pop(segid, None)
         return self._stories
 
     def completer(self):
