@@ -65,9 +65,11 @@ def test_the_image_serves_first_and_indexes_the_mounted_corpus_in_the_background
             assert ready is not None, (tmp_path / "container.log").read_text(errors="replace")
             assert ready["documents"] == 5  # served before the corpus was indexed
         done = wait_for(lambda: (h := health(f"http://127.0.0.1:{port}")) and h["documents"] == 7 and h, 120)
-        output = (tmp_path / "container.log").read_text(errors="replace")
-        assert done is not None, output
-        assert "indexed: 2 (added 2, updated 0)" in output, output
+        assert done is not None, (tmp_path / "container.log").read_text(errors="replace")
+        # The run's summary comes once it closes: after its commit is visible, its segment files.
+        summary = "indexed: 2 (added 2, updated 0)"
+        printed = wait_for(lambda: summary in (tmp_path / "container.log").read_text(errors="replace"), 60)
+        assert printed, (tmp_path / "container.log").read_text(errors="replace")
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
