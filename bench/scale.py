@@ -199,6 +199,18 @@ def _filters(engine, count: int) -> dict:
     return out
 
 
+def tantivy_top10(tantivy, queries: list[str], repeats: int) -> dict:
+    """The reference: tantivy-py's top 10 of each query over title and body, stored fields read."""
+    searcher = tantivy.searcher()
+
+    def reference(q: str) -> None:
+        parsed = tantivy.parse_query(re.sub(r"[^\w\s]", " ", q), ["title", "body"])
+        for _, address in searcher.search(parsed, 10).hits:
+            searcher.doc(address)
+
+    return timed(reference, queries, repeats)
+
+
 def measure(index: Path, queries: dict[str, list[str]], repeats: int, compare_whoosh: bool, tantivy=None) -> dict:
     engine = open_engine(index, refresh_interval=3600)
     started = time.perf_counter()
@@ -207,14 +219,7 @@ def measure(index: Path, queries: dict[str, list[str]], repeats: int, compare_wh
     out: dict = {"documents": searcher.doc_count(), "open_s": out_open}
     short = queries["short"]
     if tantivy is not None:
-        tsearcher = tantivy.searcher()
-
-        def reference(q: str) -> None:
-            parsed = tantivy.parse_query(re.sub(r"[^\w\s]", " ", q), ["title", "body"])
-            for _, address in tsearcher.search(parsed, 10).hits:
-                tsearcher.doc(address)
-
-        out["tantivy"] = timed(reference, short, repeats)
+        out["tantivy"] = tantivy_top10(tantivy, short, repeats)
 
     def bare(q: str) -> None:
         for hit in searcher.search(compile_query(parse_query(q)), limit=10):
@@ -339,14 +344,7 @@ def measure_cluster(location: str, queries: dict[str, list[str]], repeats: int, 
     out: dict = {"documents": engine.stats().documents}
     short = queries["short"]
     if tantivy is not None:
-        tsearcher = tantivy.searcher()
-
-        def reference(q: str) -> None:
-            parsed = tantivy.parse_query(re.sub(r"[^\w\s]", " ", q), ["title", "body"])
-            for _, address in tsearcher.search(parsed, 10).hits:
-                tsearcher.doc(address)
-
-        out["tantivy"] = timed(reference, short, repeats)
+        out["tantivy"] = tantivy_top10(tantivy, short, repeats)
 
     def full(options: dict, sort: str = "relevance"):
         return lambda q: engine.search(SearchRequest(q=q, facets=FACETS, sort=sort, **options))

@@ -76,6 +76,19 @@ class Writer(Protocol):
     def __exit__(self, exc_type, exc, tb) -> None: ...
 
 
+class WriterContext:
+    """What every Writer does as a context: closes when the block ends, aborts when it raises."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
 @runtime_checkable
 class SearchBackend(Protocol):
     """Everything a caller can do with one index."""

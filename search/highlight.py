@@ -108,10 +108,17 @@ def _window(text: str, at: int, before: int = FRAGMENT_CHARS // 3, size: int = F
 
 def _render(text: str, a: int, b: int, matches: list[tuple[int, int, str]]) -> str:
     """text[a:b], escaped, with each run of adjacent matches (only spaces between) in one <mark>."""
+    return render_marks(text, [(s, e) for s, e, _ in matches if a <= s and e <= b], a, b)
+
+
+def render_marks(text: str, spans: list[tuple[int, int]], a: int = 0, b: int | None = None) -> str:
+    """text[a:b] (the whole text by default) HTML-escaped, the `spans` (ascending, within it) in
+    <mark>, a run of them with only spaces between in one, whitespace collapsed: the markup of
+    every highlight, whichever backend found the matches."""
+    b = len(text) if b is None else b
     out: list[str] = []
     pos = a
     i = 0
-    spans = [(s, e) for s, e, _ in matches if a <= s and e <= b]
     while i < len(spans):
         s, e = spans[i]
         while i + 1 < len(spans) and text[e : spans[i + 1][0]].strip() == "" and spans[i + 1][0] - e <= 2:

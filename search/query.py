@@ -58,6 +58,7 @@ from .stopwords import STOP_WORDS
 
 MIN_PREFIX = 2
 MIN_FUZZY = 4
+MAX_CLAUSES = 64  # leaves (words, phrases, expansions) of one query a backend searches; later ones are dropped
 
 
 def fuzzy_maxdist(term: str, asked: int) -> int:
@@ -615,3 +616,65 @@ def _instant(text: str) -> tuple[datetime, datetime] | None:
 
 def _utc(d: date) -> datetime:
     return datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+
+
+def first_clauses(node, budget: int = MAX_CLAUSES):
+    """`node` with only its first `budget` leaves (in the order typed); groups left empty vanish.
+    None when nothing is left. Every backend bounds a query this way before compiling it."""
+    left = [budget]
+
+    def keep(n):
+        if isinstance(n, LEAVES):
+            if left[0] <= 0:
+                return None
+            left[0] -= 1
+            return n
+        if isinstance(n, (And, Or)):
+            kids = tuple(k for k in (keep(c) for c in n.children) if k is not None)
+            if not kids:
+                return None
+            return kids[0] if len(kids) == 1 else dataclasses.replace(n, children=kids)
+        if isinstance(n, Not):
+            child = keep(n.child)
+            return None if child is None else Not(child)
+        if isinstance(n, AndNot):
+            positive, negative = keep(n.positive), keep(n.negative)
+            if positive is None:
+                return None
+            return positive if negative is None else AndNot(positive, negative)
+        return n  # MatchAll
+
+    return keep(node)
+
+
+def date_window(request, parsed: ParsedQuery) -> tuple[datetime | None, datetime | None]:
+    """The publication window a search asks for (a SearchRequest's `from`/`to`, both days
+    inclusive, narrowing the query's own date range): [start, end), either None when open."""
+    start, end = parsed.date_start, parsed.date_end
+    if request.date_from is not None:
+        lo = day_start(request.date_from)
+        start = lo if start is None else max(start, lo)
+    if request.date_to is not None:  # inclusive day
+        try:
+            hi = day_start(request.date_to) + timedelta(days=1)
+        except OverflowError:  # to=9999-12-31, the last day there is: every dated article is before its end
+            hi = datetime.max.replace(tzinfo=timezone.utc)
+        end = hi if end is None else min(end, hi)
+    return start, end
+
+
+def day_start(d: date) -> datetime:
+    if isinstance(d, datetime):
+        return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+    return datetime.combine(d, datetime.min.time(), tzinfo=timezone.utc)
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: how a "did you mean" correction is chosen, the nearest first."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]

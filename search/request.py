@@ -4,6 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from .errors import UnknownFacet
+from .fields import DATE_FACET, Fields
+
 SORTS = ("relevance", "newest", "oldest")
 DEFAULT_FACETS = ("source", "person", "org", "place", "date")
 # The date histogram's bucket width; auto: picked from the span of the matching dates.
@@ -36,3 +39,13 @@ class SearchRequest:
     # values allowed. The backend applies them to the hits, the counts and the facet values listed,
     # so nothing outside them is ever seen; `filters` then narrows within them.
     base_filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def check_facets(request: SearchRequest, fields: Fields) -> None:
+    """UnknownFacet for a filter, base filter or facet asked for that the declaration lacks."""
+    for name in (*request.filters, *request.base_filters):
+        if not fields.has_facet(name):
+            raise UnknownFacet(name)
+    for name in request.facets:
+        if name != DATE_FACET and not fields.has_facet(name):
+            raise UnknownFacet(name)

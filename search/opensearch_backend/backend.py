@@ -25,9 +25,9 @@ from ..article import Article
 from ..backend import WriteOptions
 from ..errors import ArticleNotFound, BackendUnavailable, IndexMissing, UnknownFacet
 from ..fields import DATE_FACET, FIELDS, Fields
-from ..highlight import ELLIPSIS, Highlighter
-from ..query import Term, parse_query
-from ..request import SearchRequest
+from ..highlight import ELLIPSIS, Highlighter, render_marks
+from ..query import Term, date_window, edit_distance, parse_query
+from ..request import SearchRequest, check_facets
 from ..results import MAX_OTHER_VERSIONS, Bucket, Completion, Hit, IndexStatus, SearchResults, Stats, Version, WriteReport
 from ..stopwords import STOP_WORDS
 from . import dsl
@@ -205,20 +205,12 @@ class OpenSearchBackend:
             raise ArticleNotFound(article_id)
         return from_source(doc["_source"], self.fields)
 
-    def _check_facets(self, request: SearchRequest) -> None:
-        for name in (*request.filters, *request.base_filters):
-            if not self.fields.has_facet(name):
-                raise UnknownFacet(name)
-        for name in request.facets:
-            if name != DATE_FACET and not self.fields.has_facet(name):
-                raise UnknownFacet(name)
-
     def search(self, request: SearchRequest) -> SearchResults:
-        self._check_facets(request)
+        check_facets(request, self.fields)
         started = time.perf_counter()
         parsed = parse_query(request.q, self.fields)
         query = dsl.compile_query(parsed, self.fields)
-        start, end = dsl.date_window(request, parsed)
+        start, end = date_window(request, parsed)
         within: list[dict] = dsl.base_filter_clauses(request.base_filters)  # the query's own frame
         date_clause = dsl.date_clause(start, end)
         if date_clause is not None:
@@ -374,7 +366,7 @@ class OpenSearchBackend:
             options = [o for o in options if o["text"] != word.lower()]
             if not options:
                 continue
-            best = min(options, key=lambda o: (_distance(word.lower(), o["text"]), -o.get("freq", 0)))
+            best = min(options, key=lambda o: (edit_distance(word.lower(), o["text"]), -o.get("freq", 0)))
             text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", best["text"], text, count=1)
             changed = True
         if not changed:
@@ -660,18 +652,7 @@ def _marked(fragment: str) -> str:
             text += word
         else:
             text += html.unescape(part)
-    out, pos, i = [], 0, 0
-    while i < len(spans):
-        s, e = spans[i]
-        while i + 1 < len(spans) and text[e:spans[i + 1][0]].strip() == "" and spans[i + 1][0] - e <= 2:
-            i += 1
-            e = spans[i][1]
-        out.append(html.escape(text[pos:s], quote=False))
-        out.append("<mark>" + html.escape(text[s:e], quote=False) + "</mark>")
-        pos = e
-        i += 1
-    out.append(html.escape(text[pos:], quote=False))
-    return " ".join("".join(out).split())
+    return render_marks(text, spans)
 
 
 def _with_ellipses(fragment: str, body: str) -> str:
@@ -703,12 +684,3 @@ def _name_pattern(prefix: str) -> str:
             out.append(_regex_escape(c))
     return "(.* )?" + "".join(out) + ".*"
 
-
-def _distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]

@@ -19,16 +19,15 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from .. import query as q
 from ..fields import DATE_FACET, Fields
-from ..query import MIN_FUZZY, MIN_PREFIX, STOP, ParsedQuery, fuzzy_maxdist
+from ..query import MIN_FUZZY, MIN_PREFIX, STOP, ParsedQuery, first_clauses, fuzzy_maxdist
 from ..stopwords import ALWAYS_DROPPED
 from ..request import SearchRequest
 from .mapping import TEXT_FIELDS, text_field_of
 
-MAX_CLAUSES = 64  # leaves of one query (as the Whoosh backend's budget.MAX_CLAUSES)
 MAX_PHRASE_WORDS = 12
 MAX_EXPANSIONS = 64  # terms a fuzzy match expands to
 AUTO_MAX_BUCKETS = 60  # auto: the finest interval whose span of the matches is at most this many buckets
@@ -108,34 +107,6 @@ def strip_stop(node, fields: Fields):
             return None
         return positive if negative is None else q.AndNot(positive, negative)
     return node
-
-
-def first_clauses(node, budget: int = MAX_CLAUSES):
-    """`node` with only its first `budget` leaves (in the order typed); None when nothing is left."""
-    left = [budget]
-
-    def keep(n):
-        if isinstance(n, q.LEAVES):
-            if left[0] <= 0:
-                return None
-            left[0] -= 1
-            return n
-        if isinstance(n, (q.And, q.Or)):
-            kids = tuple(k for k in (keep(c) for c in n.children) if k is not None)
-            if not kids:
-                return None
-            return kids[0] if len(kids) == 1 else dataclasses.replace(n, children=kids)
-        if isinstance(n, q.Not):
-            child = keep(n.child)
-            return None if child is None else q.Not(child)
-        if isinstance(n, q.AndNot):
-            positive, negative = keep(n.positive), keep(n.negative)
-            if positive is None:
-                return None
-            return positive if negative is None else q.AndNot(positive, negative)
-        return n
-
-    return keep(node)
 
 
 def _boosted(body: dict, boost: float) -> dict:
@@ -246,27 +217,6 @@ def terms_filter(name: str, values) -> dict:
 def base_filter_clauses(base_filters) -> list[dict]:
     """A scoped key's restrictions: within each facet, only these values (none allowed: nothing)."""
     return [terms_filter(name, values) if values else MATCH_NONE for name, values in base_filters.items()]
-
-
-def date_window(request: SearchRequest, parsed: ParsedQuery) -> tuple[datetime | None, datetime | None]:
-    """[start, end) of the dates asked for: the query's published:[..] and the request's from/to (inclusive days)."""
-    start, end = parsed.date_start, parsed.date_end
-    if request.date_from is not None:
-        lo = _day_start(request.date_from)
-        start = lo if start is None else max(start, lo)
-    if request.date_to is not None:
-        try:
-            hi = _day_start(request.date_to) + timedelta(days=1)
-        except OverflowError:
-            hi = datetime.max.replace(tzinfo=timezone.utc)
-        end = hi if end is None else min(end, hi)
-    return start, end
-
-
-def _day_start(d: date) -> datetime:
-    if isinstance(d, datetime):
-        return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
-    return datetime.combine(d, dtime(0), tzinfo=timezone.utc)
 
 
 def date_clause(start: datetime | None, end: datetime | None) -> dict | None:

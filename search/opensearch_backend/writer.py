@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Iterable, Iterator
 
 from ..article import Article, is_under, origin_path
-from ..backend import WriteOptions
+from ..backend import WriteOptions, WriterContext
 from ..errors import BackendUnavailable, IndexMissing, WriteLockTimeout
 from ..results import WriteReport
 from ..stories import Prints, StoryPrint, decide, key_strings, print_from_dict, print_to_dict
@@ -103,7 +103,7 @@ class WriteLock:
             log.warning("could not release the writer lock of %s; it expires in %g s", self.backend.target.shown, LOCK_TTL)
 
 
-class BulkWriter:
+class BulkWriter(WriterContext):
     def __init__(self, backend, options: WriteOptions = WriteOptions(), lock: WriteLock | None = None) -> None:
         self.backend = backend
         self.lock = lock
@@ -351,15 +351,6 @@ class BulkWriter:
         finally:
             if self.lock is not None:
                 self.lock.release()
-
-    def __enter__(self) -> "BulkWriter":
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
     # -- a rebuild's switch ----------------------------------------------------------------------------
     def _switch(self) -> None:

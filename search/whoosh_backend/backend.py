@@ -33,7 +33,7 @@ from ..article import Article
 from ..backend import WriteOptions
 from ..errors import ArticleNotFound, IndexMissing, UnknownFacet, WriteLockTimeout
 from ..fields import DATE_FACET, FIELDS, Fields
-from ..request import SearchRequest
+from ..request import SearchRequest, check_facets
 from ..results import Bucket, Completion, Hit, IndexStatus, SearchResults, Stats, Version, WriteReport
 from .budget import LONG_AFTER, SEARCH_TIMEOUT, Deadline, LongSearches
 from .columns import Caches, IndexView, date_histogram
@@ -187,12 +187,7 @@ class WhooshBackend:
         return from_stored(searcher.stored_fields(docnum), self.fields)
 
     def search(self, request: SearchRequest) -> SearchResults:
-        for name in (*request.filters, *request.base_filters):
-            if not self.fields.has_facet(name):
-                raise UnknownFacet(name)
-        for name in request.facets:
-            if name != DATE_FACET and not self.fields.has_facet(name):
-                raise UnknownFacet(name)
+        check_facets(request, self.fields)
         # The budget starts before the wait for the searcher (reads take turns, see _one_at_a_time):
         # time spent queued behind another search is part of this one's.
         with self._deadline() as deadline, self._queued():

@@ -41,12 +41,13 @@ from whoosh import query as wq
 from whoosh.collectors import TimeLimit
 from whoosh.matching import NullMatcher, WrappingMatcher
 
+from ..query import MAX_CLAUSES
+
 SEARCH_TIMEOUT = 2.0  # seconds: the backend's default time budget (NEWSEARCH_SEARCH_TIMEOUT)
 MAX_EXPANSIONS = 64  # terms one expansion (prefix, wildcard, fuzzy, range) stands for, at most
 SCAN_LIMIT = 5000  # vocabulary entries one expansion looks at, at most
 QUERY_EXPANSIONS = 64  # terms per field for all of a query's expansions together
 QUERY_SCAN = 10_000  # vocabulary entries per field for all of a query's expansions together
-MAX_CLAUSES = 64  # leaves (words, phrases, expansions) of one query; later ones are dropped
 MAX_PHRASE_WORDS = 12  # words of one phrase; a longer one keeps its first MAX_PHRASE_WORDS
 HIGHLIGHT_CHARS = 100_000  # characters of a body searched for highlights
 SIMILAR_CHARS = 50_000  # characters of an article (title and body) analysed for similar articles

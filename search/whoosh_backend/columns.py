@@ -185,54 +185,40 @@ class Caches:
         self.files: "OrderedDict[str, SegmentPostings]" = OrderedDict()
         self.stories: "OrderedDict[str, SegmentStories]" = OrderedDict()
 
+    def _kept(self, store: OrderedDict, key: str, load):
+        """`store[key]`, else what `load()` gives (kept unless None), the least recently used
+        entries dropped past `segments_size`."""
+        with self.lock:
+            found = store.get(key)
+            if found is not None:
+                store.move_to_end(key)
+                return found
+        found = load()
+        if found is not None:
+            with self.lock:
+                store[key] = found
+                while len(store) > self.segments_size:
+                    store.popitem(last=False)
+        return found
+
     def segment_stories(self, folder: Path | None, segid: str, build=None) -> "SegmentStories | None":
         """The segment's story prints (story_files.py), or None when not written (yet); `build`
         computes them when the file is missing."""
-        with self.lock:
-            found = self.stories.get(segid)
-            if found is not None:
-                self.stories.move_to_end(segid)
-                return found
-        found = story_files.read(folder, segid) if folder is not None else None
-        if found is None and build is not None:
-            found = build()
-        if found is not None:
-            with self.lock:
-                self.stories[segid] = found
-                while len(self.stories) > self.segments_size:
-                    self.stories.popitem(last=False)
-        return found
+        def load():
+            found = story_files.read(folder, segid) if folder is not None else None
+            return build() if found is None and build is not None else found
+
+        return self._kept(self.stories, segid, load)
 
     def segment_files(self, folder: Path | None, segid: str) -> SegmentPostings | None:
         """The segment's memory-mapped postings files (postings_files.py), or None when they are not
         written (yet: looked for again next time)."""
         if folder is None:
             return None
-        with self.lock:
-            found = self.files.get(segid)
-            if found is not None:
-                self.files.move_to_end(segid)
-                return found
-        found = SegmentPostings.open(folder, segid)
-        if found is not None:
-            with self.lock:
-                self.files[segid] = found
-                while len(self.files) > self.segments_size:
-                    self.files.popitem(last=False)
-        return found
+        return self._kept(self.files, segid, lambda: SegmentPostings.open(folder, segid))
 
     def segment(self, key: str, build) -> SegmentColumns:
-        with self.lock:
-            cols = self.segments.get(key)
-            if cols is not None:
-                self.segments.move_to_end(key)
-                return cols
-        cols = build()
-        with self.lock:
-            self.segments[key] = cols
-            while len(self.segments) > self.segments_size:
-                self.segments.popitem(last=False)
-        return cols
+        return self._kept(self.segments, key, build)
 
     def posting(self, key: tuple, build) -> tuple[np.ndarray, np.ndarray]:
         """A term's (ids, weights) in one segment (postings.term_postings), or a segment's field

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import heapq
 import re
-from dataclasses import replace
 from functools import lru_cache
 
 from whoosh import query as wq
@@ -25,9 +24,9 @@ from whoosh.qparser.common import get_single_text
 
 from .. import query as q
 from ..fields import FIELDS
-from ..query import MIN_FUZZY, MIN_PREFIX, STOP, ParsedQuery, fuzzy_maxdist
+from ..query import MIN_FUZZY, MIN_PREFIX, STOP, ParsedQuery, first_clauses, fuzzy_maxdist
 from ..stopwords import ALWAYS_DROPPED
-from .budget import MAX_CLAUSES, MAX_EXPANSIONS, MAX_PHRASE_WORDS, QUERY_EXPANSIONS, QUERY_SCAN, SCAN_LIMIT
+from .budget import MAX_EXPANSIONS, MAX_PHRASE_WORDS, QUERY_EXPANSIONS, QUERY_SCAN, SCAN_LIMIT
 from .schema import NAME_ANALYZER, schema_for, text_key
 
 
@@ -322,35 +321,6 @@ def _flat_or(subs: list) -> list:
         else:
             out.append(sub)
     return out
-
-
-def first_clauses(node, budget: int = MAX_CLAUSES):
-    """`node` with only its first `budget` leaves (in the order typed); groups left empty vanish.
-    None when nothing is left."""
-    left = [budget]
-
-    def keep(n):
-        if isinstance(n, q.LEAVES):
-            if left[0] <= 0:
-                return None
-            left[0] -= 1
-            return n
-        if isinstance(n, (q.And, q.Or)):
-            kids = tuple(k for k in (keep(c) for c in n.children) if k is not None)
-            if not kids:
-                return None
-            return kids[0] if len(kids) == 1 else replace(n, children=kids)
-        if isinstance(n, q.Not):
-            child = keep(n.child)
-            return None if child is None else q.Not(child)
-        if isinstance(n, q.AndNot):
-            positive, negative = keep(n.positive), keep(n.negative)
-            if positive is None:
-                return None
-            return positive if negative is None else q.AndNot(positive, negative)
-        return n  # MatchAll
-
-    return keep(node)
 
 
 def _apply(node, fn):

@@ -11,7 +11,6 @@ import bisect
 import math
 import time
 from collections import Counter
-from datetime import date, datetime, time as dtime, timedelta, timezone
 
 import numpy as np
 from whoosh import query as wq
@@ -22,9 +21,9 @@ from whoosh.matching import ListMatcher, NullMatcher, ReadTooFar
 from ..errors import SearchTimeout
 from ..fields import DATE_FACET
 from ..highlight import Highlighter
-from ..query import ParsedQuery, Term, parse_query
+from ..query import Term, date_window, parse_query
 from ..request import SearchRequest
-from ..results import MAX_OTHER_VERSIONS, Bucket, Hit, SearchResults, Version
+from ..results import MAX_OTHER_VERSIONS, Hit, SearchResults, Version
 from ..stopwords import STOP_WORDS
 from . import evaluate
 from .budget import HIGHLIGHT_CHARS, NO_DEADLINE, SIMILAR_CHARS, Deadline, timed
@@ -58,7 +57,7 @@ def _run(searcher, view: IndexView, request: SearchRequest, now: float, deadline
          arrays: bool = True) -> SearchResults:
     parsed = parse_query(request.q, view.fields)
     query = compile_query(parsed, view.fields)  # compiled once: None matches every document
-    start, end = _date_window(request, parsed)
+    start, end = date_window(request, parsed)
     date_mask = view.date_mask(start, end) if (start or end) else None
     filter_masks = {
         name: view.facet_mask(name, values) for name, values in request.filters.items() if values
@@ -200,26 +199,6 @@ def _combine(qmask, date_mask, filter_masks) -> np.ndarray:
     for mask in filter_masks.values():
         out &= mask
     return out
-
-
-def _date_window(request: SearchRequest, parsed: ParsedQuery) -> tuple[datetime | None, datetime | None]:
-    start, end = parsed.date_start, parsed.date_end
-    if request.date_from is not None:
-        lo = _day_start(request.date_from)
-        start = lo if start is None else max(start, lo)
-    if request.date_to is not None:  # inclusive day
-        try:
-            hi = _day_start(request.date_to) + timedelta(days=1)
-        except OverflowError:  # to=9999-12-31, the last day there is: every dated article is before its end
-            hi = datetime.max.replace(tzinfo=timezone.utc)
-        end = hi if end is None else min(end, hi)
-    return start, end
-
-
-def _day_start(d: date) -> datetime:
-    if isinstance(d, datetime):
-        return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
-    return datetime.combine(d, dtime(0), tzinfo=timezone.utc)
 
 
 def _by_relevance(searcher, query, qmask, final, window, deadline: Deadline = NO_DEADLINE):

@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from ..query import ParsedQuery, parse_query
+from ..query import ParsedQuery, edit_distance, parse_query
 from ..results import Completion
 from ..stopwords import STOP_WORDS
 from .compile import compile_query
@@ -36,7 +36,7 @@ def did_you_mean(searcher, view, parsed: ParsedQuery, total: int, allowed) -> st
         candidates = [c for c in reader.terms_within(SPELL_FIELD, low, 2, prefix=1) if c != low]
         if not candidates:
             continue
-        best = max(candidates, key=lambda c: (-_distance(low, c), reader.doc_frequency(SPELL_FIELD, c)))
+        best = max(candidates, key=lambda c: (-edit_distance(low, c), reader.doc_frequency(SPELL_FIELD, c)))
         if reader.doc_frequency(SPELL_FIELD, best) <= df * 2:
             continue  # the word is real and no likelier than its neighbour
         text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", best, text, count=1)
@@ -47,16 +47,6 @@ def did_you_mean(searcher, view, parsed: ParsedQuery, total: int, allowed) -> st
     if corrected is None or int((query_mask(view, corrected) & allowed).sum()) <= total:
         return None
     return text
-
-
-def _distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 class Completer:

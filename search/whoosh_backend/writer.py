@@ -15,6 +15,7 @@ from whoosh.reading import TermNotFound
 from whoosh.writing import NO_MERGE
 
 from ..article import Article, is_under, origin_path
+from ..backend import WriterContext
 from ..errors import StorageFull, WriteLockTimeout
 from ..fields import FIELDS, Fields
 from ..results import WriteReport
@@ -61,7 +62,7 @@ def storage_errors(where: object) -> Iterator[None]:
         raise
 
 
-class BulkWriter:
+class BulkWriter(WriterContext):
     """Adds, updates and deletes articles in one index, holding the store's write lock.
 
     Unchanged articles (same id and checksum) are skipped. Work is committed every `commit_every`
@@ -442,15 +443,6 @@ class BulkWriter:
             self._known.close()
             self.ix.close()
             self._unlock()
-
-    def __enter__(self) -> "BulkWriter":
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
 
 def _cancel(writer) -> None:

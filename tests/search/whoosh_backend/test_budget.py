@@ -28,7 +28,8 @@ from search.query import parse_query
 from search.request import SearchRequest
 from search.whoosh_backend.budget import (HIGHLIGHT_CHARS, MAX_CLAUSES, MAX_EXPANSIONS, MAX_PHRASE_WORDS,
                                           QUERY_EXPANSIONS, SIMILAR_CHARS, Deadline, LongSearches)
-from search.whoosh_backend.compile import BOUNDED, compile_query, expand, first_clauses
+from search.query import first_clauses
+from search.whoosh_backend.compile import BOUNDED, compile_query, expand
 from search.whoosh_backend.searching import run_search
 
 ROOT = Path(__file__).resolve().parents[3]
