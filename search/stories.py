@@ -10,14 +10,22 @@ Three signals, each measured on the labelled pairs of bench/stories (docs/storie
 
 - **The page**: an id in the article's URL (`ar-AA19cgyw`, `article-11606831`, `?id=96051816`, a
   trailing number of six digits or more; a live page's post id in the fragment) on the same site,
-  within a week. A page updated or retitled keeps it; a slug does not (MSN and Bloomberg change it
-  with the title), so slugs are not keys.
+  within a week; else, for a URL without an id whose path ends with a slug (four words or more:
+  `/2023/02/13/us/michigan-state-university-shots-fired/index.html`), its path, unless the page is a live
+  one (a `live`, `live-news`, `liveblog` segment: its posts are stories of their own) or the
+  archive carries it on three days or more (a recurring page). A page updated or retitled keeps
+  its URL. A changed number in a title otherwise alike ("day 312" / "day 313") is a site reusing a
+  page for the next day's edition, not an update.
+- **The original title**: a slug is the title the article was first published under. An aggregator
+  copies the title of its day (MSN's copy of Al Jazeera's story keeps the title Al Jazeera has
+  since changed, and which Al Jazeera's slug still spells), so a slug equal to another article's
+  title counts as the same title.
 - **The text**: MinHash over the body's word 3-shingles (64 hashes; 16 bands of 4 as keys, so that
   pairs above about 0.5 Jaccard share a band). Texts that agree but are published by the same
   source under different titles are not folded when short: outlets reuse a photo caption or a list
   of links as the description of unrelated stories.
-- **The title**: the same title (four words or more) within two days, unless the archive carries it
-  on three days or more (a daily column); a title edited by a word or two (word-set Jaccard 0.8,
+- **The title**: the same title (four words or more; or an original title, above) within two days,
+  unless the archive carries it on three days or more (a daily column); a title edited by a word or two (word-set Jaccard 0.8,
   five words or more) within two days, unless two full texts differ or a number in it changed.
 
 MinHash is written here with numpy (multiply-shift hashing) rather than taken from datasketch:
@@ -31,6 +39,7 @@ import unicodedata
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlsplit
 
@@ -40,7 +49,7 @@ PERMUTATIONS = 64
 BANDS, ROWS = 16, 4  # bands of the body's MinHash used as keys (BANDS * ROWS == PERMUTATIONS)
 TITLE_BANDS, TITLE_ROWS = 8, 4  # of the title's word set: titles at 0.8 share one with p = 0.986
 SHINGLE = 3
-MIN_TEXT_WORDS = 20  # fewer body words: the text signal says nothing
+MIN_TEXT_WORDS = 10  # fewer body words: the text signal says nothing (a sentence says something)
 MAX_BODY_CHARS = 2_000  # the text compared: a story's first 330 words or so (its lede and more)
 # Body words from which a text is a story's own, not a description an outlet may reuse (a photo
 # caption, a list of links): then the same source under another title is still the same story.
@@ -55,9 +64,11 @@ RECURRING_DAYS = 3  # a title carried on this many different days is a recurring
 DAY = 86_400.0
 TITLE_WINDOW = 2 * DAY
 PAGE_WINDOW = 7 * DAY
-# Key kinds: the high bits of a key, so that one sorted array holds every kind.
-PAGE, TITLE, TEXT_BAND, TITLE_BAND = 1, 2, 16, 32
-KEYS = 2 + BANDS + TITLE_BANDS
+SLUG_MIN_WORDS = 4  # a URL's last segments name a page by a slug of this many words or more
+# Key kinds: the high bits of a key, so that one sorted array holds every kind. An article's slug
+# read as a title is a TITLE key, so that it meets the other articles' titles.
+PAGE, TITLE, URL, TEXT_BAND, TITLE_BAND = 1, 2, 3, 16, 32
+KEYS = 4 + BANDS + TITLE_BANDS
 
 _rng = np.random.default_rng(16_2026)
 _A = _rng.integers(1, 2**63, PERMUTATIONS, dtype=np.uint64) | np.uint64(1)  # odd multipliers
@@ -66,6 +77,12 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _TAG = re.compile(r"<[^>]+>")
 _FRAGMENT_ID = re.compile(r"[a-z_]{0,6}(?=[a-z0-9_]*\d)[a-z0-9_]{6,}", re.IGNORECASE)
 _QUERY_ID = {"id", "p", "story", "articleid", "story_id", "storyid"}
+_HOST_PREFIXES = ("www.", "edition.", "m.", "amp.")
+# Path segments that name how a page is shown, not which page it is (CNN's app view, AMP copies).
+_VIEW_SEGMENTS = {"webview", "amp", "index.html", "index.htm", "index.php", "index.shtml"}
+_LIVE_SEGMENT = re.compile(r"live|live-?news|live-?blogs?|live-?updates?|live-?coverage", re.IGNORECASE)
+_LIVE_SLUG = re.compile(r"(?:^|-)live-?(?:updates?|blog|news|coverage)(?:-|$)", re.IGNORECASE)
+_SLUG_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _EMPTY_HASH = np.zeros(PERMUTATIONS, dtype=np.uint32)
 
 
@@ -96,10 +113,10 @@ def minhash(tokens: list[str], k: int = SHINGLE) -> np.ndarray:
     return hashed.min(axis=1).astype(np.uint32)
 
 
-def page_id(url: str | None) -> str | None:
-    """`site/id` when the URL carries an article id, else None. The site is the host without
-    `www.`, `edition.`, `m.` or `amp.`; the id is found in the query (`?id=`) or the path's last
-    segments; an id-like fragment (a live page's post) is kept with it."""
+def _url_parts(url: str | None) -> tuple[str, str, list[str], str] | None:
+    """(site, query, path segments, fragment) of a URL; the site is the host without `www.`,
+    `edition.`, `m.` or `amp.`; the segments leave out those naming a view of the page (`webview`,
+    `amp`, `index.html`). None when it is no URL."""
     if not url:
         return None
     try:
@@ -107,34 +124,85 @@ def page_id(url: str | None) -> str | None:
         host = (parts.hostname or "").lower()
     except ValueError:
         return None
-    for prefix in ("www.", "edition.", "m.", "amp."):
+    for prefix in _HOST_PREFIXES:
         host = host.removeprefix(prefix)
     if not host:
         return None
-    fragment = f"#{parts.fragment}" if _FRAGMENT_ID.fullmatch(parts.fragment or "") else ""
-    for name, value in parse_qsl(parts.query):
+    segments = [s for s in parts.path.split("/") if s and s.lower() not in _VIEW_SEGMENTS]
+    return host, parts.query, segments, parts.fragment or ""
+
+
+def page_id(url: str | None) -> str | None:
+    """`site/id` when the URL carries an article id, else None. The id is found in the query
+    (`?id=`) or the path's last segments; an id-like fragment (a live page's post) is kept with it."""
+    found = _url_parts(url)
+    if found is None:
+        return None
+    host, query, segments, fragment = found
+    fragment = f"#{fragment}" if _FRAGMENT_ID.fullmatch(fragment) else ""
+    for name, value in parse_qsl(query):
         if name.lower() in _QUERY_ID and value.isalnum() and any(c.isdigit() for c in value) and len(value) >= 5:
             return f"{host}/{value.lower()}{fragment}"
-    for segment in reversed([s for s in parts.path.split("/") if s][-2:]):
-        found = _segment_id(segment.rsplit(".", 1)[0] if "." in segment else segment)
-        if found:
-            return f"{host}/{found.lower()}{fragment}"
+    for segment in reversed(segments[-2:]):
+        found_id = _segment_id(segment.rsplit(".", 1)[0] if "." in segment else segment)
+        if found_id:
+            return f"{host}/{found_id.lower()}{fragment}"
     if fragment:  # a live page's post: the page's path and the post's id
-        return f"{host}{parts.path.removesuffix('/index.html').rstrip('/')}{fragment}"
+        return f"{host}/{'/'.join(segments)}{fragment}"
     return None
+
+
+def slug_of(url: str | None) -> str | None:
+    """The slug naming the URL's page (the last of its last two segments made of SLUG_MIN_WORDS
+    words or more, `michigan-state-university-shots-fired`), its words joined by spaces; None when
+    it has none."""
+    found = _url_parts(url)
+    if found is None:
+        return None
+    for segment in reversed(found[2][-2:]):
+        segment = segment.rsplit(".", 1)[0] if "." in segment else segment
+        parts = re.split(r"[-_]+", segment)
+        if sum(bool(_SLUG_WORD.fullmatch(p)) for p in parts) >= SLUG_MIN_WORDS:
+            return " ".join(words(segment))
+    return None
+
+
+def is_live(url: str | None) -> bool:
+    """Whether the URL is a live page's (a `live` or `live-news` segment, a `...-live-updates`
+    slug): its posts are stories of their own, its slug no story's title."""
+    found = _url_parts(url)
+    if found is None or not found[2]:
+        return False
+    segments = found[2]
+    return any(_LIVE_SEGMENT.fullmatch(s) for s in segments[:-1]) or bool(_LIVE_SLUG.search(segments[-1]))
+
+
+def url_page(url: str | None) -> str | None:
+    """`site/path` for a URL without an article id whose path names its page by a slug (its query
+    left out, and the segments naming a view), unless it is a live page's. None otherwise. The
+    whole path: a site's dated paths (`/2023/03/21/boris-johnson-partygate-parliament/`) name a new
+    page each day under one slug."""
+    if page_id(url) is not None or is_live(url) or slug_of(url) is None:
+        return None
+    host, _query, segments, _fragment = _url_parts(url)
+    return f"{host}/{'/'.join(segments)}"
 
 
 def _segment_id(segment: str) -> str | None:
     """The article id a path segment ends with: its last dash- or underscore-separated part, six
-    characters or more with a digit, or mixed case (slugs are lower case: `ar-AAZThVb`); with its
-    prefix when the segment is only a short prefix and the id (`article-11606831`, `ar-AA19cgyw`)."""
+    characters or more with a digit; or, when the segment is only a short prefix and the id
+    (`article-11606831`, `ar-AA19cgyw`), with its prefix, an id of mixed case too (slugs are lower
+    case, or title case: `...-Tomb-Unknown-Soldier-Poland` ends with a word, not an id); a segment
+    of one part is an id of mixed case too (`AAZThVb`, not `Poland`)."""
     parts = re.split(r"[-_]", segment)
     last = parts[-1]
     if len(last) < 6 or not last.isalnum() or not last.isascii():
         return None
-    if not (any(c.isdigit() for c in last) or (any(c.isupper() for c in last) and any(c.islower() for c in last))):
+    prefixed = len(parts) == 2 and parts[0].isalpha() and len(parts[0]) <= 10
+    mixed_case = any(c.isupper() for c in last[1:]) and any(c.islower() for c in last)
+    if not (any(c.isdigit() for c in last) or (mixed_case and (prefixed or len(parts) == 1))):
         return None
-    if len(parts) == 2 and parts[0].isalpha() and len(parts[0]) <= 10:
+    if prefixed:
         return f"{parts[0]}-{last}"
     return last
 
@@ -159,6 +227,8 @@ class StoryPrint:
     title_set: np.ndarray  # MinHash of the title's word set
     title_numbers: int  # hash of the numbers in the title, -1 when none
     page: int  # hash of page_id, -1 when the URL carries no id
+    url: int  # hash of url_page (a URL without an id, by its slug), -1 when none
+    slug: int  # hash of the slug read as a title (title_key), -1 when none
     text: np.ndarray  # the body's MinHash (zeros when under MIN_TEXT_WORDS words)
     text_words: int
 
@@ -174,6 +244,8 @@ class StoryPrint:
         return cls(source=_hash((source or "").casefold()), published=when, title=_hash(title_key(title)),
                    title_words=len(title_words), title_set=minhash(title_words, k=1),
                    title_numbers=_hash(" ".join(numbers)), page=_hash(page_id(url)),
+                   url=_hash(url_page(url)),
+                   slug=-1 if is_live(url) else _hash(title_key(slug_of(url) or "")),
                    text=minhash(body_words) if len(body_words) >= MIN_TEXT_WORDS else _EMPTY_HASH,
                    text_words=len(body_words))
 
@@ -189,6 +261,8 @@ class Prints:
     title_set: np.ndarray  # uint32 [n, PERMUTATIONS]
     title_numbers: np.ndarray  # int64
     page: np.ndarray  # int64
+    url: np.ndarray  # int64
+    slug: np.ndarray  # int64
     text: np.ndarray  # uint32 [n, PERMUTATIONS]
     text_words: np.ndarray  # int32
 
@@ -203,6 +277,8 @@ class Prints:
             title_set=np.stack([p.title_set for p in prints]) if n else np.zeros((0, PERMUTATIONS), np.uint32),
             title_numbers=np.array([p.title_numbers for p in prints], dtype=np.int64),
             page=np.array([p.page for p in prints], dtype=np.int64),
+            url=np.array([p.url for p in prints], dtype=np.int64),
+            slug=np.array([p.slug for p in prints], dtype=np.int64),
             text=np.stack([p.text for p in prints]) if n else np.zeros((0, PERMUTATIONS), np.uint32),
             text_words=np.array([p.text_words for p in prints], dtype=np.int32),
         )
@@ -225,14 +301,16 @@ class Prints:
         out = np.full((n, KEYS), -1, dtype=np.int64)
         out[:, 0] = np.where(self.page >= 0, (PAGE << 32) | self.page, -1)
         out[:, 1] = np.where(self.title >= 0, (TITLE << 32) | self.title, -1)
+        out[:, 2] = np.where((self.slug >= 0) & (self.slug != self.title), (TITLE << 32) | self.slug, -1)
+        out[:, 3] = np.where(self.url >= 0, (URL << 32) | self.url, -1)
         has_text = self.text_words >= MIN_TEXT_WORDS
         for band in range(BANDS):
             h = _band_hash(self.text[:, band * ROWS:(band + 1) * ROWS])
-            out[:, 2 + band] = np.where(has_text, ((TEXT_BAND + band) << 32) | h, -1)
+            out[:, 4 + band] = np.where(has_text, ((TEXT_BAND + band) << 32) | h, -1)
         has_title = self.title_words >= TITLE_NEAR_WORDS
         for band in range(TITLE_BANDS):
             h = _band_hash(self.title_set[:, band * TITLE_ROWS:(band + 1) * TITLE_ROWS])
-            out[:, 2 + BANDS + band] = np.where(has_title, ((TITLE_BAND + band) << 32) | h, -1)
+            out[:, 4 + BANDS + band] = np.where(has_title, ((TITLE_BAND + band) << 32) | h, -1)
         return out
 
 
@@ -244,39 +322,59 @@ def _band_hash(rows: np.ndarray) -> np.ndarray:
     return h.astype(np.int64)
 
 
-def decide(a: Prints, b: Prints, title_days: np.ndarray | None = None) -> np.ndarray:
+def decide(a: Prints, b: Prints, days: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
     """For candidate pairs (row i of `a` with row i of `b`): whether they are versions of one story.
-    `title_days`: on how many different days the archive carries each pair's title (a recurring
-    title, a daily column's, says nothing); None: once."""
+    `days`: on how many different days the archive carries each of an array of title, slug or URL
+    hashes (a recurring title, a daily column's, says nothing; nor does a page reused daily);
+    None: once."""
     n = len(a)
     if n == 0:
         return np.zeros(0, dtype=bool)
+    if days is None:
+        days = _once
     gap = np.abs(a.published - b.published)
     undated = np.isnan(gap)
     within_title = undated | (gap <= TITLE_WINDOW)
-    # A number changed in the title ("day 312" / "day 313", a toll, a score, a date) is new
-    # information: not an edit of the same title, nor the same page (a site reusing a page daily).
-    new_numbers = (a.title_numbers >= 0) & (b.title_numbers >= 0) & (a.title_numbers != b.title_numbers)
-    same_page = (a.page >= 0) & (a.page == b.page) & (undated | (gap <= PAGE_WINDOW)) & ~new_numbers
-
+    within_page = undated | (gap <= PAGE_WINDOW)
     texts = (a.text_words >= MIN_TEXT_WORDS) & (b.text_words >= MIN_TEXT_WORDS)
     similarity = np.where(texts, (a.text == b.text).mean(axis=1), np.nan)
     full = (a.text_words >= FULL_TEXT_WORDS) & (b.text_words >= FULL_TEXT_WORDS)
     titles_alike = (a.title_set == b.title_set).mean(axis=1)
+
+    # A number changed in the title ("day 312" / "day 313", a toll, a score, a date) is new
+    # information: not an edit of the same title; nor, in a title otherwise alike, the same page
+    # (a site reusing a page for each day's edition). A page retitled in other words is updated.
+    new_numbers = (a.title_numbers >= 0) & (b.title_numbers >= 0) & (a.title_numbers != b.title_numbers)
+    next_edition = new_numbers & (titles_alike >= SAME_SOURCE_TITLES)
+    same_page = (a.page >= 0) & (a.page == b.page) & within_page & ~next_edition
+    same_url = ((a.url >= 0) & (a.url == b.url) & within_page & ~next_edition
+                & (days(a.url) < RECURRING_DAYS))
+
     other_source = (a.source != b.source) | (a.source < 0)
     same_text = texts & (similarity >= TEXT_SAME) & (other_source | full | (titles_alike >= SAME_SOURCE_TITLES))
 
-    days = np.ones(n, dtype=np.int64) if title_days is None else title_days
-    same_title = (a.title >= 0) & (a.title == b.title) & (days < RECURRING_DAYS) & within_title
+    # The same title, or an article's original title (its slug) another's title. (Two equal slugs
+    # are one page when the site is the same, `same_url`; a site's dated paths are not.)
+    named = np.zeros(n, dtype=bool)
+    for x, y in ((a.title, b.title), (a.slug, b.title), (a.title, b.slug)):
+        named |= (x >= 0) & (x == y) & (days(x) < RECURRING_DAYS)
+    same_title = named & within_title
     differ = full & (similarity < TEXT_DIFFER)
     near_title = ((a.title != b.title) & (np.minimum(a.title_words, b.title_words) >= TITLE_NEAR_WORDS)
                   & (titles_alike >= TITLE_NEAR) & within_title & ~differ & ~new_numbers)
-    return same_page | same_text | same_title | near_title
+    return same_page | same_url | same_text | same_title | near_title
 
 
-def same_story(a: StoryPrint, b: StoryPrint, title_days: int = 1) -> bool:
-    """Whether `b` is a version of `a`'s story (`decide` for one pair)."""
-    return bool(decide(Prints.of([a]), Prints.of([b]), np.array([title_days]))[0])
+def _once(hashes: np.ndarray) -> np.ndarray:
+    return np.ones(len(hashes), dtype=np.int64)
+
+
+def same_story(a: StoryPrint, b: StoryPrint, title_days: int | Callable[[np.ndarray], np.ndarray] = 1) -> bool:
+    """Whether `b` is a version of `a`'s story (`decide` for one pair); `title_days`: on how many
+    days the archive carries each of their titles, slugs and URLs (a number for all, or `decide`'s
+    lookup)."""
+    days = title_days if callable(title_days) else (lambda h: np.full(len(h), title_days))
+    return bool(decide(Prints.of([a]), Prints.of([b]), days)[0])
 
 
 def shares_key(a: StoryPrint, b: StoryPrint) -> bool:
@@ -285,17 +383,40 @@ def shares_key(a: StoryPrint, b: StoryPrint) -> bool:
     return bool(np.intersect1d(ka[ka >= 0], kb[kb >= 0]).size)
 
 
+def days_lookup(prints: Prints, live: np.ndarray | None = None) -> Callable[[np.ndarray], np.ndarray]:
+    """hash -> on how many different days `prints` (their `live` ones) carry it as a title, a slug
+    or a URL: `decide`'s `days`."""
+    live = np.ones(len(prints), dtype=bool) if live is None else live
+    dated = live & ~np.isnan(prints.published)
+    day = np.clip(np.floor(prints.published[dated] / DAY), 0, 2**20 - 1).astype(np.int64)
+    named = [(h[dated], day) for h in (prints.title, prints.slug, prints.url)]
+    hashes = np.concatenate([h for h, _ in named])
+    days = np.concatenate([d for _, d in named])
+    keep = hashes >= 0
+    pairs = np.unique((hashes[keep] << 20) | days[keep])
+    found, counts = np.unique(pairs >> 20, return_counts=True)
+
+    def lookup(h: np.ndarray) -> np.ndarray:
+        if len(found) == 0:
+            return np.ones(len(h), dtype=np.int64)
+        i = np.clip(np.searchsorted(found, h), 0, len(found) - 1)
+        return np.where(found[i] == h, counts[i], 1)
+
+    return lookup
+
+
 def print_to_dict(p: StoryPrint) -> dict:
     """A print as JSON (stored with an article where the backend keeps no side files: OpenSearch)."""
     return {"s": p.source, "p": None if p.published != p.published else p.published, "t": p.title,
-            "tw": p.title_words, "ts": p.title_set.tolist(), "tn": p.title_numbers, "pg": p.page,
+            "tw": p.title_words, "ts": p.title_set.tolist(), "tn": p.title_numbers, "pg": p.page, "u": p.url, "sl": p.slug,
             "x": p.text.tolist(), "xw": p.text_words}
 
 
 def print_from_dict(d: dict) -> StoryPrint:
     return StoryPrint(source=int(d["s"]), published=float("nan") if d.get("p") is None else float(d["p"]),
                       title=int(d["t"]), title_words=int(d["tw"]), title_set=np.array(d["ts"], dtype=np.uint32),
-                      title_numbers=int(d["tn"]), page=int(d["pg"]), text=np.array(d["x"], dtype=np.uint32),
+                      title_numbers=int(d["tn"]), page=int(d["pg"]), url=int(d.get("u", -1)),
+                      slug=int(d.get("sl", -1)), text=np.array(d["x"], dtype=np.uint32),
                       text_words=int(d["xw"]))
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bench.stories.gold import HERE, load_pairs
-from search.stories import StoryPrint, same_story, shares_key
+from search.stories import Prints, StoryPrint, days_lookup, same_story, shares_key
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 TARGETS = {"precision": 0.98, "recall": 0.90}
@@ -32,25 +32,22 @@ def _print(item, links: dict[str, str]) -> StoryPrint:
     return StoryPrint.of(item.title, item.text, links.get(item.id), item.source, _date(item.date))
 
 
-def folded(a: StoryPrint, b: StoryPrint, title_days: dict[int, int]) -> bool:
-    return shares_key(a, b) and same_story(a, b, title_days.get(a.title, 1))
+def folded(a: StoryPrint, b: StoryPrint, days) -> bool:
+    return shares_key(a, b) and same_story(a, b, days)
 
 
-def _title_days(data: Path) -> dict[int, int]:
-    """title key -> on how many days the RSS archive carries it: what the index knows of a title
-    when a new article comes (the dates of the articles found under its title key)."""
+def _archive_days(data: Path):
+    """On how many days the RSS archive carries each title, slug and URL (`stories.days_lookup`):
+    what the index knows of them when a new article comes."""
     import gzip
 
-    from search.stories import _hash, title_key
-
-    days: dict[int, set] = defaultdict(set)
+    prints = []
     with gzip.open(data / "news" / "rss-2023q1" / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
         for line in fh:
             item = json.loads(line)
-            key = title_key(item.get("title") or "")
-            if key:
-                days[_hash(key)].add((item.get("date_published") or "")[:10])
-    return {k: len(v) for k, v in days.items()}
+            prints.append(StoryPrint.of(item.get("title") or "", "", item.get("link"), None,
+                                        _date(item.get("date_published"))))
+    return days_lookup(Prints.of(prints))
 
 
 def _score(rows: list[tuple[bool, bool]]) -> dict:
@@ -66,11 +63,11 @@ def run(data_dir: str | Path | None = None) -> dict:
     if not (data / "news").is_dir():
         return {"skipped": f"no data at {data}"}
     links = {r["id"]: r.get("link") for r in map(json.loads, (HERE / "items.jsonl").read_text().splitlines())}
-    title_days = _title_days(data)
+    days = _archive_days(data)
     groups: dict[str, list] = defaultdict(list)
     errors = []
     for pair in load_pairs(data):
-        pred, same = folded(_print(pair.a, links), _print(pair.b, links), title_days), pair.label == "same_story"
+        pred, same = folded(_print(pair.a, links), _print(pair.b, links), days), pair.label == "same_story"
         for group in ("all", pair.corpus, f"{pair.corpus}:{pair.kind}"):
             groups[group].append((pred, same))
         if pair.kind == "bbc_identical_bytes":

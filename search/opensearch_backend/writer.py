@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import time
 
-import numpy as np
 from collections.abc import Mapping
 from typing import Iterable, Iterator
 
@@ -27,7 +26,7 @@ from ..article import Article, is_under, origin_path
 from ..backend import WriteOptions, WriterContext
 from ..errors import BackendUnavailable, IndexMissing, WriteLockTimeout
 from ..results import WriteReport
-from ..stories import Prints, StoryPrint, decide, key_strings, print_from_dict, print_to_dict
+from ..stories import Prints, StoryPrint, days_lookup, decide, key_strings, print_from_dict, print_to_dict
 from .mapping import doc_id, index_body, to_document
 
 log = logging.getLogger(__name__)
@@ -302,10 +301,9 @@ class BulkWriter(WriterContext):
             near = [c for c in candidates if c[0] != article_id and c[3] & my_keys]
             story = article_id
             if near:
-                days = len({int(c[2].published // 86_400) for c in near if c[2].title == mine.title and c[2].title >= 0
-                            and c[2].published == c[2].published} | ({int(mine.published // 86_400)} if mine.published == mine.published else set()))
-                same = decide(Prints.of([mine] * len(near)), Prints.of([c[2] for c in near]),
-                              np.full(len(near), max(days, 1)))
+                # On how many days the candidates and this article carry each title, slug and URL.
+                days = days_lookup(Prints.of([c[2] for c in near] + [mine]))
+                same = decide(Prints.of([mine] * len(near)), Prints.of([c[2] for c in near]), days)
                 matched = [c for c, ok in zip(near, same) if ok]
                 if matched:
                     story = min(matched, key=lambda c: (c[2].published if c[2].published == c[2].published else undated, c[0]))[1]

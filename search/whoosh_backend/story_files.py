@@ -23,12 +23,12 @@ from pathlib import Path
 import numpy as np
 
 from ..fields import Fields
-from ..stories import Prints, StoryPrint, decide
+from ..stories import Prints, StoryPrint, days_lookup, decide
 from .schema import keyword_field, stored_values
 
 SUFFIX = "stories"
 ENABLED = True  # False: writers write no story files (bench/stories/cost.py's reference run)
-FORMAT = 3
+FORMAT = 4
 # A segment whose file is not written yet (a searcher refreshed between a commit and its files) has
 # its prints computed by the reader when it is this small (a write's own segment: milliseconds).
 ON_THE_FLY = 5_000
@@ -162,11 +162,11 @@ class Stories:
             codes.append(np.minimum(a, b) * n + np.maximum(a, b))
         code = np.unique(np.concatenate(codes))
         a, b = code // n, code % n
-        days = _title_days(prints, live)
+        days = days_lookup(prints, live)
         accepted = np.zeros(len(a), dtype=bool)
         for lo in range(0, len(a), CHUNK):  # the pairs' prints, a chunk at a time
             ca, cb = a[lo:lo + CHUNK], b[lo:lo + CHUNK]
-            accepted[lo:lo + CHUNK] = decide(prints.take(ca), prints.take(cb), days(prints.title[ca]))
+            accepted[lo:lo + CHUNK] = decide(prints.take(ca), prints.take(cb), days)
         a, b = a[accepted], b[accepted]
         # Connected components: every document takes the smallest number in its component.
         comp = np.arange(n)
@@ -344,18 +344,3 @@ def _minutes(published: np.ndarray) -> np.ndarray:
     top = (1 << TIME_BITS) - 1
     minutes = np.nan_to_num((published - _EPOCH_2000) / 60.0, nan=top, posinf=top, neginf=0)
     return np.clip(minutes, 0, top).astype(np.int64)
-
-
-def _title_days(prints: Prints, live: np.ndarray):
-    """title hash -> on how many different days the live archive carries it, as a lookup."""
-    dated = live & (prints.title >= 0) & ~np.isnan(prints.published)
-    day = np.clip(np.floor(prints.published[dated] / 86_400.0), 0, 2**20 - 1).astype(np.int64)
-    titles, counts = np.unique(np.unique((prints.title[dated] << 20) | day) >> 20, return_counts=True)
-
-    def lookup(title: np.ndarray) -> np.ndarray:
-        if len(titles) == 0:
-            return np.ones(len(title), dtype=np.int64)
-        i = np.clip(np.searchsorted(titles, title), 0, len(titles) - 1)
-        return np.where(titles[i] == title, counts[i], 1)
-
-    return lookup

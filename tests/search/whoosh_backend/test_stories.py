@@ -151,6 +151,61 @@ def test_page_ids_and_the_decision():
     assert not same_story(p("Markets Roundup: What Traders Watch"), p("Markets Roundup: What Traders Watch", hours=20), title_days=4)
 
 
+def test_a_page_without_an_id_is_its_path_and_a_slug_is_the_original_title():
+    from search.stories import url_page
+
+    # A slug is no id; a page named by its slug is its path, in any view of it, whatever the query.
+    cnn = "https://edition.cnn.com/2023/02/12/sport/super-bowl-highlights-chiefs-eagles-spt/index.html"
+    assert url_page(cnn) == url_page("https://www.cnn.com/webview/2023/02/12/sport/super-bowl-highlights-chiefs-eagles-spt/")
+    assert url_page("https://www.washingtonpost.com/tech/2023/02/22/russian-propagandists-buy-blue-checks/?utm_campaign=a") \
+        == url_page("https://www.washingtonpost.com/tech/2023/02/22/russian-propagandists-buy-blue-checks/?utm_campaign=b")
+    # Not a page of its own: a live page (its posts are stories), a section, a URL with an id.
+    assert url_page("https://edition.cnn.com/europe/live-news/russia-ukraine-war-news-1-5-23/index.html") is None
+    assert url_page("https://example.com/news/2023/03/01/earthquake-live-updates-turkey-syria") is None
+    assert url_page("https://example.com/world/europe/") is None
+    assert url_page("http://www.msn.com/en-us/news/world/quake-kills-hundreds/ar-AA19cgyw") is None
+    # A title-case slug ends with a word, not an id; a short prefix and a mixed-case id is one.
+    assert page_id("https://www.dailymail.co.uk/news/Prince-William-lays-wreath-Tomb-Unknown-Soldier-Poland.html") is None
+    assert page_id("http://www.msn.com/en-us/news/world/slug/ar-AAZThVb") == "msn.com/ar-aazthvb"
+
+    def p(title, url, source="A", hours=0.0, body=""):
+        return StoryPrint.of(title, body, url, source, T0 + timedelta(hours=hours))
+
+    # One page retitled, hours or days later.
+    assert same_story(p("Kansas City Chiefs beat Philadelphia Eagles 38-35 in wild Super Bowl", cnn),
+                      p("Philadelphia quarterback Jalen Hurts has monster game", cnn, hours=50))
+    assert not same_story(p("Chiefs beat Eagles", cnn), p("Jalen Hurts has monster game", cnn, hours=24 * 8))
+    # A site's dated paths under one slug are one page a day; a live page's posts are stories.
+    assert not same_story(p("Boris Johnson lays out his Partygate defense", "https://wp.example/2023/03/21/boris-johnson-partygate-parliament/"),
+                          p("Boris Johnson to be grilled over Partygate", "https://wp.example/2023/03/22/boris-johnson-partygate-parliament/", hours=20))
+    live = "https://edition.cnn.com/europe/live-news/russia-ukraine-war-news-1-5-23/index.html"
+    assert not same_story(p("Germany would not stop Poland sending tanks to Ukraine", live),
+                          p("Heavy Russian shelling in eastern regions, officials say", live, hours=3))
+    # A page retitled with new numbers is updated; a page whose title only changes its numbers is
+    # the next day's edition of a page the site reuses.
+    msn = "http://www.msn.com/en-us/news/crime/slug/ar-AA18gV21"
+    assert same_story(p("2nd person has died following concert trampling", msn),
+                      p("2 dead, 1 critically injured after trampling at Rochester concert, police say", msn, hours=3))
+    wordle = "http://www.msn.com/en-us/news/games/wordle/ar-AA179zbn"
+    assert not same_story(p("Wordle Today, February 6: Hints, Clues and Answer", wordle),
+                          p("Wordle Today, February 7: Hints, Clues and Answer", wordle, hours=20))
+    # An aggregator's copy keeps the title the origin has since changed, and the origin's slug spells.
+    origin = p("Hong Kong residents hold first protest in years under new rules",
+               "https://www.aljazeera.com/news/2023/3/26/hong-kongers-hold-first-protest-in-years-under-strict-rules",
+               source="Al Jazeera")
+    copy = p("Hong Kongers hold first protest in years under strict rules",
+             "http://www.msn.com/en-us/news/world/hong-kongers-hold-first/ar-AA195h4C", source="MSN", hours=2)
+    assert same_story(origin, copy) and same_story(copy, origin)
+    assert not same_story(origin, copy, title_days=3)  # unless the archive carries the title daily
+    other = p("Hong Kong police arrest protest organisers", "https://www.aljazeera.com/news/2023/3/26/hk-arrests",
+              source="Al Jazeera")
+    assert not same_story(other, copy)
+    # One sentence of text is enough to agree across sources.
+    lede = "Amazon will lay off 9,000 more employees, CEO Andy Jassy said in a memo to staff on Monday."
+    assert same_story(p("Amazon to lay off 9,000 more workers after earlier cuts", None, "NBC", body=lede),
+                      p("Amazon cuts 9,000 more jobs", None, "CNBC", hours=1, body=lede))
+
+
 def test_versions_lists_every_version_newest_first(engine):
     assert [v.id for v in engine.versions("wire-2")] == ["wire-3", "wire-2", "wire-1"]
     assert [v.id for v in engine.versions("football")] == ["football"]
