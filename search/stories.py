@@ -57,6 +57,8 @@ FULL_TEXT_WORDS = 80
 TEXT_SAME = 0.5  # estimated Jaccard of the bodies' shingles from which texts agree
 TEXT_DIFFER = 0.1  # below this, two full texts are different stories
 SAME_SOURCE_TITLES = 0.5  # a short text reused by its source counts when the titles agree this much
+SAME_SOURCE_TEXT = 0.8  # and the texts this much
+EDITION_TITLES = 0.3  # titles agreeing this much, a number changed: the next edition of a page
 TITLE_MIN_WORDS = 4
 TITLE_NEAR = 0.8  # estimated word-set Jaccard from which two titles are one, edited
 TITLE_NEAR_WORDS = 5
@@ -174,33 +176,39 @@ def is_live(url: str | None) -> bool:
     if found is None or not found[2]:
         return False
     segments = found[2]
-    return any(_LIVE_SEGMENT.fullmatch(s) for s in segments[:-1]) or bool(_LIVE_SLUG.search(segments[-1]))
+    return (any(_LIVE_SEGMENT.fullmatch(s) for s in segments[:-1])
+            or any(_LIVE_SLUG.search(s) for s in segments[-2:]))
 
 
 def url_page(url: str | None) -> str | None:
     """`site/path` for a URL without an article id whose path names its page by a slug (its query
-    left out, and the segments naming a view), unless it is a live page's. None otherwise. The
-    whole path: a site's dated paths (`/2023/03/21/boris-johnson-partygate-parliament/`) name a new
-    page each day under one slug."""
-    if page_id(url) is not None or is_live(url) or slug_of(url) is None:
+    left out, and the segments naming a view). None otherwise. The whole path: a site's dated
+    paths (`/2023/03/21/boris-johnson-partygate-parliament/`) name a new page each day under one
+    slug."""
+    if page_id(url) is not None or slug_of(url) is None:
         return None
     host, _query, segments, _fragment = _url_parts(url)
     return f"{host}/{'/'.join(segments)}"
 
 
 def _segment_id(segment: str) -> str | None:
-    """The article id a path segment ends with: its last dash- or underscore-separated part, six
-    characters or more with a digit; or, when the segment is only a short prefix and the id
-    (`article-11606831`, `ar-AA19cgyw`), with its prefix, an id of mixed case too (slugs are lower
-    case, or title case: `...-Tomb-Unknown-Soldier-Poland` ends with a word, not an id); a segment
-    of one part is an id of mixed case too (`AAZThVb`, not `Poland`)."""
+    """The article id a path segment carries: its last dash- or underscore-separated part, six
+    characters or more with a digit and a letter, or seven digits or more (six are as often a sum
+    in a slug, `...-worth-230000`, or a date, `intl-covid-011523`); its first part when that is
+    seven digits or more (`3886861-border-patrol-transfers-...`); with its prefix when the segment
+    is only a short prefix and the id (`article-11606831`, `ar-AA19cgyw`), an id of mixed case
+    too. Slugs are lower case, or title case: `...-Tomb-Unknown-Soldier-Poland` ends with a word,
+    not an id. A segment of one part is an id of mixed case too (`AAZThVb`, not `Poland`)."""
     parts = re.split(r"[-_]", segment)
     last = parts[-1]
+    prefixed = len(parts) == 2 and parts[0].isalpha() and len(parts[0]) <= 10
+    if len(parts) > 2 and parts[0].isdigit() and len(parts[0]) >= 7:
+        return parts[0]
     if len(last) < 6 or not last.isalnum() or not last.isascii():
         return None
-    prefixed = len(parts) == 2 and parts[0].isalpha() and len(parts[0]) <= 10
     mixed_case = any(c.isupper() for c in last[1:]) and any(c.islower() for c in last)
-    if not (any(c.isdigit() for c in last) or (mixed_case and (prefixed or len(parts) == 1))):
+    digits = any(c.isdigit() for c in last)
+    if not ((digits and (len(last) >= 7 or not last.isdigit())) or (mixed_case and (prefixed or len(parts) == 1))):
         return None
     if prefixed:
         return f"{parts[0]}-{last}"
@@ -229,6 +237,7 @@ class StoryPrint:
     page: int  # hash of page_id, -1 when the URL carries no id
     url: int  # hash of url_page (a URL without an id, by its slug), -1 when none
     slug: int  # hash of the slug read as a title (title_key), -1 when none
+    live: bool  # a live page's (is_live)
     text: np.ndarray  # the body's MinHash (zeros when under MIN_TEXT_WORDS words)
     text_words: int
 
@@ -245,7 +254,7 @@ class StoryPrint:
                    title_words=len(title_words), title_set=minhash(title_words, k=1),
                    title_numbers=_hash(" ".join(numbers)), page=_hash(page_id(url)),
                    url=_hash(url_page(url)),
-                   slug=-1 if is_live(url) else _hash(title_key(slug_of(url) or "")),
+                   slug=-1 if is_live(url) else _hash(title_key(slug_of(url) or "")), live=is_live(url),
                    text=minhash(body_words) if len(body_words) >= MIN_TEXT_WORDS else _EMPTY_HASH,
                    text_words=len(body_words))
 
@@ -263,6 +272,7 @@ class Prints:
     page: np.ndarray  # int64
     url: np.ndarray  # int64
     slug: np.ndarray  # int64
+    live: np.ndarray  # bool
     text: np.ndarray  # uint32 [n, PERMUTATIONS]
     text_words: np.ndarray  # int32
 
@@ -279,6 +289,7 @@ class Prints:
             page=np.array([p.page for p in prints], dtype=np.int64),
             url=np.array([p.url for p in prints], dtype=np.int64),
             slug=np.array([p.slug for p in prints], dtype=np.int64),
+            live=np.array([p.live for p in prints], dtype=bool),
             text=np.stack([p.text for p in prints]) if n else np.zeros((0, PERMUTATIONS), np.uint32),
             text_words=np.array([p.text_words for p in prints], dtype=np.int32),
         )
@@ -345,13 +356,22 @@ def decide(a: Prints, b: Prints, days: Callable[[np.ndarray], np.ndarray] | None
     # information: not an edit of the same title; nor, in a title otherwise alike, the same page
     # (a site reusing a page for each day's edition). A page retitled in other words is updated.
     new_numbers = (a.title_numbers >= 0) & (b.title_numbers >= 0) & (a.title_numbers != b.title_numbers)
-    next_edition = new_numbers & (titles_alike >= SAME_SOURCE_TITLES)
-    same_page = (a.page >= 0) & (a.page == b.page) & within_page & ~next_edition
-    same_url = ((a.url >= 0) & (a.url == b.url) & within_page & ~next_edition
+    next_edition = new_numbers & (titles_alike >= EDITION_TITLES)
+    # A live page's posts, or its snapshots, are one story while their headlines agree.
+    one_post = ~(a.live & b.live) | (titles_alike >= SAME_SOURCE_TITLES)
+    same_page = (a.page >= 0) & (a.page == b.page) & within_page & ~next_edition & one_post
+    same_url = ((a.url >= 0) & (a.url == b.url) & within_page & ~next_edition & one_post
                 & (days(a.url) < RECURRING_DAYS))
 
     other_source = (a.source != b.source) | (a.source < 0)
-    same_text = texts & (similarity >= TEXT_SAME) & (other_source | full | (titles_alike >= SAME_SOURCE_TITLES))
+    # One source's short texts agree when it republishes or updates an article: the text hardly
+    # changed, under a title alike, within a week. A series reuses its template text under titles
+    # alike too (a weekly roundup's, a chart's "... Dethroned In Netflix's Top 10", a puzzle's
+    # daily answers): it changes its words or its numbers, or carries the same title on many days.
+    recurring = (days(a.title) >= RECURRING_DAYS) | (days(b.title) >= RECURRING_DAYS)
+    republished = ((similarity >= SAME_SOURCE_TEXT) & (titles_alike >= SAME_SOURCE_TITLES) & within_page
+                   & ~recurring & ~next_edition)
+    same_text = texts & (similarity >= TEXT_SAME) & (other_source | full | republished)
 
     # The same title, or an article's original title (its slug) another's title. (Two equal slugs
     # are one page when the site is the same, `same_url`; a site's dated paths are not.)
@@ -408,7 +428,7 @@ def days_lookup(prints: Prints, live: np.ndarray | None = None) -> Callable[[np.
 def print_to_dict(p: StoryPrint) -> dict:
     """A print as JSON (stored with an article where the backend keeps no side files: OpenSearch)."""
     return {"s": p.source, "p": None if p.published != p.published else p.published, "t": p.title,
-            "tw": p.title_words, "ts": p.title_set.tolist(), "tn": p.title_numbers, "pg": p.page, "u": p.url, "sl": p.slug,
+            "tw": p.title_words, "ts": p.title_set.tolist(), "tn": p.title_numbers, "pg": p.page, "u": p.url, "sl": p.slug, "lv": p.live,
             "x": p.text.tolist(), "xw": p.text_words}
 
 
@@ -416,7 +436,7 @@ def print_from_dict(d: dict) -> StoryPrint:
     return StoryPrint(source=int(d["s"]), published=float("nan") if d.get("p") is None else float(d["p"]),
                       title=int(d["t"]), title_words=int(d["tw"]), title_set=np.array(d["ts"], dtype=np.uint32),
                       title_numbers=int(d["tn"]), page=int(d["pg"]), url=int(d.get("u", -1)),
-                      slug=int(d.get("sl", -1)), text=np.array(d["x"], dtype=np.uint32),
+                      slug=int(d.get("sl", -1)), live=bool(d.get("lv", False)), text=np.array(d["x"], dtype=np.uint32),
                       text_words=int(d["xw"]))
 
 
