@@ -34,6 +34,7 @@ tables, where the keys here are plain sortable integers a backend stores with it
 """
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 import zlib
@@ -55,6 +56,8 @@ MAX_BODY_CHARS = 2_000  # the text compared: a story's first 330 words or so (it
 # caption, a list of links): then the same source under another title is still the same story.
 FULL_TEXT_WORDS = 80
 TEXT_SAME = 0.5  # estimated Jaccard of the bodies' shingles from which texts agree
+# A text under this many words has few shingles: it agrees only when nearly the same.
+SHORT_TEXT_WORDS, SHORT_TEXT_SAME = 20, 0.8
 TEXT_DIFFER = 0.1  # below this, two full texts are different stories
 SAME_SOURCE_TITLES = 0.5  # a short text reused by its source counts when the titles agree this much
 SAME_SOURCE_TEXT = 0.8  # and the texts this much
@@ -83,13 +86,14 @@ _HOST_PREFIXES = ("www.", "edition.", "m.", "amp.")
 # Path segments that name how a page is shown, not which page it is (CNN's app view, AMP copies).
 _VIEW_SEGMENTS = {"webview", "amp", "index.html", "index.htm", "index.php", "index.shtml"}
 _LIVE_SEGMENT = re.compile(r"live|live-?news|live-?blogs?|live-?updates?|live-?coverage", re.IGNORECASE)
+_MEDIA_SEGMENT = re.compile(r"videos?|galler(?:y|ies)|pictures|photos?|in-pictures|watch|podcasts?", re.IGNORECASE)
 _LIVE_SLUG = re.compile(r"(?:^|-)live-?(?:updates?|blog|news|coverage)(?:-|$)", re.IGNORECASE)
 _SLUG_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _EMPTY_HASH = np.zeros(PERMUTATIONS, dtype=np.uint32)
 
 
 def words(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKC", _TAG.sub(" ", text or "")).casefold()
+    text = unicodedata.normalize("NFKC", html.unescape(_TAG.sub(" ", text or ""))).casefold()
     return _WORD.findall(text)
 
 
@@ -115,80 +119,88 @@ def minhash(tokens: list[str], k: int = SHINGLE) -> np.ndarray:
     return hashed.min(axis=1).astype(np.uint32)
 
 
-def _url_parts(url: str | None) -> tuple[str, str, list[str], str] | None:
-    """(site, query, path segments, fragment) of a URL; the site is the host without `www.`,
-    `edition.`, `m.` or `amp.`; the segments leave out those naming a view of the page (`webview`,
-    `amp`, `index.html`). None when it is no URL."""
+@dataclass(frozen=True)
+class UrlFacts:
+    """What an article's URL says of its page (one parse for all of it)."""
+
+    page_id: str | None = None  # `site/id` when the URL carries an article id
+    url_page: str | None = None  # `site/path` for a URL without an id whose path ends with a slug
+    slug: str | None = None  # the slug's words joined by spaces (the title first published under)
+    live: bool = False  # a live page's
+    media: bool = False  # a gallery's, a video's, a podcast's (a `video` or `gallery` segment)
+
+
+@lru_cache(maxsize=4_096)
+def url_facts(url: str | None) -> UrlFacts:
+    """The site is the host without `www.`, `edition.`, `m.` or `amp.`; the path leaves out the
+    segments naming a view of the page (`webview`, `amp`, `index.html`) and the query.
+
+    - `page_id`: an id in the query (`?id=`) or the path's last two segments (`_segment_id`); an
+      id-like fragment (a live page's post) is kept with it.
+    - `slug`: the last of the last two segments made of SLUG_MIN_WORDS words or more
+      (`michigan-state-university-shots-fired`).
+    - `url_page`: the whole path, for a URL without an id but with a slug: a site's dated paths
+      (`/2023/03/21/boris-johnson-partygate-parliament/`) name a new page each day under one slug.
+    - `live`: a `live` or `live-news` segment, a `...-live-updates` slug: its posts are stories of
+      their own, its slug no story's title."""
     if not url:
-        return None
+        return UrlFacts()
     try:
         parts = urlsplit(url.strip())
         host = (parts.hostname or "").lower()
     except ValueError:
-        return None
+        return UrlFacts()
     for prefix in _HOST_PREFIXES:
         host = host.removeprefix(prefix)
     if not host:
-        return None
+        return UrlFacts()
     segments = [s for s in parts.path.split("/") if s and s.lower() not in _VIEW_SEGMENTS]
-    return host, parts.query, segments, parts.fragment or ""
+    names = [s.rsplit(".", 1)[0] if "." in s else s for s in segments[-2:]]
+    live = bool(segments) and (any(_LIVE_SEGMENT.fullmatch(s) for s in segments[:-1])
+                               or any(_LIVE_SLUG.search(s) for s in names))
+    media = any(_MEDIA_SEGMENT.fullmatch(s) for s in segments[:-1])
+    slug = None
+    for name in reversed(names):
+        if sum(bool(_SLUG_WORD.fullmatch(p)) for p in re.split(r"[-_]+", name)) >= SLUG_MIN_WORDS:
+            slug = " ".join(words(name))
+            break
+    fragment = f"#{parts.fragment}" if parts.fragment and _FRAGMENT_ID.fullmatch(parts.fragment) else ""
+    found = None
+    for name, value in parse_qsl(parts.query):
+        if name.lower() in _QUERY_ID and value.isalnum() and any(c.isdigit() for c in value) and len(value) >= 5:
+            found = value
+            break
+    if found is None:
+        for name in reversed(names):
+            found = _segment_id(name)
+            if found:
+                break
+    path = "/".join(segments)
+    if found:
+        return UrlFacts(page_id=f"{host}/{found.lower()}{fragment}", slug=slug, live=live, media=media)
+    if fragment:  # a live page's post: the page's path and the post's id
+        return UrlFacts(page_id=f"{host}/{path}{fragment}", slug=slug, live=live, media=media)
+    return UrlFacts(url_page=f"{host}/{path}" if slug else None, slug=slug, live=live, media=media)
 
 
 def page_id(url: str | None) -> str | None:
-    """`site/id` when the URL carries an article id, else None. The id is found in the query
-    (`?id=`) or the path's last segments; an id-like fragment (a live page's post) is kept with it."""
-    found = _url_parts(url)
-    if found is None:
-        return None
-    host, query, segments, fragment = found
-    fragment = f"#{fragment}" if _FRAGMENT_ID.fullmatch(fragment) else ""
-    for name, value in parse_qsl(query):
-        if name.lower() in _QUERY_ID and value.isalnum() and any(c.isdigit() for c in value) and len(value) >= 5:
-            return f"{host}/{value.lower()}{fragment}"
-    for segment in reversed(segments[-2:]):
-        found_id = _segment_id(segment.rsplit(".", 1)[0] if "." in segment else segment)
-        if found_id:
-            return f"{host}/{found_id.lower()}{fragment}"
-    if fragment:  # a live page's post: the page's path and the post's id
-        return f"{host}/{'/'.join(segments)}{fragment}"
-    return None
-
-
-def slug_of(url: str | None) -> str | None:
-    """The slug naming the URL's page (the last of its last two segments made of SLUG_MIN_WORDS
-    words or more, `michigan-state-university-shots-fired`), its words joined by spaces; None when
-    it has none."""
-    found = _url_parts(url)
-    if found is None:
-        return None
-    for segment in reversed(found[2][-2:]):
-        segment = segment.rsplit(".", 1)[0] if "." in segment else segment
-        parts = re.split(r"[-_]+", segment)
-        if sum(bool(_SLUG_WORD.fullmatch(p)) for p in parts) >= SLUG_MIN_WORDS:
-            return " ".join(words(segment))
-    return None
-
-
-def is_live(url: str | None) -> bool:
-    """Whether the URL is a live page's (a `live` or `live-news` segment, a `...-live-updates`
-    slug): its posts are stories of their own, its slug no story's title."""
-    found = _url_parts(url)
-    if found is None or not found[2]:
-        return False
-    segments = found[2]
-    return (any(_LIVE_SEGMENT.fullmatch(s) for s in segments[:-1])
-            or any(_LIVE_SLUG.search(s) for s in segments[-2:]))
+    """`site/id` when the URL carries an article id, else None (`url_facts`)."""
+    return url_facts(url).page_id
 
 
 def url_page(url: str | None) -> str | None:
-    """`site/path` for a URL without an article id whose path names its page by a slug (its query
-    left out, and the segments naming a view). None otherwise. The whole path: a site's dated
-    paths (`/2023/03/21/boris-johnson-partygate-parliament/`) name a new page each day under one
-    slug."""
-    if page_id(url) is not None or slug_of(url) is None:
-        return None
-    host, _query, segments, _fragment = _url_parts(url)
-    return f"{host}/{'/'.join(segments)}"
+    """`site/path` for a URL without an article id that ends with a slug, else None (`url_facts`)."""
+    return url_facts(url).url_page
+
+
+def slug_of(url: str | None) -> str | None:
+    """The URL's slug, its words joined by spaces, or None (`url_facts`)."""
+    return url_facts(url).slug
+
+
+def is_live(url: str | None) -> bool:
+    """Whether the URL is a live page's (`url_facts`)."""
+    return url_facts(url).live
 
 
 def _segment_id(segment: str) -> str | None:
@@ -238,6 +250,7 @@ class StoryPrint:
     url: int  # hash of url_page (a URL without an id, by its slug), -1 when none
     slug: int  # hash of the slug read as a title (title_key), -1 when none
     live: bool  # a live page's (is_live)
+    media: bool  # a gallery's or a video's (UrlFacts.media)
     text: np.ndarray  # the body's MinHash (zeros when under MIN_TEXT_WORDS words)
     text_words: int
 
@@ -247,14 +260,15 @@ class StoryPrint:
         body_words = words(body[:MAX_BODY_CHARS])
         title_words = sorted(set(words(title)))
         numbers = [w for w in title_words if any(c.isdigit() for c in w)]
+        facts = url_facts(url)
         when = float("nan")
         if published is not None:
             when = (published if published.tzinfo else published.replace(tzinfo=timezone.utc)).timestamp()
         return cls(source=_hash((source or "").casefold()), published=when, title=_hash(title_key(title)),
                    title_words=len(title_words), title_set=minhash(title_words, k=1),
-                   title_numbers=_hash(" ".join(numbers)), page=_hash(page_id(url)),
-                   url=_hash(url_page(url)),
-                   slug=-1 if is_live(url) else _hash(title_key(slug_of(url) or "")), live=is_live(url),
+                   title_numbers=_hash(" ".join(numbers)), page=_hash(facts.page_id),
+                   url=_hash(facts.url_page), slug=-1 if facts.live else _hash(title_key(facts.slug or "")),
+                   live=facts.live, media=facts.media,
                    text=minhash(body_words) if len(body_words) >= MIN_TEXT_WORDS else _EMPTY_HASH,
                    text_words=len(body_words))
 
@@ -273,6 +287,7 @@ class Prints:
     url: np.ndarray  # int64
     slug: np.ndarray  # int64
     live: np.ndarray  # bool
+    media: np.ndarray  # bool
     text: np.ndarray  # uint32 [n, PERMUTATIONS]
     text_words: np.ndarray  # int32
 
@@ -290,6 +305,7 @@ class Prints:
             url=np.array([p.url for p in prints], dtype=np.int64),
             slug=np.array([p.slug for p in prints], dtype=np.int64),
             live=np.array([p.live for p in prints], dtype=bool),
+            media=np.array([p.media for p in prints], dtype=bool),
             text=np.stack([p.text for p in prints]) if n else np.zeros((0, PERMUTATIONS), np.uint32),
             text_words=np.array([p.text_words for p in prints], dtype=np.int32),
         )
@@ -371,7 +387,9 @@ def decide(a: Prints, b: Prints, days: Callable[[np.ndarray], np.ndarray] | None
     recurring = (days(a.title) >= RECURRING_DAYS) | (days(b.title) >= RECURRING_DAYS)
     republished = ((similarity >= SAME_SOURCE_TEXT) & (titles_alike >= SAME_SOURCE_TITLES) & within_page
                    & ~recurring & ~next_edition)
-    same_text = texts & (similarity >= TEXT_SAME) & (other_source | full | republished)
+    short = np.minimum(a.text_words, b.text_words) < SHORT_TEXT_WORDS
+    agree = similarity >= np.where(short, SHORT_TEXT_SAME, TEXT_SAME)
+    same_text = texts & agree & (other_source | full | republished)
 
     # The same title, or an article's original title (its slug) another's title. (Two equal slugs
     # are one page when the site is the same, `same_url`; a site's dated paths are not.)
@@ -382,7 +400,8 @@ def decide(a: Prints, b: Prints, days: Callable[[np.ndarray], np.ndarray] | None
     differ = full & (similarity < TEXT_DIFFER)
     near_title = ((a.title != b.title) & (np.minimum(a.title_words, b.title_words) >= TITLE_NEAR_WORDS)
                   & (titles_alike >= TITLE_NEAR) & within_title & ~differ & ~new_numbers)
-    return same_page | same_url | same_text | same_title | near_title
+    # A gallery or a video is another report than an article on the same event, whatever its title.
+    return (same_page | same_url | same_text | same_title | near_title) & (a.media == b.media)
 
 
 def _once(hashes: np.ndarray) -> np.ndarray:
@@ -428,7 +447,7 @@ def days_lookup(prints: Prints, live: np.ndarray | None = None) -> Callable[[np.
 def print_to_dict(p: StoryPrint) -> dict:
     """A print as JSON (stored with an article where the backend keeps no side files: OpenSearch)."""
     return {"s": p.source, "p": None if p.published != p.published else p.published, "t": p.title,
-            "tw": p.title_words, "ts": p.title_set.tolist(), "tn": p.title_numbers, "pg": p.page, "u": p.url, "sl": p.slug, "lv": p.live,
+            "tw": p.title_words, "ts": p.title_set.tolist(), "tn": p.title_numbers, "pg": p.page, "u": p.url, "sl": p.slug, "lv": p.live, "md": p.media,
             "x": p.text.tolist(), "xw": p.text_words}
 
 
@@ -436,7 +455,8 @@ def print_from_dict(d: dict) -> StoryPrint:
     return StoryPrint(source=int(d["s"]), published=float("nan") if d.get("p") is None else float(d["p"]),
                       title=int(d["t"]), title_words=int(d["tw"]), title_set=np.array(d["ts"], dtype=np.uint32),
                       title_numbers=int(d["tn"]), page=int(d["pg"]), url=int(d.get("u", -1)),
-                      slug=int(d.get("sl", -1)), live=bool(d.get("lv", False)), text=np.array(d["x"], dtype=np.uint32),
+                      slug=int(d.get("sl", -1)), live=bool(d.get("lv", False)),
+                      media=bool(d.get("md", False)), text=np.array(d["x"], dtype=np.uint32),
                       text_words=int(d["xw"]))
 
 
