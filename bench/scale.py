@@ -85,7 +85,7 @@ def build_index(archive: Path, count: int) -> tuple[Path, dict]:
             ix = store.open_for_write()
             written = postings_files.write_missing(ix, extra={
                 postings_files.COLUMNS: partial(write_columns, fields=FIELDS),
-                story_files.SUFFIX: partial(story_files.write, fields=FIELDS)})
+                story_files.SUFFIX: story_files.SegmentWriter(FIELDS)})
             story_files.write_labels(ix)
             if written:
                 info["postings_files_s"] = round(time.perf_counter() - started, 1)

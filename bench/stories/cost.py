@@ -99,7 +99,7 @@ def _write_missing(engine) -> None:
     with store.write_lock():
         ix = store.open_for_write()
         postings_files.write_missing(ix, extra={postings_files.COLUMNS: partial(write_columns, fields=engine.fields),
-                                                story_files.SUFFIX: partial(story_files.write, fields=engine.fields)})
+                                                story_files.SUFFIX: story_files.SegmentWriter(engine.fields)})
         story_files.write_labels(ix)
 
 

@@ -126,11 +126,19 @@ def _decode(matcher, positional: bool) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return ids, weights, positions.astype(np.uint32), consistent
 
 
+def _missing(path: Path, writer) -> bool:
+    if not path.exists():
+        return True
+    stale = getattr(writer, "stale", None)
+    return bool(stale and stale(path))
+
+
 def write_missing(ix, extra: Mapping[str, Callable[[Path, object, str], None]] | None = None) -> list[str]:
     """Write the files of every segment of the Whoosh index `ix` that lacks them, and remove those
     of segments no longer in it; the segment ids whose postings files were written. `extra`: by
     suffix, a writer (folder, segment reader, segment id) of another per-segment file (the facet
-    columns, the story prints), run where `<segment>.<suffix>` is missing. Call with the write lock held."""
+    columns, the story prints), run where `<segment>.<suffix>` is missing, or stale by the writer's
+    own `stale(path)` when it has one (a file of an earlier format). Call with the write lock held."""
     folder = Path(ix.storage.folder)
     extra = dict(extra or {})
     written = []
@@ -139,7 +147,7 @@ def write_missing(ix, extra: Mapping[str, Callable[[Path, object, str], None]] |
         segid = segment.segment_id()
         live.add(segid)
         need_postings = not _path(folder, segid, "terms").exists()
-        needed = [(suffix, fn) for suffix, fn in extra.items() if not _path(folder, segid, suffix).exists()]
+        needed = [(suffix, fn) for suffix, fn in extra.items() if _missing(_path(folder, segid, suffix), fn)]
         if segment.doc_count_all() and (need_postings or needed):
             segreader = SegmentReader(ix.storage, ix.schema, segment)
             try:

@@ -91,6 +91,24 @@ def write(folder: Path, segreader, segid: str, fields: Fields) -> None:
     os.replace(tmp, path)
 
 
+class SegmentWriter:
+    """`write` for postings_files.write_missing, which also rewrites a file of an earlier format."""
+
+    def __init__(self, fields: Fields) -> None:
+        self.fields = fields
+
+    def __call__(self, folder: Path, segreader, segid: str) -> None:
+        write(folder, segreader, segid, self.fields)
+
+    @staticmethod
+    def stale(path: Path) -> bool:
+        try:
+            with open(path, "rb") as f:
+                return int(np.load(f, allow_pickle=False)[0]) != FORMAT
+        except (OSError, ValueError, EOFError, IndexError):
+            return True
+
+
 @dataclass
 class SegmentStories:
     prints: Prints

@@ -384,7 +384,7 @@ class BulkWriter(WriterContext):
         index: at every commit of a long run they would cost more than the run's writing)."""
         extra = {postings_files.COLUMNS: partial(write_columns, fields=self.fields)}
         if story_files.ENABLED:
-            extra[story_files.SUFFIX] = partial(story_files.write, fields=self.fields)
+            extra[story_files.SUFFIX] = story_files.SegmentWriter(self.fields)
         postings_files.write_missing(self.ix, extra=extra)
         if story_files.ENABLED and (final or time.monotonic() - self._labels_at >= LABELS_EVERY):
             story_files.write_labels(self.ix)

@@ -127,6 +127,21 @@ def test_the_stories_are_saved_for_the_generation_and_read_back(engine):
     assert len(np.unique(read.labels[read.labels >= 0])) < view.live.sum()  # some stories folded
 
 
+def test_a_story_file_of_an_earlier_format_is_written_again_at_the_next_commit(engine):
+    searcher, view = engine.current()
+    folder = Path(searcher._ix.storage.folder)
+    files = sorted(folder.glob(f"*.{story_files.SUFFIX}"))
+    assert files and not any(story_files.SegmentWriter.stale(f) for f in files)
+    for f in files:  # as an index written by an earlier release left them
+        with open(f, "r+b") as fh:
+            np.save(fh, np.array([story_files.FORMAT - 1, 0], dtype=np.int64))
+    assert all(story_files.SegmentWriter.stale(f) for f in files)
+    engine.add([_wire(5, "Morning Post", "Turkey and Syria count the dead after quake", 30)])
+    assert not any(story_files.SegmentWriter.stale(f) for f in folder.glob(f"*.{story_files.SUFFIX}"))
+    hits = [h for h in engine.search(SearchRequest(q="earthquake Turkey Syria", collapse="story")).hits if h.id.startswith("wire-")]
+    assert [(h.id, h.versions) for h in hits] == [("wire-1", 4)]
+
+
 def test_page_ids_and_the_decision():
     assert page_id("http://www.msn.com/en-us/news/politics/garland-looks/ar-AA19cgyw?li=BBnbcA1") == "msn.com/ar-aa19cgyw"
     assert page_id("https://www.dailymail.co.uk/news/article-11606831/Idaho-murders.html?ns=rss") == "dailymail.co.uk/article-11606831"
