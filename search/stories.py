@@ -61,7 +61,8 @@ SHORT_TEXT_WORDS, SHORT_TEXT_SAME = 20, 0.8
 TEXT_DIFFER = 0.1  # below this, two full texts are different stories
 SAME_SOURCE_TITLES = 0.5  # a short text reused by its source counts when the titles agree this much
 SAME_SOURCE_TEXT = 0.8  # and the texts this much
-EDITION_TITLES = 0.3  # titles agreeing this much, a number changed: the next edition of a page
+EDITION_TITLES = 0.3  # titles agreeing this much, a number changed: the next edition of a page,
+EDITION_GAP = 12 * 3_600.0  # when published this long after (within it: the toll or the score updated)
 TITLE_MIN_WORDS = 4
 TITLE_NEAR = 0.8  # estimated word-set Jaccard from which two titles are one, edited
 TITLE_NEAR_WORDS = 5
@@ -369,10 +370,11 @@ def decide(a: Prints, b: Prints, days: Callable[[np.ndarray], np.ndarray] | None
     titles_alike = (a.title_set == b.title_set).mean(axis=1)
 
     # A number changed in the title ("day 312" / "day 313", a toll, a score, a date) is new
-    # information: not an edit of the same title; nor, in a title otherwise alike, the same page
-    # (a site reusing a page for each day's edition). A page retitled in other words is updated.
+    # information: not an edit of the same title; nor, in a title otherwise alike and half a day or
+    # more later, the same page (a site reusing a page for each day's edition). A page retitled in
+    # other words, or its toll updated within hours, is the same page updated.
     new_numbers = (a.title_numbers >= 0) & (b.title_numbers >= 0) & (a.title_numbers != b.title_numbers)
-    next_edition = new_numbers & (titles_alike >= EDITION_TITLES)
+    next_edition = new_numbers & (titles_alike >= EDITION_TITLES) & (undated | (gap >= EDITION_GAP))
     # A live page's posts, or its snapshots, are one story while their headlines agree.
     one_post = ~(a.live & b.live) | (titles_alike >= SAME_SOURCE_TITLES)
     same_page = (a.page >= 0) & (a.page == b.page) & within_page & ~next_edition & one_post

@@ -209,6 +209,11 @@ def test_a_page_without_an_id_is_its_path_and_a_slug_is_the_original_title():
     msn = "http://www.msn.com/en-us/news/crime/slug/ar-AA18gV21"
     assert same_story(p("2nd person has died following concert trampling", msn),
                       p("2 dead, 1 critically injured after trampling at Rochester concert, police say", msn, hours=3))
+    lede = ("A mass shooting in Monterey Park, California, where people had gathered for Lunar New Year "
+            "celebrations, left several people dead and others injured, officials said.")
+    assert same_story(p("California mass shooting leaves 9 dead at Lunar New Year festival", None, "Fox", body=lede),
+                      p("California mass shooting leaves at least 10 dead at Lunar New Year festival", None, "Fox",
+                        hours=2, body=lede))  # the toll updated within hours
     wordle = "http://www.msn.com/en-us/news/games/wordle/ar-AA179zbn"
     assert not same_story(p("Wordle Today, February 6: Hints, Clues and Answer", wordle),
                           p("Wordle Today, February 7: Hints, Clues and Answer", wordle, hours=20))

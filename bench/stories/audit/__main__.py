@@ -1,0 +1,5 @@
+import sys
+
+from bench.stories.audit import main
+
+sys.exit(main())
