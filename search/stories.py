@@ -6,27 +6,35 @@ alone; `Prints` holds many as arrays; `story_keys` are the keys through which an
 versions are found (a candidate shares one); `decide` says, for arrays of candidate pairs at once,
 which are versions of one story. `same_story` is `decide` for one pair.
 
-Three signals, each measured on the labelled pairs of bench/stories (docs/stories/groundwork.md):
+The signals, each measured on the labelled pairs of bench/stories and read on the whole RSS
+archive (docs/stories/groundwork.md, `python -m bench.stories.archive`):
 
-- **The page**: an id in the article's URL (`ar-AA19cgyw`, `article-11606831`, `?id=96051816`, a
-  trailing number of six digits or more; a live page's post id in the fragment) on the same site,
-  within a week; else, for a URL without an id whose path ends with a slug (four words or more:
-  `/2023/02/13/us/michigan-state-university-shots-fired/index.html`), its path, unless the page is a live
-  one (a `live`, `live-news`, `liveblog` segment: its posts are stories of their own) or the
-  archive carries it on three days or more (a recurring page). A page updated or retitled keeps
-  its URL. A changed number in a title otherwise alike ("day 312" / "day 313") is a site reusing a
-  page for the next day's edition, not an update.
-- **The original title**: a slug is the title the article was first published under. An aggregator
-  copies the title of its day (MSN's copy of Al Jazeera's story keeps the title Al Jazeera has
-  since changed, and which Al Jazeera's slug still spells), so a slug equal to another article's
-  title counts as the same title.
-- **The text**: MinHash over the body's word 3-shingles (64 hashes; 16 bands of 4 as keys, so that
-  pairs above about 0.5 Jaccard share a band). Texts that agree but are published by the same
-  source under different titles are not folded when short: outlets reuse a photo caption or a list
-  of links as the description of unrelated stories.
-- **The title**: the same title (four words or more; or an original title, above) within two days,
-  unless the archive carries it on three days or more (a daily column); a title edited by a word or two (word-set Jaccard 0.8,
-  five words or more) within two days, unless two full texts differ or a number in it changed.
+- **The page.** An id in the URL (`ar-AA19cgyw`, `article-11606831`, `?id=96051816`, a number of
+  seven digits or more; a live page's post id in the fragment) on the same site; else, for a URL
+  without an id whose path ends with a slug of four words or more, its whole path (query and view
+  segments such as `webview` or `amp` left out; a site's dated paths are a page a day). Within a
+  week; a path the archive carries on three days or more is a recurring page, not a signal. A page
+  retitled, or its toll updated within hours, is the same page; a title otherwise alike whose
+  number changed half a day or more later ("day 312" / "day 313", a puzzle's answers) is the next
+  edition of a page the site reuses. A live page (a `live` or `live-news` segment, a
+  `...-live-updates` slug) holds many stories: its posts and snapshots fold only while their
+  headlines agree.
+- **The original title.** A slug spells the title an article was first published under, which an
+  aggregator's copy keeps when the origin retitles (MSN's copy of Al Jazeera's story): a slug equal
+  to another article's title counts as that title.
+- **The text.** MinHash over the body's word 3-shingles (64 hashes; 16 bands of 4 as keys, so that
+  pairs above about 0.5 Jaccard share a band), HTML entities decoded. From 10 words; under 20 words
+  the texts must be nearly the same (0.8). One source's texts count only when long, or when nearly
+  the same under a title alike within a week and not a series' (outlets reuse a photo caption, a
+  list of links, a weekly roundup's blurb under other titles).
+- **The lede.** Two outlets' texts opening with the same 14 words within half a day: a wire story
+  edited further on (a day later, a follow-up reusing the lede is another story).
+- **The title.** The same title (four words or more; or an original title, above) within two days,
+  unless the archive carries it on three days or more (a daily column); a title edited by a word or
+  two (word-set Jaccard 0.8, five words or more) within two days, unless two full texts differ or a
+  number in it changed.
+- Whatever the signals, a gallery or a video (a `video`, `gallery`, `pictures` segment) is another
+  report than an article.
 
 MinHash is written here with numpy (multiply-shift hashing) rather than taken from datasketch:
 datasketch requires scipy (about 40 MB) for what this needs of it, and its LSH keeps its own
@@ -71,10 +79,13 @@ DAY = 86_400.0
 TITLE_WINDOW = 2 * DAY
 PAGE_WINDOW = 7 * DAY
 SLUG_MIN_WORDS = 4  # a URL's last segments name a page by a slug of this many words or more
+# Two outlets' texts opening with the same run of this many words, within half a day, copy one
+# source text (a wire story's lede, edited further on), however much the rest differs.
+LEDE_WORDS = 14
 # Key kinds: the high bits of a key, so that one sorted array holds every kind. An article's slug
 # read as a title is a TITLE key, so that it meets the other articles' titles.
-PAGE, TITLE, URL, TEXT_BAND, TITLE_BAND = 1, 2, 3, 16, 32
-KEYS = 4 + BANDS + TITLE_BANDS
+PAGE, TITLE, URL, LEDE, TEXT_BAND, TITLE_BAND = 1, 2, 3, 4, 16, 32
+KEYS = 5 + BANDS + TITLE_BANDS
 
 _rng = np.random.default_rng(16_2026)
 _A = _rng.integers(1, 2**63, PERMUTATIONS, dtype=np.uint64) | np.uint64(1)  # odd multipliers
@@ -254,6 +265,7 @@ class StoryPrint:
     media: bool  # a gallery's or a video's (UrlFacts.media)
     text: np.ndarray  # the body's MinHash (zeros when under MIN_TEXT_WORDS words)
     text_words: int
+    lede: int  # hash of the body's first LEDE_WORDS words, -1 when shorter
 
     @classmethod
     def of(cls, title: str, body: str, url: str | None, source: str | None,
@@ -271,7 +283,8 @@ class StoryPrint:
                    url=_hash(facts.url_page), slug=-1 if facts.live else _hash(title_key(facts.slug or "")),
                    live=facts.live, media=facts.media,
                    text=minhash(body_words) if len(body_words) >= MIN_TEXT_WORDS else _EMPTY_HASH,
-                   text_words=len(body_words))
+                   text_words=len(body_words),
+                   lede=_hash(" ".join(body_words[:LEDE_WORDS])) if len(body_words) >= LEDE_WORDS else -1)
 
 
 @dataclass
@@ -291,6 +304,7 @@ class Prints:
     media: np.ndarray  # bool
     text: np.ndarray  # uint32 [n, PERMUTATIONS]
     text_words: np.ndarray  # int32
+    lede: np.ndarray  # int64
 
     @classmethod
     def of(cls, prints: list[StoryPrint]) -> "Prints":
@@ -309,6 +323,7 @@ class Prints:
             media=np.array([p.media for p in prints], dtype=bool),
             text=np.stack([p.text for p in prints]) if n else np.zeros((0, PERMUTATIONS), np.uint32),
             text_words=np.array([p.text_words for p in prints], dtype=np.int32),
+            lede=np.array([p.lede for p in prints], dtype=np.int64),
         )
 
     def __len__(self) -> int:
@@ -331,14 +346,15 @@ class Prints:
         out[:, 1] = np.where(self.title >= 0, (TITLE << 32) | self.title, -1)
         out[:, 2] = np.where((self.slug >= 0) & (self.slug != self.title), (TITLE << 32) | self.slug, -1)
         out[:, 3] = np.where(self.url >= 0, (URL << 32) | self.url, -1)
+        out[:, 4] = np.where(self.lede >= 0, (LEDE << 32) | self.lede, -1)
         has_text = self.text_words >= MIN_TEXT_WORDS
         for band in range(BANDS):
             h = _band_hash(self.text[:, band * ROWS:(band + 1) * ROWS])
-            out[:, 4 + band] = np.where(has_text, ((TEXT_BAND + band) << 32) | h, -1)
+            out[:, 5 + band] = np.where(has_text, ((TEXT_BAND + band) << 32) | h, -1)
         has_title = self.title_words >= TITLE_NEAR_WORDS
         for band in range(TITLE_BANDS):
             h = _band_hash(self.title_set[:, band * TITLE_ROWS:(band + 1) * TITLE_ROWS])
-            out[:, 4 + BANDS + band] = np.where(has_title, ((TITLE_BAND + band) << 32) | h, -1)
+            out[:, 5 + BANDS + band] = np.where(has_title, ((TITLE_BAND + band) << 32) | h, -1)
         return out
 
 
@@ -392,6 +408,8 @@ def decide(a: Prints, b: Prints, days: Callable[[np.ndarray], np.ndarray] | None
     short = np.minimum(a.text_words, b.text_words) < SHORT_TEXT_WORDS
     agree = similarity >= np.where(short, SHORT_TEXT_SAME, TEXT_SAME)
     same_text = texts & agree & (other_source | full | republished)
+    # The same lede within half a day; a day on, a report reusing yesterday's lede is a follow-up.
+    same_lede = (a.lede >= 0) & (a.lede == b.lede) & other_source & (undated | (gap < EDITION_GAP))
 
     # The same title, or an article's original title (its slug) another's title. (Two equal slugs
     # are one page when the site is the same, `same_url`; a site's dated paths are not.)
@@ -403,7 +421,7 @@ def decide(a: Prints, b: Prints, days: Callable[[np.ndarray], np.ndarray] | None
     near_title = ((a.title != b.title) & (np.minimum(a.title_words, b.title_words) >= TITLE_NEAR_WORDS)
                   & (titles_alike >= TITLE_NEAR) & within_title & ~differ & ~new_numbers)
     # A gallery or a video is another report than an article on the same event, whatever its title.
-    return (same_page | same_url | same_text | same_title | near_title) & (a.media == b.media)
+    return (same_page | same_url | same_text | same_lede | same_title | near_title) & (a.media == b.media)
 
 
 def _once(hashes: np.ndarray) -> np.ndarray:
@@ -450,7 +468,7 @@ def print_to_dict(p: StoryPrint) -> dict:
     """A print as JSON (stored with an article where the backend keeps no side files: OpenSearch)."""
     return {"s": p.source, "p": None if p.published != p.published else p.published, "t": p.title,
             "tw": p.title_words, "ts": p.title_set.tolist(), "tn": p.title_numbers, "pg": p.page, "u": p.url, "sl": p.slug, "lv": p.live, "md": p.media,
-            "x": p.text.tolist(), "xw": p.text_words}
+            "x": p.text.tolist(), "xw": p.text_words, "ld": p.lede}
 
 
 def print_from_dict(d: dict) -> StoryPrint:
@@ -459,7 +477,7 @@ def print_from_dict(d: dict) -> StoryPrint:
                       title_numbers=int(d["tn"]), page=int(d["pg"]), url=int(d.get("u", -1)),
                       slug=int(d.get("sl", -1)), live=bool(d.get("lv", False)),
                       media=bool(d.get("md", False)), text=np.array(d["x"], dtype=np.uint32),
-                      text_words=int(d["xw"]))
+                      text_words=int(d["xw"]), lede=int(d.get("ld", -1)))
 
 
 def key_strings(p: StoryPrint) -> list[str]:

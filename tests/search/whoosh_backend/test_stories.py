@@ -239,6 +239,21 @@ def test_a_page_without_an_id_is_its_path_and_a_slug_is_the_original_title():
                         p("The nation's cartoonists on the week in politics", None, hours=24 * 7, body=roundup))
     assert same_story(first, next_week)  # once: a republished piece
     assert not same_story(first, next_week, title_days=5)  # every week: a series
+    # Two outlets opening with the same wire lede, edited further on: one story the same day; a
+    # report a day later reusing the lede is a follow-up.
+    ap = "Hundreds of Afghan refugees facing extreme delays in the approval of U.S. visas are protesting in Pakistan's capital"
+    assert same_story(p("Afghan refugees in Pakistan protest delay in US resettlement", None, "WaPo",
+                        body=ap + ", as an American program to help relocate at-risk Afghans stalls, organisers said."),
+                      p("Afghans in Islamabad demand faster visas", None, "NBC", hours=6,
+                        body=ap + " on Sunday, saying they had waited for more than a year for an answer from Washington."))
+    assert not same_story(p("Afghan refugees in Pakistan protest delay in US resettlement", None, "WaPo",
+                            body=ap + ", as an American program to help relocate at-risk Afghans stalls, organisers said."),
+                          p("Police disperse Afghan protest in Islamabad", None, "NBC", hours=20,
+                            body=ap + " were dispersed by police on Monday after a second day of sit-ins near the embassy."))
+    # A gallery is another report than the article, whatever its title or slug says.
+    assert not same_story(p("Bolsonaro supporters storm Brazilian Congress", "https://www.bbc.co.uk/news/world-64204860", "BBC"),
+                          p("In pictures: Bolsonaro supporters storm Brazilian Congress",
+                            "https://www.cnn.com/2023/01/09/world/gallery/bolsonaro-supporters-storm-brazilian-congress", "CNN", hours=5))
     # One sentence of text is enough to agree across sources.
     lede = "Amazon will lay off 9,000 more employees, CEO Andy Jassy said in a memo to staff on Monday."
     assert same_story(p("Amazon to lay off 9,000 more workers after earlier cuts", None, "NBC", body=lede),
