@@ -1,4 +1,5 @@
-"""Stories (issue 16): `bench.stories.quality` (pair precision and recall on the labelled pairs) and
+"""Stories (issue 16): `bench.stories.quality` (pair precision and recall on the labelled pairs),
+`bench.stories.audit` (the folds changed since a54e576 on the whole RSS archive, labelled blind) and
 `bench.stories.cost` (indexing and search with and without folding), run together by `make bench`."""
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from pathlib import Path
 
 
 def run(data: Path, quick: bool = False) -> dict:
-    from bench.stories import cost, quality
+    from bench.stories import audit, cost, quality
 
-    out = {"quality": quality.run(data)}
+    out = {"quality": quality.run(data), "audit": audit.run(data)}
     out.update(cost.run(data) if not quick else {"search": cost.search(data, repeats=1)})
     return out
 
@@ -21,6 +22,10 @@ def summary(r: dict) -> list[tuple]:
         if m:
             rows.append((f"stories: same-story pairs, {label} P / R", f"{m['precision']:.3f} / {m['recall']:.3f}", "",
                          "P ≥ 0.98, R ≥ 0.90", m["precision"] >= 0.98 and m["recall"] >= 0.90))
+    a = r.get("audit", {}).get("added")
+    if a:
+        rows.append(("stories: archive folds added since a54e576, P (80 read blind)", f"{a['precision of the folded']}",
+                     f"{a['folded same_story']} same, {a['folded different_story']} different", "", None))
     i = r.get("indexing")
     if i:
         rows.append(("stories: indexing art/s (reuters, no entities, 2 workers)", f"{i['with stories']}",
