@@ -377,7 +377,13 @@ class OpenSearchBackend:
         return text
 
     def similar(self, article_id: str, limit: int = 5) -> list[Hit]:
-        article = self.get(article_id)
+        """Articles like this one, one hit per story (OpenSearch's collapse), never this article's
+        own story: its copies are its versions, not similar articles."""
+        doc = self.get_doc(self.alias, doc_id(article_id))
+        if doc is None:
+            raise ArticleNotFound(article_id)
+        article = from_source(doc.get("_source") or {}, self.fields)
+        story = (doc.get("_source") or {}).get("story")
         should: list[dict] = [{"more_like_this": {
             "fields": ["title", "body"], "like": [{"_index": self.alias, "_id": doc_id(article_id)}],
             "min_term_freq": 1, "min_doc_freq": 2, "max_query_terms": SIMILAR_TERMS,
@@ -386,8 +392,11 @@ class OpenSearchBackend:
             if facet.multi:  # entities, not the source or the byline
                 for name in self.fields.values(article, facet):
                     should.append({"match_phrase": {f"{facet.name}.text": name}})
-        body = {"size": limit, "query": {"bool": {"should": should, "minimum_should_match": 1,
-                                                  "must_not": [{"ids": {"values": [doc_id(article_id)]}}]}}}
+        must_not: list[dict] = [{"ids": {"values": [doc_id(article_id)]}}]
+        if story:
+            must_not.append({"term": {"story": story}})
+        body = {"size": limit, "query": {"bool": {"should": should, "minimum_should_match": 1, "must_not": must_not}},
+                "collapse": {"field": "story"}}
         response = self._search(body)
         return [self._hit(h, True) for h in response["hits"]["hits"]]
 

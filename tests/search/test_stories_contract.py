@@ -71,3 +71,11 @@ def test_a_scoped_caller_sees_only_its_own_versions(engine):
                                          base_filters={"source": ("Daily Planet", "Reuters")}))
     [(shown, versions, others)] = _story(scoped)
     assert versions == 2 and {shown} | others == {"wire-1", "wire-2"}
+
+
+def test_similar_leaves_out_the_articles_own_copies_and_shows_each_story_once(engine):
+    similar = [h.id for h in engine.similar("football", limit=5)]
+    assert len(WIRE_IDS & set(similar)) == 1  # the wire story, once
+    assert not {h.id for h in engine.similar("wire-2", limit=5)} & WIRE_IDS  # never its own copies
+    with pytest.raises(ArticleNotFound):
+        engine.similar("nope")
