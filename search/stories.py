@@ -59,7 +59,7 @@ BANDS, ROWS = 16, 4  # bands of the body's MinHash used as keys (BANDS * ROWS ==
 TITLE_BANDS, TITLE_ROWS = 8, 4  # of the title's word set: titles at 0.8 share one with p = 0.986
 SHINGLE = 3
 MIN_TEXT_WORDS = 10  # fewer body words: the text signal says nothing (a sentence says something)
-MAX_BODY_CHARS = 2_000  # the text compared: a story's first 330 words or so (its lede and more)
+MAX_BODY_CHARS = 1_000  # the text compared: a story's first 165 words or so (its lede and nut graf)
 # Body words from which a text is a story's own, not a description an outlet may reuse (a photo
 # caption, a list of links): then the same source under another title is still the same story.
 FULL_TEXT_WORDS = 80
