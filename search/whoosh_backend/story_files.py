@@ -28,7 +28,7 @@ from .schema import keyword_field, stored_values
 
 SUFFIX = "stories"
 ENABLED = True  # False: writers write no story files (bench/stories/cost.py's reference run)
-FORMAT = 4
+FORMAT = 5
 # A segment whose file is not written yet (a searcher refreshed between a commit and its files) has
 # its prints computed by the reader when it is this small (a write's own segment: milliseconds).
 ON_THE_FLY = 5_000
