@@ -54,6 +54,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
 
+from .arrays import unique, unique_counts
+
 PERMUTATIONS = 64
 BANDS, ROWS = 16, 4  # bands of the body's MinHash used as keys (BANDS * ROWS == PERMUTATIONS)
 TITLE_BANDS, TITLE_ROWS = 8, 4  # of the title's word set: titles at 0.8 share one with p = 0.986
@@ -452,8 +454,8 @@ def days_lookup(prints: Prints, live: np.ndarray | None = None) -> Callable[[np.
     hashes = np.concatenate([h for h, _ in named])
     days = np.concatenate([d for _, d in named])
     keep = hashes >= 0
-    pairs = np.unique((hashes[keep] << 20) | days[keep])
-    found, counts = np.unique(pairs >> 20, return_counts=True)
+    pairs = unique((hashes[keep] << 20) | days[keep])
+    found, counts = unique_counts(pairs >> 20)
 
     def lookup(h: np.ndarray) -> np.ndarray:
         if len(found) == 0:

@@ -19,6 +19,7 @@ from typing import Mapping, Sequence
 import numpy as np
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
+from ..arrays import unique_counts
 from ..fields import DATE_FACET, Fields
 from ..results import Bucket
 from .postings import EMPTY_IDS as _EMPTY_IDS
@@ -517,7 +518,7 @@ def date_histogram(view: IndexView, docnums: np.ndarray, selected: list[str], in
         present = np.flatnonzero(counts)
         values, counts = present + low, counts[present]
     else:  # a few dates far apart (year 1 and 9999 by day): count the distinct units only
-        values, counts = np.unique(units, return_counts=True)
+        values, counts = unique_counts(units)
     chosen = set(selected)
     buckets = []
     for unit, count in zip(values[::-1].tolist(), counts[::-1].tolist()):  # newest first

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 from whoosh import query as wq
 
+from ..arrays import unique_inverse
 from .budget import NO_DEADLINE, Deadline
 from .columns import IndexView
 from .compile import BOUNDED, expand
@@ -197,8 +198,8 @@ class _Scorer:
             idx = np.concatenate([r.idx for r in results])
             scores = np.concatenate([r.scores for r in results])
             if len(idx) * 8 < self.n:  # few: stay sparse
-                unique, inverse = np.unique(idx, return_inverse=True)
-                return _Result(unique, np.bincount(inverse, weights=scores, minlength=len(unique)))
+                values, inverse = unique_inverse(idx)
+                return _Result(values, np.bincount(inverse, weights=scores, minlength=len(values)))
             total = np.bincount(idx, weights=scores, minlength=self.n)
             return _dense(np.bincount(idx, minlength=self.n) > 0, total)
         matches = np.zeros(self.n, dtype=bool)

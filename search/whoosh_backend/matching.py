@@ -12,6 +12,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit
 
+from ..arrays import unique
 from .budget import NO_DEADLINE, Deadline, timed
 from .columns import IndexView
 from .postings_files import ABSENT
@@ -196,12 +197,12 @@ def _phrase_docs(files, rows: list[int], postings: list[np.ndarray], candidates:
             parts.append((owners[hit], starts[hit], ends[hit] + gap))
         owners, starts, ends = (np.concatenate(p) for p in zip(*parts))
         if slop > 1 and len(owners):  # the same span reached through different gaps: once
-            unique = np.unique(np.stack([owners, starts, ends]), axis=1)
-            owners, starts, ends = unique[0], unique[1], unique[2]
+            spans_once = np.unique(np.stack([owners, starts, ends]), axis=1)
+            owners, starts, ends = spans_once[0], spans_once[1], spans_once[2]
         if not len(owners):
             return np.zeros(0, dtype=np.int64)
         spans = (owners, starts, ends)
-    return candidates[np.unique(spans[0])].astype(np.int64)
+    return candidates[unique(spans[0])].astype(np.int64)
 
 
 def _walked(q) -> bool:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..arrays import unique
 from ..fields import Fields
 from ..stories import Prints, StoryPrint, days_lookup, decide
 from .schema import keyword_field, stored_values
@@ -178,7 +179,7 @@ class Stories:
             same = np.flatnonzero(keys[lag:] == keys[:-lag]) if len(keys) > lag else np.zeros(0, np.int64)
             a, b = docs[same], docs[same + lag]
             codes.append(np.minimum(a, b) * n + np.maximum(a, b))
-        code = np.unique(np.concatenate(codes))
+        code = unique(np.concatenate(codes))
         a, b = code // n, code % n
         days = days_lookup(prints, live)
         accepted = np.zeros(len(a), dtype=bool)
