@@ -120,6 +120,7 @@ class Applier:
             last = -float("inf")
             while not stop.is_set() and not self._orphaned():
                 if not self.backend.journal.names():
+                    self._save_stories()  # idle: the stories a budgeted commit deferred, when due
                     stop.wait(self.poll)
                     continue
                 rest = self.interval - (time.monotonic() - last)
@@ -145,6 +146,12 @@ class Applier:
         if applied:
             self.commits += 1
         return applied
+
+    def _save_stories(self) -> None:
+        try:
+            self.backend.save_stories_if_due()
+        except Exception:  # a full disk, say: searches fold as last saved; the next round retries
+            log.exception("saving the stories failed; retrying")
 
     def _orphaned(self) -> bool:
         return self.parent is not None and os.getppid() != self.parent

@@ -347,13 +347,32 @@ class WhooshBackend:
             return {}
         try:
             with storage_errors(self.store.root):
-                writer = BulkWriter(self.store, fields=self.fields, lock_timeout=0, journal=self.journal, merge=merge)
+                writer = BulkWriter(self.store, fields=self.fields, lock_timeout=0, journal=self.journal, merge=merge,
+                                    stories_budget=True)
         except WriteLockTimeout:
             return None
         with storage_errors(self.store.root), writer:
             pass
         self._checked = 0.0  # our own write: look again on the next read
         return writer.journal_reports
+
+    def save_stories_if_due(self) -> bool:
+        """The stories a budgeted save deferred (story_files.write_labels), saved now if the budget
+        allows and the write lock is free; True when saved."""
+        from . import story_files
+
+        folder = self.store.current_dir()
+        if folder is None or not story_files.save_is_due(folder):
+            return False
+        try:
+            with storage_errors(self.store.root), self.store.write_lock(timeout=0):
+                ix = self.store.open_for_write()
+                try:
+                    return story_files.write_labels(ix)
+                finally:
+                    ix.close()
+        except WriteLockTimeout:
+            return False
 
     def _settle(self, name: str, expected: WriteReport, wait: float) -> WriteReport:
         """The report of journal entry `name`: as applied, when it can be applied (or was) in time;

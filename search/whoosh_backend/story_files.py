@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from datetime import datetime, timezone
 from dataclasses import dataclass
 from pathlib import Path
@@ -282,17 +283,50 @@ def segments_of(reader) -> list[tuple[str, int]]:
             if segreader.doc_count_all() and hasattr(segreader, "segment")]
 
 
-def write_labels(ix) -> None:
+# A process's last save of an index's stories, by folder: (when it ended, how many seconds it took).
+_SAVED: dict[str, tuple[float, float]] = {}
+_DEFERRED: set[str] = set()  # folders whose newest generation's stories wait for the budget
+SAVE_SHARE = 0.1  # with a budget, saving the stories takes at most this share of a process's time
+CHEAP_SAVE = 1.0  # seconds: a save that took less is always made (under 500,000 articles or so)
+
+
+def _key(folder) -> str:
+    return os.path.realpath(folder)
+
+
+def _budget_allows(folder: Path) -> bool:
+    last = _SAVED.get(_key(folder))
+    return last is None or last[1] < CHEAP_SAVE or time.monotonic() - last[0] >= last[1] / SAVE_SHARE
+
+
+def save_is_due(folder: Path) -> bool:
+    """Whether a save deferred by the budget (write_labels) may be made now."""
+    return _key(folder) in _DEFERRED and _budget_allows(folder)
+
+
+def write_labels(ix, *, budget: bool = False) -> bool:
     """After a commit (the write lock held): the stories of the index as committed, saved for its
     generation with the segments they number, so that a searcher opening it reads them rather than
     assigning them inside a search's time budget (0.3 s on the 135,608 RSS items, 0.6 s on 100,000
-    full-length articles); older generations' files go once the new one is in place."""
+    full-length articles, 12 s on 1,000,000); older generations' files go once the new one is in
+    place. True when saved.
+
+    With `budget` (the API's writes, applied about every second), the save is deferred while the
+    last one this process made took a second or more and ended less than 1/SAVE_SHARE times as
+    long ago as it took: on a million articles, about every two minutes rather than at every
+    commit. Meanwhile a searcher of an index that large folds the earlier articles as saved and the
+    newer ones each alone (a smaller one assigns the stories itself); `save_is_due` says when the
+    deferred save may come (the applier makes it when idle, the next write does otherwise)."""
     folder = Path(ix.storage.folder)
+    if budget and not _budget_allows(folder):
+        _DEFERRED.add(_key(folder))
+        return False
+    started = time.monotonic()
     generation = ix.latest_generation()
     with ix.reader() as reader:
         parts = parts_of(reader, folder, read)
         if parts is None:
-            return
+            return False
         stories = Stories.assign(parts, live_mask(reader))
         segments = segments_of(reader)
     path = _labels_path(folder, generation)
@@ -305,6 +339,9 @@ def write_labels(ix) -> None:
     for child in folder.glob(f"{LABELS_PREFIX}*.npy"):
         if child != path:
             child.unlink(missing_ok=True)
+    _SAVED[_key(folder)] = (time.monotonic(), time.monotonic() - started)
+    _DEFERRED.discard(_key(folder))
+    return True
 
 
 def _load_labels(path: Path) -> tuple[list, np.ndarray, np.ndarray] | None:

@@ -101,6 +101,7 @@ class BulkWriter(WriterContext):
         journal: Journal | None = None,
         merge: str = "none",
         lock_held: bool = False,
+        stories_budget: bool = False,
     ) -> None:
         self.store = store
         self.fields = fields
@@ -113,6 +114,7 @@ class BulkWriter(WriterContext):
         self.on_commit = on_commit
         self.journal = journal
         self.merge = merge
+        self.stories_budget = stories_budget  # story_files.write_labels's budget (the API's writes)
         self.report = WriteReport()
         self.journal_reports: dict[str, WriteReport] = {}
         self.lock_timeout = lock_timeout
@@ -387,7 +389,7 @@ class BulkWriter(WriterContext):
             extra[story_files.SUFFIX] = story_files.SegmentWriter(self.fields)
         postings_files.write_missing(self.ix, extra=extra)
         if story_files.ENABLED and (final or time.monotonic() - self._labels_at >= LABELS_EVERY):
-            story_files.write_labels(self.ix)
+            story_files.write_labels(self.ix, budget=self.stories_budget)
             self._labels_at = time.monotonic()
 
     def _forget_applied(self) -> None:

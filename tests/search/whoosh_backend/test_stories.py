@@ -142,6 +142,33 @@ def test_a_story_file_of_an_earlier_format_is_written_again_at_the_next_commit(e
     assert [(h.id, h.versions) for h in hits] == [("wire-1", 4)]
 
 
+def test_the_apis_commits_save_the_stories_within_a_budget(engine):
+    """A budgeted save (the API's writes) is deferred while the last one is recent for what it
+    cost, and made when due. (A searcher of an index this small assigns the stories itself
+    meanwhile; past ASSIGN_IN_SEARCH documents it folds the newest articles as they were saved.)"""
+    import time
+
+    folder = engine.store.current_dir()
+    key = story_files._key(folder)
+
+    def saved_generation() -> int:
+        (path,) = folder.glob(f"{story_files.LABELS_PREFIX}*.npy")
+        return int(path.stem.removeprefix(story_files.LABELS_PREFIX))
+
+    story_files._SAVED[key] = (time.monotonic(), 1_000.0)  # as after a save of 1,000 s just now
+    before = saved_generation()
+    engine.add(_wire(6, "Morning Post", "Turkey and Syria count the dead after quake", 30))
+    searcher, _ = engine.current()
+    generation = searcher.reader().generation()
+    assert generation > before and saved_generation() == before  # deferred
+    assert story_files.save_is_due(folder) is False and not engine.save_stories_if_due()
+    story_files._SAVED[key] = (time.monotonic() - 20_000.0, 1_000.0)  # the budget has passed
+    assert story_files.save_is_due(folder) and engine.save_stories_if_due()
+    assert saved_generation() == generation and not story_files.save_is_due(folder)
+    wire = [h for h in engine.search(SearchRequest(q="earthquake Turkey Syria", collapse="story")).hits if h.id.startswith("wire-")]
+    assert [(h.id, h.versions) for h in wire] == [("wire-1", 4)]
+
+
 def test_page_ids_and_the_decision():
     assert page_id("http://www.msn.com/en-us/news/politics/garland-looks/ar-AA19cgyw?li=BBnbcA1") == "msn.com/ar-aa19cgyw"
     assert page_id("https://www.dailymail.co.uk/news/article-11606831/Idaho-murders.html?ns=rss") == "dailymail.co.uk/article-11606831"
