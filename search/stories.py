@@ -155,8 +155,9 @@ def url_facts(url: str | None) -> UrlFacts:
       (`michigan-state-university-shots-fired`).
     - `url_page`: the whole path, for a URL without an id but with a slug: a site's dated paths
       (`/2023/03/21/boris-johnson-partygate-parliament/`) name a new page each day under one slug.
-    - `live`: a `live` or `live-news` segment, a `...-live-updates` slug: its posts are stories of
-      their own, its slug no story's title."""
+    - `live`: a `live` or `live-news` segment, a `...-live-updates` slug: its posts fold only while
+      their headlines agree, and its slug is no story's title.
+    - `media`: a `video`, `gallery`, `pictures` segment: another report than an article."""
     if not url:
         return UrlFacts()
     try:
