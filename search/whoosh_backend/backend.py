@@ -485,7 +485,8 @@ class WhooshBackend:
 
     def _drain_loop(self) -> None:
         """Apply the journal whenever the lock is free, merge small segments when there are many,
-        and stop once the journal is empty."""
+        and stop once the journal is empty and no save of the stories is deferred (one is made
+        when its budget allows, story_files.write_labels)."""
         while True:
             if self._applier_running():
                 return  # the applier process took over
@@ -494,9 +495,26 @@ class WhooshBackend:
             except Exception:  # a full disk, say: the entries stay journaled; try again later
                 log.exception("applying the write journal failed; retrying")
                 applied = None
-            if applied is not None and not self.journal.names():
-                return
+            while applied is not None and not self.journal.names():
+                if not self._stories_deferred() or self._save_stories():
+                    return
+                if self._applier_running():
+                    return
+                time.sleep(self.drain_interval)
             time.sleep(self.drain_interval)
+
+    def _stories_deferred(self) -> bool:
+        from . import story_files
+
+        folder = self.store.current_dir()
+        return folder is not None and story_files.is_deferred(folder)
+
+    def _save_stories(self) -> bool:
+        try:
+            return self.save_stories_if_due()
+        except Exception:  # a full disk, say: searches fold as last saved; the next write retries
+            log.exception("saving the stories failed")
+            return True
 
     # -- whole-archive passes and knowledge ------------------------------------------------------
     def scan(self, attributes: Sequence[str]) -> Iterator[dict[str, object]]:

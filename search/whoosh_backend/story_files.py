@@ -299,6 +299,11 @@ def _budget_allows(folder: Path) -> bool:
     return last is None or last[1] < CHEAP_SAVE or time.monotonic() - last[0] >= last[1] / SAVE_SHARE
 
 
+def is_deferred(folder: Path) -> bool:
+    """Whether a budgeted save of these stories was deferred and not made since."""
+    return _key(folder) in _DEFERRED
+
+
 def save_is_due(folder: Path) -> bool:
     """Whether a save deferred by the budget (write_labels) may be made now."""
     return _key(folder) in _DEFERRED and _budget_allows(folder)
@@ -316,7 +321,7 @@ def write_labels(ix, *, budget: bool = False) -> bool:
     long ago as it took: on a million articles, about every two minutes rather than at every
     commit. Meanwhile a searcher of an index that large folds the earlier articles as saved and the
     newer ones each alone (a smaller one assigns the stories itself); `save_is_due` says when the
-    deferred save may come (the applier makes it when idle, the next write does otherwise)."""
+    deferred save may come (the applier, or a worker's background drainer, makes it when idle)."""
     folder = Path(ix.storage.folder)
     if budget and not _budget_allows(folder):
         _DEFERRED.add(_key(folder))
@@ -325,7 +330,8 @@ def write_labels(ix, *, budget: bool = False) -> bool:
     generation = ix.latest_generation()
     with ix.reader() as reader:
         parts = parts_of(reader, folder, read)
-        if parts is None:
+        if parts is None:  # a segment without its story file: nothing to save (searchers assign)
+            _DEFERRED.discard(_key(folder))
             return False
         stories = Stories.assign(parts, live_mask(reader))
         segments = segments_of(reader)

@@ -167,6 +167,17 @@ def test_the_apis_commits_save_the_stories_within_a_budget(engine):
     assert saved_generation() == generation and not story_files.save_is_due(folder)
     wire = [h for h in engine.search(SearchRequest(q="earthquake Turkey Syria", collapse="story")).hits if h.id.startswith("wire-")]
     assert [(h.id, h.versions) for h in wire] == [("wire-1", 4)]
+    # Without an applier, the background drainer waits for a deferred save's budget, then makes it.
+    story_files._SAVED[key] = (time.monotonic(), 1_000.0)
+    engine.add(_wire(7, "Evening Star", "Quake survivors pulled from rubble", 31))
+    searcher, _ = engine.current()
+    generation = searcher.reader().generation()
+    assert story_files.is_deferred(folder) and saved_generation() < generation
+    story_files._SAVED[key] = (time.monotonic() - 9.7, 1.0)  # due in 0.3 s
+    started = time.monotonic()
+    engine._drain_loop()
+    assert saved_generation() == generation and not story_files.is_deferred(folder)
+    assert time.monotonic() - started < 10
 
 
 def test_page_ids_and_the_decision():
