@@ -395,8 +395,8 @@ class WhooshBackend:
             if applied and name in applied:
                 report = applied[name]
                 report.committed = report.visible = True
-                if self._segments_over(MAX_SEGMENTS):
-                    self._start_drainer()  # merging is the background drainer's, off the request
+                if self._segments_over(MAX_SEGMENTS) or self._stories_deferred():
+                    self._start_drainer()  # merging, and a deferred save of the stories, are the background drainer's
                 return report
             if not self.journal.contains(name):  # another writer applied it
                 self._checked = 0.0
