@@ -316,7 +316,7 @@ def _flat_or(subs: list) -> list:
         if type(sub) is wq.Or and all(type(t) is wq.Term for t in sub.subqueries):
             for t in sub.subqueries:
                 flat = wq.Term(t.fieldname, t.text, boost=t.boost * sub.boost)
-                flat.__dict__.update((k, v) for k, v in t.__dict__.items() if k == "stop")
+                flat.__dict__.update((k, v) for k, v in t.__dict__.items() if k in ("stop", "weak"))
                 out.append(flat)
         else:
             out.append(sub)

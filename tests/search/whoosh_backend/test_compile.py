@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from whoosh import query as wq
 
@@ -274,6 +274,8 @@ def _known_kind(text: str) -> bool:
 
 @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
 @given(well_formed_queries())
+@example("(police what OR what)")  # found by Hypothesis: an OR of function words stays optional
+@example("police (what OR does)")
 def test_well_formed_queries_compile_to_the_old_trees(text):
     assume(not _known_kind(text))
     same_as_before(text)
