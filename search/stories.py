@@ -47,9 +47,9 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Callable
-from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
@@ -69,8 +69,10 @@ TEXT_SAME = 0.5  # estimated Jaccard of the bodies' shingles from which texts ag
 # A text under this many words has few shingles: it agrees only when nearly the same.
 SHORT_TEXT_WORDS, SHORT_TEXT_SAME = 20, 0.8
 TEXT_DIFFER = 0.1  # below this, two full texts are different stories
-SAME_SOURCE_TITLES = 0.5  # a short text reused by its source counts when the titles agree this much
-SAME_SOURCE_TEXT = 0.8  # and the texts this much
+# Titles agreeing this much are one headline reworded: a source's short text reused under them
+# counts (with texts agreeing SAME_SOURCE_TEXT), a live page's posts under them are one.
+TITLES_AGREE = 0.5
+SAME_SOURCE_TEXT = 0.8
 EDITION_TITLES = 0.3  # titles agreeing this much, a number changed: the next edition of a page,
 EDITION_GAP = 12 * 3_600.0  # when published this long after (within it: the toll or the score updated)
 TITLE_MIN_WORDS = 4
@@ -395,7 +397,7 @@ def decide(a: Prints, b: Prints, days: Callable[[np.ndarray], np.ndarray] | None
     new_numbers = (a.title_numbers >= 0) & (b.title_numbers >= 0) & (a.title_numbers != b.title_numbers)
     next_edition = new_numbers & (titles_alike >= EDITION_TITLES) & (undated | (gap >= EDITION_GAP))
     # A live page's posts, or its snapshots, are one story while their headlines agree.
-    one_post = ~(a.live & b.live) | (titles_alike >= SAME_SOURCE_TITLES)
+    one_post = ~(a.live & b.live) | (titles_alike >= TITLES_AGREE)
     same_page = (a.page >= 0) & (a.page == b.page) & within_page & ~next_edition & one_post
     same_url = ((a.url >= 0) & (a.url == b.url) & within_page & ~next_edition & one_post
                 & (days(a.url) < RECURRING_DAYS))
@@ -406,7 +408,7 @@ def decide(a: Prints, b: Prints, days: Callable[[np.ndarray], np.ndarray] | None
     # alike too (a weekly roundup's, a chart's "... Dethroned In Netflix's Top 10", a puzzle's
     # daily answers): it changes its words or its numbers, or carries the same title on many days.
     recurring = (days(a.title) >= RECURRING_DAYS) | (days(b.title) >= RECURRING_DAYS)
-    republished = ((similarity >= SAME_SOURCE_TEXT) & (titles_alike >= SAME_SOURCE_TITLES) & within_page
+    republished = ((similarity >= SAME_SOURCE_TEXT) & (titles_alike >= TITLES_AGREE) & within_page
                    & ~recurring & ~next_edition)
     short = np.minimum(a.text_words, b.text_words) < SHORT_TEXT_WORDS
     agree = similarity >= np.where(short, SHORT_TEXT_SAME, TEXT_SAME)
@@ -451,9 +453,8 @@ def days_lookup(prints: Prints, live: np.ndarray | None = None) -> Callable[[np.
     live = np.ones(len(prints), dtype=bool) if live is None else live
     dated = live & ~np.isnan(prints.published)
     day = np.clip(np.floor(prints.published[dated] / DAY), 0, 2**20 - 1).astype(np.int64)
-    named = [(h[dated], day) for h in (prints.title, prints.slug, prints.url)]
-    hashes = np.concatenate([h for h, _ in named])
-    days = np.concatenate([d for _, d in named])
+    hashes = np.concatenate([prints.title[dated], prints.slug[dated], prints.url[dated]])
+    days = np.tile(day, 3)
     keep = hashes >= 0
     pairs = unique((hashes[keep] << 20) | days[keep])
     found, counts = unique_counts(pairs >> 20)
@@ -470,7 +471,8 @@ def days_lookup(prints: Prints, live: np.ndarray | None = None) -> Callable[[np.
 def print_to_dict(p: StoryPrint) -> dict:
     """A print as JSON (stored with an article where the backend keeps no side files: OpenSearch)."""
     return {"s": p.source, "p": None if p.published != p.published else p.published, "t": p.title,
-            "tw": p.title_words, "ts": p.title_set.tolist(), "tn": p.title_numbers, "pg": p.page, "u": p.url, "sl": p.slug, "lv": p.live, "md": p.media,
+            "tw": p.title_words, "ts": p.title_set.tolist(), "tn": p.title_numbers, "pg": p.page,
+            "u": p.url, "sl": p.slug, "lv": p.live, "md": p.media,
             "x": p.text.tolist(), "xw": p.text_words, "ld": p.lede}
 
 

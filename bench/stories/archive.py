@@ -21,7 +21,7 @@ DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 RSS = Path("news") / "rss-2023q1" / "articles.jsonl.gz"
 
 
-def _date(text: str | None) -> datetime | None:
+def date(text: str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(text) if text else None
     except ValueError:
@@ -39,16 +39,8 @@ def assign(rows: list[dict]) -> np.ndarray:
     from search.whoosh_backend import story_files as sf
 
     prints = Prints.of([StoryPrint.of(d.get("title") or "", d.get("description") or "", d.get("link"),
-                                      d.get("source_domain"), _date(d.get("date_published"))) for d in rows])
-    keys = prints.keys()
-    doc = np.repeat(np.arange(len(prints), dtype=np.int32), keys.shape[1])
-    flat = keys.ravel()
-    valid = flat >= 0
-    minute = np.repeat(sf._minutes(prints.published), keys.shape[1])
-    combined = (flat[valid] << sf.TIME_BITS) | minute[valid]
-    order = np.argsort(combined, kind="stable")
-    segment = sf.SegmentStories(prints, combined[order], doc[valid][order])
-    return sf.Stories.assign([(segment, 0)], np.ones(len(prints), dtype=bool)).labels
+                                      d.get("source_domain"), date(d.get("date_published"))) for d in rows])
+    return sf.Stories.assign([(sf.keyed(prints), 0)], np.ones(len(prints), dtype=bool)).labels
 
 
 def run(data_dir: str | Path | None = None, show: int = 0) -> dict:

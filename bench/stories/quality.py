@@ -11,25 +11,17 @@ import argparse
 import json
 import sys
 from collections import defaultdict
-from datetime import datetime
 from pathlib import Path
 
+from bench.stories.archive import DATA, date, items
 from bench.stories.gold import HERE, load_pairs
 from search.stories import Prints, StoryPrint, days_lookup, same_story, shares_key
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 TARGETS = {"precision": 0.98, "recall": 0.90}
 
 
-def _date(text: str | None) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
 def _print(item, links: dict[str, str]) -> StoryPrint:
-    return StoryPrint.of(item.title, item.text, links.get(item.id), item.source, _date(item.date))
+    return StoryPrint.of(item.title, item.text, links.get(item.id), item.source, date(item.date))
 
 
 def folded(a: StoryPrint, b: StoryPrint, days) -> bool:
@@ -39,15 +31,8 @@ def folded(a: StoryPrint, b: StoryPrint, days) -> bool:
 def _archive_days(data: Path):
     """On how many days the RSS archive carries each title, slug and URL (`stories.days_lookup`):
     what the index knows of them when a new article comes."""
-    import gzip
-
-    prints = []
-    with gzip.open(data / "news" / "rss-2023q1" / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
-        for line in fh:
-            item = json.loads(line)
-            prints.append(StoryPrint.of(item.get("title") or "", "", item.get("link"), None,
-                                        _date(item.get("date_published"))))
-    return days_lookup(Prints.of(prints))
+    return days_lookup(Prints.of([StoryPrint.of(d.get("title") or "", "", d.get("link"), None, date(d.get("date_published")))
+                                  for d in items(data)]))
 
 
 def _score(rows: list[tuple[bool, bool]]) -> dict:

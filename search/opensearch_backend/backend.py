@@ -200,10 +200,14 @@ class OpenSearchBackend:
             return self.client.search(index=index or self.alias, body=body, **params)
 
     def get(self, article_id: str) -> Article:
+        return from_source(self._source(article_id), self.fields)
+
+    def _source(self, article_id: str) -> dict:
+        """The article's stored document (its story's fields with it); ArticleNotFound if none."""
         doc = self.get_doc(self.alias, doc_id(article_id))
         if doc is None:
             raise ArticleNotFound(article_id)
-        return from_source(doc["_source"], self.fields)
+        return doc.get("_source") or {}
 
     def search(self, request: SearchRequest) -> SearchResults:
         check_facets(request, self.fields)
@@ -379,11 +383,8 @@ class OpenSearchBackend:
     def similar(self, article_id: str, limit: int = 5) -> list[Hit]:
         """Articles like this one, one hit per story (OpenSearch's collapse), never this article's
         own story: its copies are its versions, not similar articles."""
-        doc = self.get_doc(self.alias, doc_id(article_id))
-        if doc is None:
-            raise ArticleNotFound(article_id)
-        article = from_source(doc.get("_source") or {}, self.fields)
-        story = (doc.get("_source") or {}).get("story")
+        source = self._source(article_id)
+        article, story = from_source(source, self.fields), source.get("story")
         should: list[dict] = [{"more_like_this": {
             "fields": ["title", "body"], "like": [{"_index": self.alias, "_id": doc_id(article_id)}],
             "min_term_freq": 1, "min_doc_freq": 2, "max_query_terms": SIMILAR_TERMS,
@@ -402,12 +403,10 @@ class OpenSearchBackend:
 
     def versions(self, article_id: str) -> list[Version]:
         """The versions of the article's story (the writer's `story` field), newest first."""
-        doc = self.get_doc(self.alias, doc_id(article_id))
-        if doc is None:
-            raise ArticleNotFound(article_id)
-        story = (doc.get("_source") or {}).get("story")
+        source = self._source(article_id)
+        story = source.get("story")
         if not story:
-            return [self._version(doc["_source"])]
+            return [self._version(source)]
         found = self._search({"size": MAX_VERSIONS, "query": {"term": {"story": story}},
                               "sort": [{"published": {"order": "desc", "missing": "_last"}}, {"id": "asc"}],
                               "_source": VERSION_SOURCE})

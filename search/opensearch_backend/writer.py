@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import time
-
 from collections.abc import Mapping
 from typing import Iterable, Iterator
 

@@ -67,7 +67,11 @@ def prints_of(segreader, fields: Fields) -> Prints:
 
 def compute(segreader, fields: Fields) -> "SegmentStories":
     """A segment's prints and its documents' keys, sorted by key then date."""
-    prints = prints_of(segreader, fields)
+    return keyed(prints_of(segreader, fields))
+
+
+def keyed(prints: Prints) -> "SegmentStories":
+    """Prints with their documents' keys, sorted by key then date (documents numbered in order)."""
     keys = prints.keys()
     doc = np.repeat(np.arange(len(prints), dtype=np.int32), keys.shape[1])
     flat = keys.ravel()
@@ -106,9 +110,17 @@ class SegmentWriter:
     def stale(path: Path) -> bool:
         try:
             with open(path, "rb") as f:
-                return int(np.load(f, allow_pickle=False)[0]) != FORMAT
-        except (OSError, ValueError, EOFError, IndexError):
+                return not _current(f)
+        except OSError:
             return True
+
+
+def _current(f) -> bool:
+    """Whether the story file open in `f` is of this FORMAT (its header read)."""
+    try:
+        return int(np.load(f, allow_pickle=False)[0]) == FORMAT
+    except (ValueError, EOFError, IndexError):
+        return False
 
 
 @dataclass
@@ -124,8 +136,7 @@ def read(folder: Path | None, segid: str) -> SegmentStories | None:
         return None
     try:
         with open(_path(folder, segid), "rb") as f:
-            head = np.load(f, allow_pickle=False)
-            if int(head[0]) != FORMAT:
+            if not _current(f):
                 return None
             prints = Prints(**{name: np.load(f, allow_pickle=False) for name in _FIELDS})
             keys = np.load(f, allow_pickle=False)
